@@ -1,0 +1,1 @@
+"""Extraction of seed tables from the provincial plan documents."""
