@@ -1,0 +1,280 @@
+"""Deadline cells: every distinct string in the task appendices has a stated reading.
+
+``DOCUMENT_DEADLINES`` holds the expected parse of each line of
+``fixtures/distinct_strings/deadlines.txt``; a string in the documents (or, once
+extracted, in ``seeds/tasks.csv``) without an entry here fails the coverage tests.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dagster_project.semantics import normalize_cell_text
+from dagster_project.semantics.deadlines import (
+    RECURRENCES,
+    STATUSES,
+    DeadlineParse,
+    parse_deadline,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "distinct_strings" / "deadlines.txt"
+TASKS_SEED = REPO_ROOT / "seeds" / "tasks.csv"
+
+
+@dataclass(frozen=True)
+class Expected:
+    text: str
+    status: str
+    due: date | None = None
+    start: date | None = None
+    recurrence: str | None = None
+    note: str = ""
+
+
+def once(text, due, start=None, note=""):
+    return Expected(text, "parsed", due, start, "once", note)
+
+
+def every_year(text):
+    return Expected(text, "parsed", None, None, "annual")
+
+
+def ongoing(text, due=None, start=None, note=""):
+    return Expected(text, "parsed", due, start, "ongoing", note)
+
+
+D = date
+STRAY_A = "stray prefix 'a' removed"
+
+DOCUMENT_DEADLINES: list[Expected] = [
+    # Nghệ An 348/KH-UBND, Phụ lục 2.
+    ongoing(
+        "Năm 2025 và giai đoạn tiếp theo",
+        due=D(2025, 12, 31),
+        note="due end of 2025, continues in following years",
+    ),
+    once("Năm 2025", D(2025, 12, 31)),
+    every_year("Hàng năm"),
+    ongoing("Nhiệm vụ thường xuyên"),
+    once("Năm 2026", D(2026, 12, 31)),
+    once("Năm 2025-2026", D(2026, 12, 31), D(2025, 1, 1)),
+    once("Năm 2026-2030", D(2030, 12, 31), D(2026, 1, 1)),
+    once("Năm 2025-2030", D(2030, 12, 31), D(2025, 1, 1)),
+    once("Năm 2030", D(2030, 12, 31)),
+    once("Năm 2027", D(2027, 12, 31)),
+    once("2025-2030", D(2030, 12, 31), D(2025, 1, 1)),
+    # Bắc Kạn 131/KH-UBND, Phụ lục II.
+    once("6/2025", D(2025, 6, 30)),
+    ongoing("Thường xuyên"),
+    once("3/2025", D(2025, 3, 31)),
+    once("12/2025", D(2025, 12, 31)),
+    ongoing("Từ 2026", start=D(2026, 1, 1)),
+    once("Tháng 6/2026", D(2026, 6, 30)),
+    once("Tháng 8/2026", D(2026, 8, 31)),
+    once("Tháng 12/2028", D(2028, 12, 31)),
+    once("Tháng 4/2026", D(2026, 4, 30)),
+    once("Tháng 12/2025", D(2025, 12, 31)),
+    once("Tháng 12/2030", D(2030, 12, 31)),
+    once("Tháng 3/2026", D(2026, 3, 31)),
+    once("Tháng 06/2025", D(2025, 6, 30)),
+    once("a Tháng 12/2025", D(2025, 12, 31), note=STRAY_A),
+    once("2026", D(2026, 12, 31)),
+    once("Tháng 9/2025", D(2025, 9, 30)),
+    once("a Tháng 9/2025", D(2025, 9, 30), note=STRAY_A),
+    once("Tháng 6/2028", D(2028, 6, 30)),
+    once("Tháng 6/2025", D(2025, 6, 30)),
+    once("Tháng 5/2026", D(2026, 5, 31)),
+    once("Tháng 8/2025", D(2025, 8, 31)),
+    once("2027", D(2027, 12, 31)),
+    once("2025", D(2025, 12, 31)),
+    Expected("Tháng 11/202", "invalid", note="year '202' is not four digits"),
+    every_year("Hằng năm"),
+]
+
+# Forms named in the domain brief or common in other plans, not in these two tables.
+OTHER_DEADLINES: list[Expected] = [
+    Expected("", "empty"),
+    Expected(" \u00a0\n", "empty"),
+    Expected("-", "empty"),
+    once("Năm 2025.", D(2025, 12, 31), note="trailing '.' ignored"),
+    once("Giai đoạn 2026-2030", D(2030, 12, 31), D(2026, 1, 1)),
+    once("Giai đoạn 2026 - 2030", D(2030, 12, 31), D(2026, 1, 1)),
+    once("Từ 2025 đến 2030", D(2030, 12, 31), D(2025, 1, 1)),
+    ongoing("Từ năm 2026", start=D(2026, 1, 1)),
+    ongoing("Từ tháng 7/2025", start=D(2025, 7, 1)),
+    once("Quý I/2026", D(2026, 3, 31)),
+    once("Quý II/2025", D(2025, 6, 30)),
+    once("Quý 3/2025", D(2025, 9, 30)),
+    once("Quý IV năm 2025", D(2025, 12, 31)),
+    once("6 tháng đầu năm 2025", D(2025, 6, 30)),
+    once("6 tháng cuối năm 2025", D(2025, 12, 31)),
+    once("Tháng 12 năm 2025", D(2025, 12, 31)),
+    once("Tháng 2/2028", D(2028, 2, 29)),
+    once("30/6/2025", D(2025, 6, 30)),
+    once("Trước 15/11/2025", D(2025, 11, 14), note="'trước' (before): due the day before"),
+    once("Trước ngày 01/6/2025", D(2025, 5, 31), note="'trước' (before)"),
+    once("Trước tháng 6/2025", D(2025, 5, 31), note="'trước' (before)"),
+    once("Trước quý III/2025", D(2025, 6, 30), note="'trước' (before)"),
+    once("Đến năm 2030", D(2030, 12, 31)),
+    every_year("Định kỳ hằng năm"),
+    ongoing("Thường xuyên, liên tục"),
+    ongoing("Liên tục"),
+    once("Năm 2025\n(hoàn thành)", D(2025, 12, 31), note="remark not read: 'hoàn thành'"),
+    once("Tháng\n12/2025", D(2025, 12, 31)),
+    once("- Tháng 12/2025", D(2025, 12, 31), note="stray prefix '-' removed"),
+    Expected("Tháng 6/2025\nTháng 12/2025", "ambiguous", note="several deadlines in one cell"),
+    Expected("Năm 2025; Hằng năm", "ambiguous", note="several deadlines in one cell"),
+    Expected("Theo kế hoạch của UBND tỉnh", "ambiguous", note="no date or recurrence"),
+    Expected("Quý II", "ambiguous", note="quarter without a year"),
+    Expected("Tháng 13/2025", "invalid", note="month 13 does not exist"),
+    Expected("31/2/2025", "invalid", note="day 31 does not exist"),
+    Expected("2030-2025", "invalid", note="range runs backwards"),
+    Expected("Năm 3025", "invalid", note="outside"),
+    Expected("Tháng 12/2025\ufffd", "invalid", note="U+FFFD"),
+    Expected("a Tháng 11/202", "invalid", note="not four digits"),
+]
+
+EXPECTED_BY_TEXT = {normalize_cell_text(e.text): e for e in DOCUMENT_DEADLINES + OTHER_DEADLINES}
+
+
+def _check(expected: Expected, result: DeadlineParse) -> None:
+    assert result.parse_status == expected.status, result
+    assert result.due_date == expected.due, result
+    assert result.start_date == expected.start, result
+    assert result.recurrence == expected.recurrence, result
+    if expected.note:
+        assert expected.note in result.parse_note, result
+    else:
+        assert result.parse_note == "", result
+
+
+def test_every_document_string_has_exactly_one_expectation():
+    fixture = FIXTURE.read_text(encoding="utf-8").splitlines()
+    table = [e.text for e in DOCUMENT_DEADLINES]
+    assert len(fixture) == len(set(fixture)) == 36
+    assert len(table) == len(set(table))
+    assert set(fixture) == set(table)
+
+
+@pytest.mark.parametrize(
+    "expected", DOCUMENT_DEADLINES + OTHER_DEADLINES, ids=lambda e: repr(e.text)
+)
+def test_deadline_reads_as_expected(expected):
+    _check(expected, parse_deadline(expected.text))
+
+
+@pytest.mark.skipif(not TASKS_SEED.exists(), reason="seeds not extracted yet (run `nq57 extract`)")
+def test_every_seed_deadline_string_has_an_expectation():
+    with TASKS_SEED.open(encoding="utf-8", newline="") as handle:
+        seen = {normalize_cell_text(row["deadline_text"]) for row in csv.DictReader(handle)}
+    assert seen, "tasks.csv has no rows"
+    missing = sorted(seen - set(EXPECTED_BY_TEXT))
+    assert missing == [], f"deadline strings without an expected parse: {missing}"
+
+
+def test_deadline_thang_12_2025_is_end_of_month():
+    assert parse_deadline("Tháng 12/2025").due_date == date(2025, 12, 31)
+
+
+def test_stray_prefix_is_removed_from_cleaned_text():
+    assert parse_deadline("a Tháng 12/2025").cleaned_text == "Tháng 12/2025"
+
+
+def test_cut_off_year_stays_visible_in_cleaned_text():
+    result = parse_deadline("Tháng 11/202")
+    assert (result.parse_status, result.cleaned_text) == ("invalid", "Tháng 11/202")
+
+
+def test_plan_year_fills_a_month_without_year_and_says_so():
+    result = parse_deadline("Tháng 5", plan_year=2025)
+    assert result.due_date == date(2025, 5, 31)
+    assert "plan year 2025 used" in result.parse_note
+
+
+def test_plan_year_never_repairs_a_broken_year():
+    assert parse_deadline("Tháng 11/202", plan_year=2025).parse_status == "invalid"
+
+
+def test_implausible_plan_year_is_not_used():
+    assert parse_deadline("Tháng 5", plan_year=-3).parse_status == "ambiguous"
+
+
+def test_plan_year_fills_a_quarter_without_year():
+    assert parse_deadline("Quý II", plan_year=2026).due_date == date(2026, 6, 30)
+
+
+def test_to_dict_gives_iso_dates():
+    assert parse_deadline("Năm 2025-2026").to_dict() == {
+        "due_date": "2026-12-31",
+        "start_date": "2025-01-01",
+        "recurrence": "once",
+        "parse_status": "parsed",
+        "parse_note": "",
+        "cleaned_text": "Năm 2025-2026",
+    }
+
+
+# --- properties ------------------------------------------------------------
+
+DEADLINE_ALPHABET = st.sampled_from(
+    list("0123456789/-.,; \n") + ["Tháng ", "Năm ", "Quý ", "Từ ", "a ", "I", "V", "\ufffd"]
+)
+
+
+def _assert_invariants(result: DeadlineParse) -> None:
+    assert result.parse_status in STATUSES
+    assert result.recurrence is None or result.recurrence in RECURRENCES
+    if result.due_date is not None and result.start_date is not None:
+        assert result.due_date >= result.start_date
+    if result.parse_status == "parsed":
+        assert result.recurrence is not None
+        if result.recurrence == "once":
+            assert result.due_date is not None
+    else:
+        assert (result.due_date, result.start_date, result.recurrence) == (None, None, None)
+
+
+@given(
+    st.lists(DEADLINE_ALPHABET, max_size=12).map("".join),
+    st.none() | st.integers(2000, 2099) | st.integers(-(10**6), 10**6),
+)
+def test_deadline_like_text_never_raises_and_keeps_invariants(text, plan_year):
+    _assert_invariants(parse_deadline(text, plan_year))
+
+
+@given(st.text(), st.none() | st.integers(-(10**6), 10**6))
+def test_any_text_never_raises_and_keeps_invariants(text, plan_year):
+    _assert_invariants(parse_deadline(text, plan_year))
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\u00a0"), max_size=5))
+def test_blank_input_is_empty(text):
+    assert parse_deadline(text).parse_status == "empty"
+
+
+@given(
+    st.integers(2000, 2099),
+    st.integers(1, 12),
+    st.sampled_from(["Tháng {m}/{y}", "{m}/{y}", "Tháng {m:02d}/{y}", "tháng {m} năm {y}"]),
+    st.sampled_from(["", "a ", "b "]),
+)
+def test_any_month_is_due_on_its_last_day(year, month, pattern, prefix):
+    result = parse_deadline(prefix + pattern.format(m=month, y=year))
+    assert result.parse_status == "parsed"
+    assert result.due_date == date(year, month, calendar.monthrange(year, month)[1])
+    assert ("stray prefix" in result.parse_note) == bool(prefix)
+
+
+@given(st.integers(2000, 2080), st.integers(0, 20), st.sampled_from(["Năm ", "Giai đoạn ", ""]))
+def test_any_year_range_spans_first_january_to_last_december(first, length, prefix):
+    result = parse_deadline(f"{prefix}{first}-{first + length}")
+    assert (result.start_date, result.due_date) == (date(first, 1, 1), date(first + length, 12, 31))
