@@ -1,0 +1,143 @@
+"""``nq57 extract``: hash refusal, corrections, and the --check gate."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dagster_project.cli import main as cli_main
+from dagster_project.extract.documents import (
+    MANIFEST_NAME,
+    SOURCE_DIR,
+    DocumentHashError,
+    load_documents,
+)
+from dagster_project.extract.runner import (
+    CORRECTION_COLUMNS,
+    Correction,
+    CorrectionError,
+    apply_corrections,
+    diff_seeds,
+    read_corrections,
+    render_all,
+)
+
+
+@pytest.fixture
+def source_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "source_documents"
+    shutil.copytree(SOURCE_DIR, target)
+    return target
+
+
+def test_a_changed_document_is_refused_with_its_name(source_copy: Path):
+    doc = source_copy / "002_47b38050f79059a8.txt"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("≥ 50%.", "≥ 55%."), encoding="utf-8")
+    with pytest.raises(DocumentHashError, match="002_47b38050f79059a8.txt: sha256 .* does not match"):
+        load_documents(source_copy)
+
+
+def test_an_unlisted_document_is_refused(source_copy: Path):
+    (source_copy / "999_new.txt").write_text("KẾ HOẠCH", encoding="utf-8")
+    with pytest.raises(DocumentHashError, match=f"999_new.txt: not listed in {MANIFEST_NAME}"):
+        load_documents(source_copy)
+
+
+def _tables():
+    return {
+        "tasks": [
+            {
+                "plan_id": "p",
+                "task_key": "I.1",
+                "deadline_text": "Tháng 11/202",
+                "flags": "",
+            }
+        ]
+    }
+
+
+def _fix(**overrides) -> Correction:
+    values = dict(
+        line=2,
+        table="tasks",
+        row_key="plan_id=p;task_key=I.1",
+        column="deadline_text",
+        expected_value="Tháng 11/202",
+        corrected_value="Tháng 11/2025",
+        reason="cut-off year",
+        reviewed_by="reviewer",
+    )
+    values.update(overrides)
+    return Correction(**values)
+
+
+def test_a_correction_replaces_the_value_and_records_the_old_one():
+    tables = _tables()
+    apply_corrections(tables, [_fix()])
+    row = tables["tasks"][0]
+    assert row["deadline_text"] == "Tháng 11/2025"
+    assert "corrected: deadline_text was 'Tháng 11/202'" in row["flags"]
+
+
+def test_a_correction_that_no_longer_applies_fails_loudly():
+    with pytest.raises(CorrectionError, match="line 2: .*expected 'Tháng 10/202'; the correction no longer applies"):
+        apply_corrections(_tables(), [_fix(expected_value="Tháng 10/202")])
+
+
+def test_a_correction_for_a_missing_row_fails():
+    with pytest.raises(CorrectionError, match="matched 0 rows"):
+        apply_corrections(_tables(), [_fix(row_key="plan_id=p;task_key=IX.9")])
+
+
+def test_a_correction_may_not_change_a_row_key():
+    with pytest.raises(CorrectionError, match="cannot be corrected"):
+        apply_corrections(_tables(), [_fix(column="task_key")])
+
+
+def test_corrections_file_with_a_wrong_header_is_refused(tmp_path: Path):
+    path = tmp_path / "corrections.csv"
+    path.write_text("table,key\n", encoding="utf-8")
+    with pytest.raises(CorrectionError, match="header must be"):
+        read_corrections(path)
+
+
+def test_committed_corrections_file_has_the_documented_header():
+    from dagster_project.extract.runner import CORRECTIONS_FILE
+
+    header = CORRECTIONS_FILE.read_text(encoding="utf-8").splitlines()[0]
+    assert tuple(header.split(",")) == CORRECTION_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return render_all()
+
+
+def test_check_passes_on_fresh_seeds_and_fails_on_an_edited_csv(tmp_path: Path, rendered, capsys):
+    for table, text in rendered.items():
+        (tmp_path / f"{table}.csv").write_text(text, encoding="utf-8")
+    assert diff_seeds(rendered, tmp_path) == []
+    assert cli_main(["extract", "--check", "--seed-dir", str(tmp_path)]) == 0
+
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace("Tháng 11/202,", "Tháng 11/2025,"), encoding="utf-8")
+    assert cli_main(["extract", "--check", "--seed-dir", str(tmp_path)]) == 1
+    assert "tasks.csv: differs from a fresh extraction" in capsys.readouterr().err
+
+
+def test_extraction_is_deterministic(rendered):
+    assert render_all() == rendered
+
+
+def test_every_seed_row_names_its_source_file_and_line(rendered):
+    import csv
+    import io
+
+    docs = {doc.source_file: doc for doc in load_documents()}
+    for table, text in rendered.items():
+        for row in csv.DictReader(io.StringIO(text)):
+            assert row["source_file"] in docs, table
+            line = int(row["source_line"])
+            assert 1 <= line <= len(docs[row["source_file"]].lines), (table, row)
