@@ -20,6 +20,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "dagster_project.warehouse.build",
         "load the seeds, run dbt and publish the DuckDB warehouse",
     ),
+    "template": (
+        "dagster_project.submissions.template_cli",
+        "write the prefilled .xlsx report template for one agency and period",
+    ),
+    "ingest": (
+        "dagster_project.submissions.ingest_cli",
+        "load agency submission files into the submissions store",
+    ),
 }
 
 
