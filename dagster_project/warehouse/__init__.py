@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: loading seeds, running dbt and publishing the result."""

@@ -1,0 +1,147 @@
+"""Warehouse assets: verified documents, raw seed tables, and the dbt models.
+
+The decorated functions only wire resources to the plain functions in
+``loading`` and ``row_counts`` and attach metadata.
+
+No ``from __future__ import annotations`` here: Dagster reads the ``context``
+annotation of the dbt asset function at definition time and rejects a string.
+"""
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    TableColumn,
+    TableSchema,
+    asset,
+)
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from dagster_project.extract.documents import load_documents
+from dagster_project.extract.schema import SEED_TABLES
+
+from .dbt_project import DBT_PROJECT, Nq57DbtTranslator, prepare_manifest_if_dev
+from .loading import (
+    RAW_SCHEMA,
+    SOURCE_DOCUMENTS_COLUMNS,
+    SOURCE_DOCUMENTS_TABLE,
+    load_seed,
+    load_source_documents,
+    seed_column_types,
+)
+from .paths import warehouse_env
+from .resources import DuckDBWarehouse, SourceFiles
+from .row_counts import ROW_COUNT_KEY, count_rows
+
+SOURCE_DOCUMENTS_KEY = AssetKey([RAW_SCHEMA, SOURCE_DOCUMENTS_TABLE])
+
+
+def _column_schema(columns: dict[str, str]) -> TableSchema:
+    return TableSchema(columns=[TableColumn(name, kind) for name, kind in columns.items()])
+
+
+@asset(
+    key=SOURCE_DOCUMENTS_KEY,
+    group_name=RAW_SCHEMA,
+    kinds={"duckdb"},
+    description=(
+        "The source documents, verified against seeds/source_documents/SHA256SUMS "
+        "(the run stops on a mismatch), with their sha256 and line count."
+    ),
+    metadata={"dagster/column_schema": _column_schema(SOURCE_DOCUMENTS_COLUMNS)},
+)
+def raw_source_documents(
+    warehouse: DuckDBWarehouse, source_files: SourceFiles
+) -> MaterializeResult:
+    documents_dir = source_files.documents_path()
+    documents = load_documents(documents_dir)
+    with warehouse.connect() as con:
+        frame = load_source_documents(con, documents, documents_dir)
+    return MaterializeResult(
+        metadata={
+            ROW_COUNT_KEY: len(frame),
+            "documents_dir": MetadataValue.path(str(documents_dir)),
+            "documents": MetadataValue.json(
+                [
+                    {"source_file": f, "sha256": h, "line_count": int(n)}
+                    for f, h, n in frame.itertuples(index=False)
+                ]
+            ),
+        }
+    )
+
+
+def seed_asset(table: str) -> AssetsDefinition:
+    """The asset loading ``seeds/<table>.csv`` into ``raw.<table>``."""
+
+    @asset(
+        key=[RAW_SCHEMA, table],
+        group_name=RAW_SCHEMA,
+        deps=[SOURCE_DOCUMENTS_KEY],
+        kinds={"duckdb"},
+        description=f"seeds/{table}.csv as printed: text columns, source_line as an integer.",
+        metadata={"dagster/column_schema": _column_schema(seed_column_types(table))},
+    )
+    def _load_seed(warehouse: DuckDBWarehouse, source_files: SourceFiles) -> MaterializeResult:
+        with warehouse.connect() as con:
+            loaded = load_seed(con, source_files.seeds_path(), table)
+        return MaterializeResult(
+            metadata={
+                ROW_COUNT_KEY: loaded.row_count,
+                "source_csv": MetadataValue.path(str(loaded.source_path)),
+                "sha256": loaded.sha256,
+            }
+        )
+
+    return _load_seed
+
+
+seed_assets = [seed_asset(table) for table in SEED_TABLES]
+
+prepare_manifest_if_dev()
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=Nq57DbtTranslator(),
+)
+def nq57_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse
+) -> Iterator[Any]:
+    """``dbt build`` (models, data tests, unit tests) against the run's warehouse file."""
+    with warehouse_env(warehouse.resolved_path()):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        # Collect first: DuckDB lets one process hold the file, so row counts
+        # can only be queried once the dbt process has exited.
+        events = list(invocation.stream())
+        succeeded = invocation.is_successful()
+    built = {
+        event.output_name: context.asset_key_for_output(event.output_name)
+        for event in events
+        if isinstance(event, Output)
+    }
+    counts: dict[tuple[str, ...], int] = {}
+    if built:
+        with warehouse.connect(read_only=True) as con:
+            counts = count_rows(con, [key.path for key in built.values()])
+    for event in events:
+        if isinstance(event, Output):
+            rows = counts[tuple(built[event.output_name].path)]
+            yield event.with_metadata({**event.metadata, ROW_COUNT_KEY: rows})
+        else:
+            yield event
+    if not succeeded:
+        # The run's target directory (dbt.log, run_results.json) stays for
+        # diagnosis; the error message points at it.
+        raise invocation.get_error()
+    # A successful run's artifacts are not needed again, and one directory per
+    # run would otherwise pile up under dbt/target.
+    shutil.rmtree(invocation.target_path, ignore_errors=True)

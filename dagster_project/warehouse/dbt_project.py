@@ -1,0 +1,95 @@
+"""The dbt project, its manifest, and how dbt nodes become Dagster assets.
+
+The translator is the one place that decides asset keys and groups: a dbt
+source table ``raw.<table>`` is the asset ``['raw', <table>]`` that the Python
+loaders materialize, so lineage joins up; a model is ``[<schema>, <name>]``
+and is grouped by the folder it lives in (staging, intermediate, marts).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+
+from .loading import RAW_SCHEMA
+from .paths import DBT_PROJECT_DIR, warehouse_env, warehouse_path
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt installed beside this interpreter: `.venv/bin/nq57` runs fine without
+# the venv being activated, and then `dbt` is not on PATH.
+_DBT_BESIDE_PYTHON = Path(sys.executable).with_name("dbt")
+
+
+def _dbt_executable() -> str:
+    return str(_DBT_BESIDE_PYTHON) if _DBT_BESIDE_PYTHON.exists() else "dbt"
+
+
+def dbt_resource() -> DbtCliResource:
+    """The dbt CLI resource for the nq57 project."""
+    # Plain text: dbt's colour codes would otherwise end up in error messages.
+    return DbtCliResource(
+        project_dir=DBT_PROJECT,
+        dbt_executable=_dbt_executable(),
+        global_config_flags=["--no-use-colors"],
+    )
+
+
+class Nq57DbtTranslator(DagsterDbtTranslator):
+    """Asset keys ``[schema, name]`` and groups named after the model folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([RAW_SCHEMA, dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return RAW_SCHEMA
+        # fqn is [project, folder, ..., name]; the first folder is the layer.
+        fqn = dbt_resource_props["fqn"]
+        return fqn[1] if len(fqn) > 2 else None
+
+
+class DbtParseError(RuntimeError):
+    """``dbt parse`` failed: the project does not compile."""
+
+
+def prepare_manifest(warehouse: Path | None = None) -> Path:
+    """Run ``dbt parse`` so the manifest matches the models on disk.
+
+    A plain subprocess rather than ``DbtCliResource.cli``: the resource also
+    sets up a dbt adapter in this process, which doubles the time of a parse.
+    The profile needs a warehouse path even to parse; the database name dbt
+    records comes from its file name, which builds keep unchanged.
+    """
+    with warehouse_env(warehouse or warehouse_path()):
+        completed = subprocess.run(
+            [_dbt_executable(), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+            cwd=DBT_PROJECT_DIR,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise DbtParseError(
+            f"dbt parse failed in {DBT_PROJECT_DIR}:\n{completed.stdout}{completed.stderr}".rstrip()
+        )
+    return DBT_PROJECT.manifest_path
+
+
+def prepare_manifest_if_dev() -> None:
+    """Re-parse when loaded by ``dagster dev``, as ``DbtProject.prepare_if_dev`` would.
+
+    Other entry points (``nq57 build``, tests) call :func:`prepare_manifest`
+    themselves before importing the definitions.
+    """
+    if os.environ.get("DAGSTER_IS_DEV_CLI"):
+        prepare_manifest()

@@ -1,0 +1,16 @@
+"""Jobs over the warehouse assets."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, define_asset_job, in_process_executor
+
+BUILD_WAREHOUSE_JOB = "build_warehouse"
+
+# In-process: every step opens and closes its own DuckDB connection in turn,
+# which a multiprocess executor would turn into competing writers.
+build_warehouse_job = define_asset_job(
+    BUILD_WAREHOUSE_JOB,
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Verify the documents, load the seeds into raw, then dbt build staging and marts.",
+)

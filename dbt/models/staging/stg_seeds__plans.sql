@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('seeds', 'plans') }}
+
+),
+
+final as (
+
+    select
+        plan_id,
+        province_name,
+        document_number,
+        issue_date_text,
+        signer_name,
+        legal_basis,
+        plan_kind,
+        title,
+        flags,
+        source_file,
+        source_line,
+    from source
+
+)
+
+select * from final
