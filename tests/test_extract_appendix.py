@@ -46,7 +46,13 @@ def test_nghe_an_has_65_indicators_with_five_year_columns_each(nghe_an):
 def test_nghe_an_has_54_tasks_in_seven_groups(nghe_an):
     assert len(nghe_an["tasks"]) == 54
     assert [g for g in dict.fromkeys(r["group_code"] for r in nghe_an["tasks"])] == [
-        "I", "II", "III", "IV", "V", "VI", "VII",
+        "I",
+        "II",
+        "III",
+        "IV",
+        "V",
+        "VI",
+        "VII",
     ]
     assert len({r["task_key"] for r in nghe_an["tasks"]}) == 54
 
@@ -293,7 +299,9 @@ def test_line_layout_tasks_with_empty_cells_and_stray_characters():
 
 
 def test_unknown_column_header_is_a_clear_error():
-    doc = document_from_text("bad.txt", "PHỤ LỤC I\n|\nTT |\nChỉ tiêu |\nGhi chú lạ |\n|\n1 |\nMột chỉ tiêu |\nx |\n")
+    doc = document_from_text(
+        "bad.txt", "PHỤ LỤC I\n|\nTT |\nChỉ tiêu |\nGhi chú lạ |\n|\n1 |\nMột chỉ tiêu |\nx |\n"
+    )
     with pytest.raises(AppendixError, match="bad.txt:5: unknown column header 'Ghi chú lạ'"):
         iter_tables(doc)
 

@@ -35,7 +35,9 @@ def source_copy(tmp_path: Path) -> Path:
 def test_a_changed_document_is_refused_with_its_name(source_copy: Path):
     doc = source_copy / "002_47b38050f79059a8.txt"
     doc.write_text(doc.read_text(encoding="utf-8").replace("≥ 50%.", "≥ 55%."), encoding="utf-8")
-    with pytest.raises(DocumentHashError, match="002_47b38050f79059a8.txt: sha256 .* does not match"):
+    with pytest.raises(
+        DocumentHashError, match="002_47b38050f79059a8.txt: sha256 .* does not match"
+    ):
         load_documents(source_copy)
 
 
@@ -82,7 +84,9 @@ def test_a_correction_replaces_the_value_and_records_the_old_one():
 
 
 def test_a_correction_that_no_longer_applies_fails_loudly():
-    with pytest.raises(CorrectionError, match="line 2: .*expected 'Tháng 10/202'; the correction no longer applies"):
+    with pytest.raises(
+        CorrectionError, match="line 2: .*expected 'Tháng 10/202'; the correction no longer applies"
+    ):
         apply_corrections(_tables(), [_fix(expected_value="Tháng 10/202")])
 
 
@@ -122,7 +126,10 @@ def test_check_passes_on_fresh_seeds_and_fails_on_an_edited_csv(tmp_path: Path, 
     assert cli_main(["extract", "--check", "--seed-dir", str(tmp_path)]) == 0
 
     tasks = tmp_path / "tasks.csv"
-    tasks.write_text(tasks.read_text(encoding="utf-8").replace("Tháng 11/202,", "Tháng 11/2025,"), encoding="utf-8")
+    tasks.write_text(
+        tasks.read_text(encoding="utf-8").replace("Tháng 11/202,", "Tháng 11/2025,"),
+        encoding="utf-8",
+    )
     assert cli_main(["extract", "--check", "--seed-dir", str(tmp_path)]) == 1
     assert "tasks.csv: differs from a fresh extraction" in capsys.readouterr().err
 
