@@ -200,12 +200,30 @@ def test_repeated_header_is_skipped_and_reported(pipe_rows):
     assert any(f.startswith("repeated_header") for f in table_flags["I"])
 
 
-def test_missing_cells_are_kept_and_flagged(pipe_rows):
+def test_one_value_printed_across_all_year_columns_is_a_merged_cell(pipe_rows):
     indicator = _by(pipe_rows[0]["indicators"], "indicator_code", "2")[0]
-    assert "missing_cells: row has 4 of 5 cells" in indicator["flags"]
+    assert indicator["monitoring_agency_text"] == "Sở Tài chí\ufffd"
+    assert (
+        "merged_cell: one value printed across the columns Năm 2025, Năm 2030" in indicator["flags"]
+    )
     targets = _by(pipe_rows[0]["indicator_targets"], "indicator_code", "2")
-    assert targets[0]["target_text"] == "≥ 3"
-    assert "missing_cell" in targets[1]["flags"] or targets[1]["target_text"] == "Sở Tài chí\ufffd"
+    assert [t["target_text"] for t in targets] == ["≥ 3", "≥ 3"]
+    assert all(t["flags"].startswith("merged_cell") for t in targets)
+
+
+def test_a_short_row_that_cannot_be_placed_is_kept_and_flagged():
+    text = PIPE_PLAN.replace(
+        "|\n4 |\nChỉ số cuối bảng |\n1 |\n2 |\nSở Nội vụ |\n",
+        "|\n4 |\nChỉ số cuối bảng |\n1 |\n2 |\n|\n5 |\nMột chỉ số |\n1 |\n2 |\nSở Nội vụ |\n",
+    )
+    rows, _ = extract_appendices(document_from_text("short.txt", text), "p")
+    indicator = _by(rows["indicators"], "indicator_code", "4")[0]
+    assert "missing_cells: row has 4 of 5 cells" in indicator["flags"]
+    assert indicator["monitoring_agency_text"] == ""
+    assert [t["target_text"] for t in _by(rows["indicator_targets"], "indicator_code", "4")] == [
+        "1",
+        "2",
+    ]
 
 
 def test_cut_off_cells_are_flagged_truncated(pipe_rows):

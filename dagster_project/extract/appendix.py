@@ -145,7 +145,9 @@ class _Numbering:
             return code == expected or (self.group is None and code == "I")
         parts = tuple(int(p) for p in code.split("."))
         if len(parts) == 1:
-            return parts[0] == self.top + 1 or (parts[0] == 1 and (self.after_group or self.top == 0))
+            return parts[0] == self.top + 1 or (
+                parts[0] == 1 and (self.after_group or self.top == 0)
+            )
         if len(parts) == 2 and self.top:
             last = self.sub[1] if len(self.sub) == 2 and self.sub[0] == self.top else 0
             return parts[0] == self.top and parts[1] == last + 1
@@ -276,7 +278,11 @@ def _segment_rows(
     index = 0
     while index < len(cells):
         cell = cells[index]
-        if _norm(cell.text) in header_labels and rows and _is_repeated_header(cells, index, header_labels):
+        if (
+            _norm(cell.text) in header_labels
+            and rows
+            and _is_repeated_header(cells, index, header_labels)
+        ):
             skipped = index
             while index < len(cells) and (
                 cells[index].is_empty or _norm(cells[index].text) in header_labels
@@ -345,6 +351,9 @@ def _fit_cells(row: Row, columns: list[Column]) -> dict[str, list[Cell]]:
             row.flags.append(f"extra_cells: group row carries {len(extra)} non-empty cells")
         cells = cells[:2]
     elif len(cells) < len(columns):
+        merged = _fit_merged_target(row, cells, columns)
+        if merged is not None:
+            return _flag_truncated(row, merged)
         row.flags.append(
             f"missing_cells: row has {len(cells)} of {len(columns)} cells; "
             "filled left to right, the rest left empty"
@@ -359,10 +368,44 @@ def _fit_cells(row: Row, columns: list[Column]) -> dict[str, list[Cell]]:
         if position < len(cells):
             chunk = cells[position:] if position == len(columns) - 1 else [cells[position]]
             assigned.setdefault(column.role, []).append(_merge(chunk, row.line))
-    for column_cells in assigned.values():
-        for cell in column_cells:
-            if cell.is_truncated:
-                row.flags.append(f"truncated_cell: text cut off at line {cell.line}")
+    return _flag_truncated(row, assigned)
+
+
+def _flag_truncated(row: Row, assigned: dict[str, list[Cell]]) -> dict[str, list[Cell]]:
+    for line in sorted({c.line for cells in assigned.values() for c in cells if c.is_truncated}):
+        row.flags.append(f"truncated_cell: text cut off at line {line}")
+    return assigned
+
+
+def _fit_merged_target(
+    row: Row, cells: list[Cell], columns: list[Column]
+) -> dict[str, list[Cell]] | None:
+    """Resolve a row whose one target value spans all the year columns.
+
+    A page dump prints a merged cell once, so such a row is short by exactly
+    the number of year columns minus one: the columns before the targets and
+    after them are all there, and a single value sits between. Any other
+    shortfall cannot be placed with certainty and is left to the caller.
+    """
+    positions = [i for i, c in enumerate(columns) if c.role == "target"]
+    if len(positions) < 2:
+        return None
+    prefix, suffix = positions[0], len(columns) - positions[-1] - 1
+    if len(cells) != prefix + suffix + 1:
+        return None
+    if not all(_is_name(cell) for cell in cells[prefix + 1 :]):
+        # Columns after the targets hold agencies: a bare value there means
+        # the row lacks a trailing cell rather than carrying a merged one.
+        return None
+    value = cells[prefix]
+    assigned: dict[str, list[Cell]] = {}
+    for column, cell in zip(columns[:prefix], cells[:prefix], strict=True):
+        assigned.setdefault(column.role, []).append(cell)
+    assigned["target"] = [value] * len(positions)
+    for column, cell in zip(columns[positions[-1] + 1 :], cells[prefix + 1 :], strict=True):
+        assigned.setdefault(column.role, []).append(cell)
+    labels = ", ".join(columns[i].label for i in positions)
+    row.flags.append(f"merged_cell: one value printed across the columns {labels}")
     return assigned
 
 
@@ -424,7 +467,7 @@ def indicator_rows(doc: Document, table: Table, plan_id: str) -> tuple[list[dict
         for position, column in enumerate(target_columns):
             cell = target_cells[position] if position < len(target_cells) else None
             year = column.year or group_year
-            cell_flags = []
+            cell_flags = [f for f in row.flags if f.startswith("merged_cell")]
             if year is None:
                 cell_flags.append("target_year_unknown: no year in the column nor the group row")
             if cell is None:
