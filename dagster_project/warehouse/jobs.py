@@ -8,9 +8,11 @@ BUILD_WAREHOUSE_JOB = "build_warehouse"
 
 # In-process: every step opens and closes its own DuckDB connection in turn,
 # which a multiprocess executor would turn into competing writers.
+# Submissions are ingested by their own job (sensor or `nq57 ingest`); a build
+# reads the store and never ingests as a side effect.
 build_warehouse_job = define_asset_job(
     BUILD_WAREHOUSE_JOB,
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() - AssetSelection.groups("submissions"),
     executor_def=in_process_executor,
     description="Verify the documents, load the seeds into raw, then dbt build staging and marts.",
 )
