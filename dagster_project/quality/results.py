@@ -1,0 +1,134 @@
+"""What one gate run found: per-expectation results and the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .severity import blocks_publication
+
+PASSED = "passed"
+FAILED = "failed"
+SKIPPED = "skipped"
+
+MAX_SAMPLES = 10
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One expectation applied to one batch (a table or a frame derived from it).
+
+    ``samples`` holds up to :data:`MAX_SAMPLES` failing rows, each with the
+    row's key and its ``source_file``/``source_line`` so an auditor can open
+    the document at that line.
+    """
+
+    table: str
+    validation: str
+    check: str
+    expectation_type: str
+    columns: tuple[str, ...]
+    severity: str
+    status: str
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    observed_value: Any = None
+    samples: tuple[dict[str, Any], ...] = ()
+    note: str = ""
+    why: str = ""
+
+    @property
+    def success(self) -> bool:
+        return self.status == PASSED
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    @property
+    def blocking(self) -> bool:
+        return self.failed and blocks_publication(self.severity)
+
+    def describe(self) -> str:
+        """One line naming the check, what failed and where to look."""
+        parts = [f"{self.table}: {self.check} ({self.expectation_type}"]
+        if self.columns:
+            parts.append(f" on {', '.join(self.columns)}")
+        parts.append(")")
+        if self.unexpected_count:
+            parts.append(f", {self.unexpected_count} failing row(s)")
+        elif self.observed_value is not None:
+            parts.append(f", observed {self.observed_value}")
+        where = [
+            f"{s['source_file']}:{s['source_line']}"
+            for s in self.samples
+            if s.get("source_file") is not None and s.get("source_line") is not None
+        ]
+        if where:
+            parts.append(", e.g. " + ", ".join(where[:3]))
+        if self.note:
+            parts.append(f" [{self.note}]")
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    folder: Path
+    summary_html: Path
+    data_docs_index: Path
+
+
+@dataclass(frozen=True)
+class GateResult:
+    warehouse_path: Path
+    checked_at: datetime
+    duration_seconds: float
+    row_counts: dict[str, int | None]
+    results: tuple[CheckResult, ...]
+    report: ReportPaths | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.blocking]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if r.failed and not r.blocking]
+
+    @property
+    def skipped(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status == SKIPPED]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking_failures
+
+    def raise_if_blocking(self) -> None:
+        if self.blocking_failures:
+            raise QualityGateError(self)
+
+    def summary_line(self) -> str:
+        run = [r for r in self.results if r.status != SKIPPED]
+        return (
+            f"quality gate: {len(run)} checks run, {len(self.blocking_failures)} blocking "
+            f"failure(s), {len(self.warnings)} warning(s), {len(self.skipped)} skipped "
+            f"in {self.duration_seconds:.1f}s"
+        )
+
+
+class QualityGateError(RuntimeError):
+    """Error-severity checks failed: the build must not be published."""
+
+    def __init__(self, result: GateResult):
+        self.result = result
+        lines = [
+            f"quality gate blocked publication of {result.warehouse_path}: "
+            f"{len(result.blocking_failures)} error-severity check(s) failed:"
+        ]
+        lines += [f"  - {failure.describe()}" for failure in result.blocking_failures]
+        if result.report is not None:
+            lines.append(f"report: {result.report.summary_html}")
+        super().__init__("\n".join(lines))

@@ -1,0 +1,167 @@
+"""Rules every table shares: keys, provenance, non-emptiness, flag and parse-status shares."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.expectations.expectation import Expectation
+
+from .base import SOURCE_COLUMNS, Validation, error, suite, warn
+
+# Above this share of flagged rows a table is reported: the documents are messy,
+# but when most rows of a table carry a flag the extractor has likely lost track
+# of a layout rather than met a few odd cells.
+DEFAULT_MAX_FLAGGED_SHARE = 0.5
+
+# The parse status a row gets when its text was read into a typed value without
+# doubt. Issue 3 introduces ``parse_status``; any other value is a kind of doubt.
+PARSED = "parsed"
+# Below this share of parsed rows the distribution is reported.
+DEFAULT_MIN_PARSED_SHARE = 0.5
+
+PARSE_STATUS_COLUMN = "parse_status"
+PARSE_STATUS_ABSENT = (
+    "cột parse_status chưa có (issue 3 bổ sung) / "
+    "column parse_status absent (added by issue 3): check skipped"
+)
+
+
+def not_empty(table: str) -> Expectation:
+    return error(
+        gx.expectations.ExpectTableRowCountToBeBetween,
+        check=f"{table}.not_empty",
+        why="An empty table means a load step silently produced nothing.",
+        min_value=1,
+    )
+
+
+def key_rules(table: str, key_columns: tuple[str, ...]) -> list[Expectation]:
+    """Every key column present, and the key unique."""
+    rules: list[Expectation] = [
+        error(
+            gx.expectations.ExpectColumnValuesToNotBeNull,
+            check=f"{table}.{column}_not_null",
+            why=f"{column} is part of the key of {table}.",
+            column=column,
+        )
+        for column in key_columns
+    ]
+    if len(key_columns) == 1:
+        rules.append(
+            error(
+                gx.expectations.ExpectColumnValuesToBeUnique,
+                check=f"{table}.key_unique",
+                why=f"{key_columns[0]} identifies one row of {table}.",
+                column=key_columns[0],
+            )
+        )
+    else:
+        rules.append(
+            error(
+                gx.expectations.ExpectCompoundColumnsToBeUnique,
+                check=f"{table}.key_unique",
+                why=f"({', '.join(key_columns)}) identifies one row of {table}.",
+                column_list=list(key_columns),
+            )
+        )
+    return rules
+
+
+def provenance_rules(table: str) -> list[Expectation]:
+    """Every row traceable to a file and a line of a source document."""
+    return [
+        error(
+            gx.expectations.ExpectColumnValuesToNotBeNull,
+            check=f"{table}.source_file_present",
+            why="Every value must be traceable to the source document it was read from.",
+            column="source_file",
+        ),
+        error(
+            gx.expectations.ExpectColumnValuesToNotBeNull,
+            check=f"{table}.source_line_present",
+            why="Every value must be traceable to the line it was read from.",
+            column="source_line",
+        ),
+        error(
+            gx.expectations.ExpectColumnValuesToBeBetween,
+            check=f"{table}.source_line_positive",
+            why="Source lines are numbered from 1; anything else points nowhere.",
+            column="source_line",
+            min_value=1,
+        ),
+    ]
+
+
+def flagged_rows(frame: pd.DataFrame, key_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per table row: its key, provenance and whether the extractor flagged it."""
+    out = frame[[c for c in (*key_columns, *SOURCE_COLUMNS) if c in frame.columns]].copy()
+    out["is_flagged"] = frame["flags"].fillna("").astype(str).str.strip() != ""
+    out["flags"] = frame["flags"]
+    return out
+
+
+def flag_share_validation(
+    qualified_table: str,
+    key_columns: tuple[str, ...],
+    max_share: float = DEFAULT_MAX_FLAGGED_SHARE,
+) -> Validation:
+    table = qualified_table.rsplit(".", 1)[-1]
+    name = f"{qualified_table}.flagged_share"
+
+    def build() -> gx.ExpectationSuite:
+        return suite(
+            name,
+            warn(
+                gx.expectations.ExpectColumnValuesToBeInSet,
+                check=f"{table}.flagged_share",
+                why=(
+                    f"At most {max_share:.0%} of rows should carry an extractor flag; "
+                    "more suggests a layout the extractor no longer understands."
+                ),
+                column="is_flagged",
+                value_set=[False],
+                mostly=1 - max_share,
+            ),
+        )
+
+    return Validation(
+        name=name,
+        build_suite=build,
+        derive=partial(flagged_rows, key_columns=key_columns),
+        sample_columns=(*key_columns, *SOURCE_COLUMNS, "flags"),
+    )
+
+
+def parse_status_validation(
+    qualified_table: str, min_parsed_share: float = DEFAULT_MIN_PARSED_SHARE
+) -> Validation:
+    table = qualified_table.rsplit(".", 1)[-1]
+    name = f"{qualified_table}.parse_status"
+
+    def build() -> gx.ExpectationSuite:
+        return suite(
+            name,
+            error(
+                gx.expectations.ExpectColumnValuesToNotBeNull,
+                check=f"{table}.parse_status_present",
+                why="Every row says whether its text was parsed, so no doubt goes unrecorded.",
+                column=PARSE_STATUS_COLUMN,
+            ),
+            warn(
+                gx.expectations.ExpectColumnValuesToBeInSet,
+                check=f"{table}.parsed_share",
+                why=f"At least {min_parsed_share:.0%} of rows should parse without doubt.",
+                column=PARSE_STATUS_COLUMN,
+                value_set=[PARSED],
+                mostly=min_parsed_share,
+            ),
+        )
+
+    return Validation(
+        name=name,
+        build_suite=build,
+        requires_columns=(PARSE_STATUS_COLUMN,),
+        absent_note=PARSE_STATUS_ABSENT,
+    )
