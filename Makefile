@@ -29,7 +29,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 PYTEST_ARGS ?=
 
-.PHONY: help setup lock run test extract dev lint format clean distclean
+.PHONY: help setup lock run test extract docs dev lint format clean distclean
 
 help: ## List the targets
 	@echo "nq57 make targets:"
@@ -63,6 +63,9 @@ test: setup | $(DAGSTER_HOME) ## Check the seeds match the source documents, the
 
 extract: setup ## Parse the source documents into the seed CSVs under seeds/
 	$(BIN)/nq57 extract
+
+docs: setup ## Regenerate docs/cli.md from the command-line parsers
+	$(BIN)/python -c "from dagster_project.cli import cli_reference_markdown as r; print(r(), end='')" > docs/cli.md
 
 dev: setup | $(DAGSTER_HOME) ## Start the Dagster UI (dagster dev) on this repo
 	$(BIN)/dagster dev
