@@ -20,6 +20,8 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
+from dagster_project.extract.budget import STAGE_ORDER
+
 from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
 from .common import (
     flag_share_validation,
@@ -33,16 +35,9 @@ TABLE = "marts.fct_budget_lines"
 SHORT = "fct_budget_lines"
 # One figure per line and stage: the same key the extractor's corrections use.
 KEY = ("budget_line_id", "stage")
-STAGES = (
-    "estimate",
-    "allocated",
-    "total_investment",
-    "allocated_to_date",
-    "disbursed",
-    "settlement_proposed",
-    "settlement_appraised",
-    "unspecified",
-)
+# The stage vocabulary is the extractor's: one definition, so a new stage
+# cannot be produced without the check knowing it.
+STAGES = STAGE_ORDER
 UNSPECIFIED_STAGE = "unspecified"
 # Amounts are printed in million VND with up to three decimals; half a million
 # absorbs rounding in printed subtotals without hiding a missing sub-line.

@@ -6,22 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from dagster_project.extract.budget import extract_budget_lines
+from dagster_project.extract.budget import STAGE_ORDER, extract_budget_lines
 from dagster_project.extract.documents import document_from_text, load_documents
 from dagster_project.extract.schema import SEED_TABLES
 
 LANG_SON_BUDGET = "004_c38ba8cad11c4ac1.txt"
 PLAN = "lang-son-234-2025"
-STAGES = {
-    "estimate",
-    "allocated",
-    "total_investment",
-    "allocated_to_date",
-    "disbursed",
-    "settlement_proposed",
-    "settlement_appraised",
-    "unspecified",
-}
+STAGES = set(STAGE_ORDER)
 
 
 def vn_number(text: str) -> Decimal:
