@@ -220,3 +220,13 @@ def test_the_gate_as_a_publish_check_stops_a_bad_build_and_keeps_the_good_one(tm
     assert raised.value.result is gate.result
     assert gate.result.report.summary_html.is_file()
     assert list((published.parent / ".build").iterdir()) == []
+
+
+def test_read_table_reads_views_as_well_as_tables():
+    import duckdb
+
+    from dagster_project.quality.runner import read_table
+
+    con = duckdb.connect()
+    con.sql("create schema s; create table s.t as select 1 as a; create view s.v as select * from s.t")
+    assert read_table(con, "s", "v")["a"].tolist() == [1]

@@ -77,7 +77,8 @@ def find_table(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str] | N
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame:
     # Identifiers cannot be bound as parameters; both come from information_schema.
-    return con.table(f"{quote_identifier(schema)}.{quote_identifier(table)}").df()
+    # con.sql, not con.table: the latter does not resolve views in this DuckDB.
+    return con.sql(f"select * from {quote_identifier(schema)}.{quote_identifier(table)}").df()
 
 
 def load_table(con: duckdb.DuckDBPyConnection, name: str) -> LoadedTable:
