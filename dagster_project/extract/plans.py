@@ -16,6 +16,7 @@ different the row is flagged, never silently reconciled.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -87,6 +88,18 @@ def _date_parts(text: str) -> tuple[int, int, int] | None:
     """(day, month, year) of '14/05/2025' or 'ngày 14 tháng 5 năm 2025'."""
     match = NUMERIC_DATE.match(text.strip()) or WORDED_DATE.search(text)
     return tuple(int(part) for part in match.groups()) if match else None
+
+
+def parse_issue_date(text: str) -> datetime.date | None:
+    """The date of an ``issue_date_text`` seed value; ``None`` when absent or impossible."""
+    parts = _date_parts(text)
+    if parts is None:
+        return None
+    day, month, year = parts
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _province_from_issuer(issuer: str) -> str:

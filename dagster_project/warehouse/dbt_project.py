@@ -1,9 +1,10 @@
 """The dbt project, its manifest, and how dbt nodes become Dagster assets.
 
 The translator is the one place that decides asset keys and groups: a dbt
-source table ``raw.<table>`` is the asset ``['raw', <table>]`` that the Python
-loaders materialize, so lineage joins up; a model is ``[<schema>, <name>]``
-and is grouped by the folder it lives in (staging, intermediate, marts).
+source table ``<schema>.<table>`` (``raw.plans``, ``parsed.task_deadlines``)
+is the asset ``[<schema>, <table>]`` that the Python assets materialize, so
+lineage joins up; a model is ``[<schema>, <name>]`` and is grouped by the
+folder it lives in (staging, intermediate, marts).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 
-from .loading import RAW_SCHEMA
 from .paths import DBT_PROJECT_DIR, warehouse_env, warehouse_path
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -45,13 +45,12 @@ class Nq57DbtTranslator(DagsterDbtTranslator):
     """Asset keys ``[schema, name]`` and groups named after the model folder."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return AssetKey([RAW_SCHEMA, dbt_resource_props["name"]])
+        # Sources and models alike: the schema the table lives in, then its name.
         return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
-            return RAW_SCHEMA
+            return dbt_resource_props["schema"]
         # fqn is [project, folder, ..., name]; the first folder is the layer.
         fqn = dbt_resource_props["fqn"]
         return fqn[1] if len(fqn) > 2 else None

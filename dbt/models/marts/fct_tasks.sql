@@ -6,23 +6,52 @@ tasks as (
 
 ),
 
+deadlines as (
+
+    select * from {{ ref('stg_parsed__task_deadlines') }}
+
+),
+
+owners as (
+
+    select * from {{ ref('int_task_owners_resolved') }}
+
+),
+
 final as (
 
     select
-        plan_id,
-        task_key,
-        task_code,
-        group_code,
-        group_name,
-        task_name,
-        lead_agency_text,
-        coordinating_agency_text,
-        expected_output_text,
-        deadline_text,
-        source_file,
-        source_line,
-        flags,
+        tasks.plan_id,
+        tasks.task_key,
+        tasks.task_code,
+        tasks.group_code,
+        tasks.group_name,
+        tasks.task_name,
+        tasks.lead_agency_text,
+        tasks.coordinating_agency_text,
+        tasks.expected_output_text,
+        tasks.deadline_text,
+        tasks.source_file,
+        tasks.source_line,
+        tasks.flags,
+        deadlines.due_date,
+        deadlines.start_date,
+        deadlines.recurrence,
+        deadlines.parse_status as deadline_parse_status,
+        deadlines.parse_note as deadline_parse_note,
+        owners.lead_assignment_count,
+        owners.lead_agency_id,
+        owners.current_lead_agency_id,
+        owners.as_of_date as current_lead_as_of_date,
     from tasks
+    -- Left joins: a task the parser or the resolver missed keeps its row and
+    -- fails the not_null tests on deadline_parse_status / lead_assignment_count.
+    left join deadlines
+        on tasks.plan_id = deadlines.plan_id
+        and tasks.task_key = deadlines.task_key
+    left join owners
+        on tasks.plan_id = owners.plan_id
+        and tasks.task_key = owners.task_key
 
 )
 

@@ -1,0 +1,252 @@
+"""Dagster assets of the plans domain: reference tables in ``raw``, parsed tables in ``parsed``.
+
+The decorated functions only open a connection, call the plain functions of
+this package and attach metadata. Keys are ``[schema, table]``, the same keys
+the dbt translator gives the sources that read these tables, so lineage runs
+from the seeds through the parsed tables into the marts.
+
+No ``from __future__ import annotations`` here: Dagster reads the resource
+annotations of the decorated functions at definition time and needs real types.
+"""
+
+from collections.abc import Iterator
+
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    asset,
+    multi_asset,
+)
+
+from dagster_project.semantics.agencies import load_registry
+from dagster_project.semantics.deadlines import STATUSES as DEADLINE_STATUSES
+from dagster_project.semantics.targets import STATUSES as TARGET_STATUSES
+from dagster_project.warehouse.loading import RAW_SCHEMA, SOURCE_DOCUMENTS_TABLE
+from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
+from dagster_project.warehouse.row_counts import ROW_COUNT_KEY
+
+from .frames import PARSED_SCHEMA, read_raw, value_counts, write_parsed
+from .indicator_targets import DIRECTION_COLUMNS, TARGET_COLUMNS, parse_indicator_targets
+from .reference import REFERENCE_TABLES, load_reference_table, raw_table_name, reference_dir
+from .task_agencies import ASSIGNMENT_COLUMNS, QUARANTINE_COLUMNS, resolve_plan_agencies
+from .task_deadlines import DEADLINE_COLUMNS, parse_task_deadlines
+
+PARSED_GROUP = PARSED_SCHEMA
+
+
+def raw_key(table: str) -> AssetKey:
+    return AssetKey([RAW_SCHEMA, table])
+
+
+def parsed_key(table: str) -> AssetKey:
+    return AssetKey([PARSED_SCHEMA, table])
+
+
+def reference_key(name: str) -> AssetKey:
+    return raw_key(raw_table_name(name))
+
+
+INDICATOR_TARGETS_KEY = parsed_key("indicator_targets")
+INDICATOR_DIRECTIONS_KEY = parsed_key("indicator_directions")
+TASK_DEADLINES_KEY = parsed_key("task_deadlines")
+TASK_AGENCIES_KEY = parsed_key("task_agencies")
+AGENCY_QUARANTINE_KEY = parsed_key("agency_quarantine")
+REGISTRY_TABLES = ("provinces", "agencies", "agency_aliases", "agency_groups")
+
+
+def _schema(columns: dict[str, str]) -> dict[str, TableSchema]:
+    return {
+        "dagster/column_schema": TableSchema(
+            columns=[TableColumn(name, kind) for name, kind in columns.items()]
+        )
+    }
+
+
+def reference_asset(name: str) -> AssetsDefinition:
+    """The asset loading ``seeds/reference/<name>.csv`` into ``raw.ref_<name>``."""
+
+    @asset(
+        key=reference_key(name),
+        group_name=RAW_SCHEMA,
+        # After the document check, like the extracted seeds: a run on tampered
+        # documents loads nothing at all.
+        deps=[raw_key(SOURCE_DOCUMENTS_TABLE)],
+        kinds={"duckdb"},
+        description=(
+            f"seeds/reference/{name}.csv as written (hand-maintained, reviewed; "
+            "see seeds/reference/README.md), every column text."
+        ),
+        metadata=_schema(dict.fromkeys(REFERENCE_TABLES[name], "varchar")),
+    )
+    def _load(warehouse: DuckDBWarehouse, source_files: SourceFiles) -> MaterializeResult:
+        with warehouse.connect() as con:
+            loaded = load_reference_table(con, source_files.seeds_path(), name)
+        return MaterializeResult(
+            metadata={
+                ROW_COUNT_KEY: loaded.row_count,
+                "source_csv": MetadataValue.path(str(loaded.source_path)),
+                "sha256": loaded.sha256,
+            }
+        )
+
+    return _load
+
+
+reference_assets = [reference_asset(name) for name in REFERENCE_TABLES]
+
+
+@multi_asset(
+    name="parse_indicator_targets",
+    specs=[
+        AssetSpec(
+            INDICATOR_TARGETS_KEY,
+            group_name=PARSED_GROUP,
+            kinds={"duckdb"},
+            deps=[raw_key("indicator_targets"), raw_key("indicators")],
+            description=(
+                "Every target cell read into comparator, bounds, unit and parse status, "
+                "next to target_text; merged cells marked."
+            ),
+            metadata=_schema(TARGET_COLUMNS),
+        ),
+        AssetSpec(
+            INDICATOR_DIRECTIONS_KEY,
+            group_name=PARSED_GROUP,
+            kinds={"duckdb"},
+            deps=[raw_key("indicator_targets"), raw_key("indicators")],
+            description="One row per indicator: higher or lower is better, and its unit.",
+            metadata=_schema(DIRECTION_COLUMNS),
+        ),
+    ],
+)
+def parse_indicator_targets_asset(warehouse: DuckDBWarehouse) -> Iterator[MaterializeResult]:
+    with warehouse.connect() as con:
+        targets, directions = parse_indicator_targets(
+            read_raw(con, "indicators"), read_raw(con, "indicator_targets")
+        )
+        target_rows = write_parsed(con, "indicator_targets", TARGET_COLUMNS, targets)
+        direction_rows = write_parsed(con, "indicator_directions", DIRECTION_COLUMNS, directions)
+    yield MaterializeResult(
+        asset_key=INDICATOR_TARGETS_KEY,
+        metadata={
+            ROW_COUNT_KEY: target_rows,
+            "parse_status_counts": MetadataValue.json(
+                value_counts(targets, "parse_status", TARGET_STATUSES)
+            ),
+            "merged_cells": int(targets["is_merged_cell"].sum()),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=INDICATOR_DIRECTIONS_KEY,
+        metadata={
+            ROW_COUNT_KEY: direction_rows,
+            "direction_counts": MetadataValue.json(value_counts(directions, "direction")),
+        },
+    )
+
+
+@asset(
+    key=TASK_DEADLINES_KEY,
+    group_name=PARSED_GROUP,
+    kinds={"duckdb"},
+    deps=[raw_key("tasks"), raw_key("plans"), raw_key("indicator_targets")],
+    description=(
+        "Every task deadline read into due date, start date, recurrence and parse status, "
+        "next to deadline_text, with the plan horizon."
+    ),
+    metadata=_schema(DEADLINE_COLUMNS),
+)
+def task_deadlines(warehouse: DuckDBWarehouse) -> MaterializeResult:
+    with warehouse.connect() as con:
+        frame = parse_task_deadlines(
+            read_raw(con, "tasks"), read_raw(con, "plans"), read_raw(con, "indicator_targets")
+        )
+        rows = write_parsed(con, "task_deadlines", DEADLINE_COLUMNS, frame)
+    return MaterializeResult(
+        metadata={
+            ROW_COUNT_KEY: rows,
+            "parse_status_counts": MetadataValue.json(
+                value_counts(frame, "parse_status", DEADLINE_STATUSES)
+            ),
+        }
+    )
+
+
+@multi_asset(
+    name="resolve_plan_agencies",
+    specs=[
+        AssetSpec(
+            TASK_AGENCIES_KEY,
+            group_name=PARSED_GROUP,
+            kinds={"duckdb"},
+            deps=[
+                raw_key("tasks"),
+                raw_key("plans"),
+                *(reference_key(name) for name in REGISTRY_TABLES),
+            ],
+            description=(
+                "One row per agency or group a task's lead or coordinating cell names, "
+                "matched exactly (after normalization) against the alias registry."
+            ),
+            metadata=_schema(ASSIGNMENT_COLUMNS),
+        ),
+        AssetSpec(
+            AGENCY_QUARANTINE_KEY,
+            group_name=PARSED_GROUP,
+            kinds={"duckdb"},
+            deps=[
+                raw_key("tasks"),
+                raw_key("indicators"),
+                raw_key("plans"),
+                *(reference_key(name) for name in REGISTRY_TABLES),
+            ],
+            description=(
+                "Agency names in task and indicator cells that match no alias: the cell, "
+                "the fragment and the reason in Vietnamese and English. Never a new agency."
+            ),
+            metadata=_schema(QUARANTINE_COLUMNS),
+        ),
+    ],
+)
+def resolve_plan_agencies_asset(
+    warehouse: DuckDBWarehouse, source_files: SourceFiles
+) -> Iterator[MaterializeResult]:
+    # The registry is read from the same CSVs the ref_* assets loaded in this run.
+    registry = load_registry(reference_dir(source_files.seeds_path()))
+    with warehouse.connect() as con:
+        resolved = resolve_plan_agencies(
+            read_raw(con, "tasks"), read_raw(con, "indicators"), read_raw(con, "plans"), registry
+        )
+        assignment_rows = write_parsed(
+            con, "task_agencies", ASSIGNMENT_COLUMNS, resolved.task_agencies
+        )
+        quarantine_rows = write_parsed(
+            con, "agency_quarantine", QUARANTINE_COLUMNS, resolved.quarantine
+        )
+    yield MaterializeResult(
+        asset_key=TASK_AGENCIES_KEY,
+        metadata={
+            ROW_COUNT_KEY: assignment_rows,
+            "role_counts": MetadataValue.json(value_counts(resolved.task_agencies, "role")),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=AGENCY_QUARANTINE_KEY,
+        metadata={
+            ROW_COUNT_KEY: quarantine_rows,
+            "reason_counts": MetadataValue.json(value_counts(resolved.quarantine, "reason_code")),
+        },
+    )
+
+
+plan_assets = [
+    *reference_assets,
+    parse_indicator_targets_asset,
+    task_deadlines,
+    resolve_plan_agencies_asset,
+]

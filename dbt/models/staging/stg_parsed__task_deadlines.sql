@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('parsed', 'task_deadlines') }}
+
+),
+
+final as (
+
+    select
+        plan_id,
+        task_key,
+        deadline_text,
+        cleaned_text,
+        due_date,
+        start_date,
+        recurrence,
+        parse_status,
+        parse_note,
+        plan_horizon_start,
+        plan_horizon_end,
+        source_file,
+        source_line,
+    from source
+
+)
+
+select * from final

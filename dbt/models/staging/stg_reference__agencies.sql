@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('reference', 'ref_agencies') }}
+
+),
+
+final as (
+
+    select
+        agency_id,
+        province_id,
+        agency_name,
+        agency_kind,
+        cast(nullif(valid_from, '') as date) as valid_from,
+        cast(nullif(valid_to, '') as date) as valid_to,
+        nullif(successor_agency_id, '') as successor_agency_id,
+        cast(is_group as boolean) as is_group,
+        source_note,
+    from source
+
+)
+
+select * from final

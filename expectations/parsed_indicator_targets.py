@@ -1,0 +1,183 @@
+"""parsed.indicator_targets: every target cell read into comparator, bounds and unit.
+
+Besides keys and provenance: the parse status is in the parser's vocabulary
+and ambiguous/invalid cells are reported; parsed rows have consistent
+bounds; shares stay within 0..100 %; and targets do not loosen over time
+within a plan (a higher-is-better target below the year before, a
+lower-is-better one above it), which is reported as a document oddity to
+review, not blocked: Nghệ An 1 goes from 100 % 5G coverage in 2030 to
+"6G (50%)" in 2035.
+"""
+
+from __future__ import annotations
+
+import great_expectations as gx
+import pandas as pd
+
+from dagster_project.semantics.targets import COMPARATORS, STATUSES
+
+from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
+from .common import key_rules, not_empty, provenance_rules
+from .plan_rules import all_true, status_rules, text_present
+
+TABLE = "parsed.indicator_targets"
+SHORT = "parsed_indicator_targets"
+KEY = ("plan_id", "indicator_code", "target_year")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+# Shares of a whole: a value above 100 % is a misreading (or a misprint).
+# ``percent_per_year`` is a growth rate and may legitimately exceed 100.
+BOUNDED_PERCENT_UNITS = ("percent", "percent_grdp", "percent_state_budget", "percent_population")
+
+
+def _numbers(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce")
+
+
+def bounds_checked(targets: pd.DataFrame) -> pd.DataFrame:
+    """Per row: a parsed cell has a comparator and low <= high; any other has neither."""
+    low, high = _numbers(targets["target_low"]), _numbers(targets["target_high"])
+    parsed = targets["parse_status"] == "parsed"
+    has_values = low.notna() & high.notna() & targets["comparator"].notna()
+    has_none = low.isna() & high.isna() & targets["comparator"].isna()
+    out = targets[[*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"]].copy()
+    out["is_consistent"] = ((parsed & has_values & (low <= high)) | (~parsed & has_none)).astype(
+        bool
+    )
+    return out
+
+
+def percents_checked(targets: pd.DataFrame) -> pd.DataFrame:
+    """Per parsed share: whether both bounds lie within 0..100."""
+    rows = targets[targets["unit"].isin(BOUNDED_PERCENT_UNITS)]
+    low, high = _numbers(rows["target_low"]), _numbers(rows["target_high"])
+    out = rows[[*KEY, *SOURCE_COLUMNS, "target_text", "unit"]].copy()
+    out["is_within_0_100"] = ~((low < 0) | (high > 100))
+    return out.astype({"is_within_0_100": bool})
+
+
+def sequences_checked(targets: pd.DataFrame) -> pd.DataFrame:
+    """Per parsed target: whether it is at least as demanding as the plan's previous one.
+
+    Compared with the previous year's parsed target of the same indicator in
+    the same unit: for higher-is-better, the lower bound must not fall; for
+    lower-is-better (ranks), the upper bound must not rise.
+    """
+    columns = [*KEY, *SOURCE_COLUMNS, "target_text", "direction", "unit"]
+    parsed = targets[targets["parse_status"] == "parsed"].copy()
+    parsed["low"] = _numbers(parsed["target_low"])
+    parsed["high"] = _numbers(parsed["target_high"])
+    parsed = parsed.sort_values(["plan_id", "indicator_code", "unit", "target_year"])
+    previous = parsed.groupby(["plan_id", "indicator_code", "unit"], dropna=False)
+    parsed["previous_target_year"] = previous["target_year"].shift()
+    parsed["previous_target_text"] = previous["target_text"].shift()
+    previous_low, previous_high = previous["low"].shift(), previous["high"].shift()
+    fell = (parsed["direction"] == "higher_is_better") & (parsed["low"] < previous_low)
+    rose = (parsed["direction"] == "lower_is_better") & (parsed["high"] > previous_high)
+    out = parsed[[*columns, "previous_target_year", "previous_target_text"]].copy()
+    out["keeps_direction"] = ~(fell | rose).astype(bool)
+    return out
+
+
+def build_suite() -> gx.ExpectationSuite:
+    return suite(
+        TABLE,
+        not_empty(SHORT),
+        *key_rules(SHORT, KEY),
+        *provenance_rules(SHORT),
+        text_present(SHORT, "target_text"),
+        *status_rules(SHORT, "parse_status", STATUSES),
+        error(
+            gx.expectations.ExpectColumnValuesToBeInSet,
+            check=f"{SHORT}.comparator_accepted",
+            why=f"Comparators are {', '.join(COMPARATORS)}; null only when nothing was read.",
+            column="comparator",
+            value_set=list(COMPARATORS),
+        ),
+        error(
+            gx.expectations.ExpectColumnValuesToBeInSet,
+            check=f"{SHORT}.direction_accepted",
+            why="Every target knows whether its indicator is higher- or lower-is-better.",
+            column="direction",
+            value_set=list(DIRECTIONS),
+        ),
+        error(
+            gx.expectations.ExpectColumnValuesToNotBeNull,
+            check=f"{SHORT}.direction_present",
+            why="A target without a direction belongs to no indicator row: an extraction gap.",
+            column="direction",
+        ),
+    )
+
+
+def build_bounds_suite() -> gx.ExpectationSuite:
+    return suite(
+        f"{TABLE}.bounds",
+        all_true(
+            SHORT,
+            "bounds_consistent",
+            "is_consistent",
+            "A parsed target has a comparator and low <= high; an unparsed one has no value, "
+            "so no number is ever shown for a cell that was not read.",
+        ),
+    )
+
+
+def build_percent_suite() -> gx.ExpectationSuite:
+    return suite(
+        f"{TABLE}.percent_range",
+        all_true(
+            SHORT,
+            "percent_within_0_100",
+            "is_within_0_100",
+            "A share (%, % GRDP, % of the budget, % of the population) lies within 0..100; "
+            "outside it the number was misread (thousands vs decimals) or misprinted.",
+        ),
+    )
+
+
+def build_sequence_suite() -> gx.ExpectationSuite:
+    return suite(
+        f"{TABLE}.sequence",
+        all_true(
+            SHORT,
+            "targets_do_not_fall",
+            "keeps_direction",
+            "Within a plan a higher-is-better target should not fall from one target year to "
+            "the next (nor a lower-is-better one rise); an exception is a document oddity to "
+            "review, e.g. a 2040 target below the 2035 one.",
+            severity=warn,
+        ),
+    )
+
+
+CHECKS = TableChecks(
+    table=TABLE,
+    key_columns=KEY,
+    validations=(
+        Validation(TABLE, build_suite),
+        Validation(
+            f"{TABLE}.bounds",
+            build_bounds_suite,
+            derive=bounds_checked,
+            sample_columns=(*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"),
+        ),
+        Validation(
+            f"{TABLE}.percent_range",
+            build_percent_suite,
+            derive=percents_checked,
+            sample_columns=(*KEY, *SOURCE_COLUMNS, "target_text", "unit"),
+        ),
+        Validation(
+            f"{TABLE}.sequence",
+            build_sequence_suite,
+            derive=sequences_checked,
+            sample_columns=(
+                *KEY,
+                *SOURCE_COLUMNS,
+                "target_text",
+                "previous_target_year",
+                "previous_target_text",
+            ),
+        ),
+    ),
+)
