@@ -7,13 +7,18 @@ empty strings (an empty target cell is a fact, not a missing value), and only
 
 from __future__ import annotations
 
+import atexit
 import csv
 import hashlib
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+from dbt.adapters.duckdb.credentials import Attachment
+from dbt.adapters.duckdb.plugins import BasePlugin
 
 from dagster_project.extract.documents import Document, read_manifest
 from dagster_project.extract.schema import SEED_TABLES
@@ -87,12 +92,28 @@ def replace_raw_table(
     ``columns`` maps column names to DuckDB types; both come from the fixed
     layouts in this module and ``SEED_TABLES``, never from data.
     """
-    target = f"{quote_identifier(RAW_SCHEMA)}.{quote_identifier(table)}"
+    return replace_table(con, RAW_SCHEMA, table, columns, frame)
+
+
+def replace_table(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    columns: dict[str, str],
+    frame: pd.DataFrame,
+) -> int:
+    """Replace ``<schema>.<table>`` with ``frame`` in one transaction; return the row count.
+
+    Schema, table, column names and types come from fixed layouts in code,
+    never from data. Values are cast to the column types on insert, so a
+    text column of ISO dates or decimal numbers lands typed.
+    """
+    target = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     column_list = ", ".join(quote_identifier(c) for c in columns)
     column_ddl = ", ".join(f"{quote_identifier(c)} {kind}" for c, kind in columns.items())
     con.execute("begin transaction")
     try:
-        con.execute(f"create schema if not exists {quote_identifier(RAW_SCHEMA)}")
+        con.execute(f"create schema if not exists {quote_identifier(schema)}")
         con.execute(f"create or replace table {target} ({column_ddl})")
         con.register("incoming_rows", frame[list(columns)])
         try:
@@ -141,3 +162,112 @@ def load_source_documents(
     frame = source_document_rows(documents, documents_dir)
     replace_raw_table(con, SOURCE_DOCUMENTS_TABLE, SOURCE_DOCUMENTS_COLUMNS, frame)
     return frame
+
+
+# --- the submissions store, read by dbt ---------------------------------------------------
+
+SUBMISSIONS_CATALOG = "submissions"
+SUBMISSIONS_SNAPSHOT_SUFFIX = ".submissions"
+
+
+def submissions_snapshot_path(warehouse_file: Path) -> Path:
+    """Where dbt reads the submissions from while it writes ``warehouse_file``.
+
+    Beside a build's run directory (``<warehouse dir>/.build/<run>.submissions``),
+    not inside it: publishing removes the emptied run directory, and the next
+    build's clean-up removes the snapshot. Beside any other file otherwise.
+    """
+    from .publish import BUILD_DIR_NAME
+
+    if warehouse_file.parent.parent.name == BUILD_DIR_NAME:
+        run_dir = warehouse_file.parent
+        return run_dir.with_name(run_dir.name + SUBMISSIONS_SNAPSHOT_SUFFIX)
+    return warehouse_file.with_name(warehouse_file.name + SUBMISSIONS_SNAPSHOT_SUFFIX)
+
+
+def submissions_store_for(warehouse_file: Path) -> Path:
+    """The submissions store beside the warehouse that ``warehouse_file`` is, or is a build of.
+
+    A build writes ``<warehouse dir>/.build/<run>/<name>``; the store lives in
+    ``<warehouse dir>`` (see ``dagster_project.submissions.paths``).
+    """
+    from dagster_project.submissions.paths import STORE_FILE_NAME
+
+    from .publish import BUILD_DIR_NAME
+
+    directory = warehouse_file.parent
+    if directory.parent.name == BUILD_DIR_NAME:
+        directory = directory.parent.parent
+    return directory / STORE_FILE_NAME
+
+
+def snapshot_submissions(warehouse_file: Path, store: Path | None = None) -> Path:
+    """Copy the submissions store beside ``warehouse_file`` for dbt to attach read-only.
+
+    The copy is taken under the store's lock, so it holds whole files only
+    (ingestion commits each file in one transaction under the same lock) and
+    an ingest running meanwhile waits instead of failing on DuckDB's own file
+    lock. Without a store (no submission ingested yet) the snapshot is an
+    empty store with the tables in place, so the submission marts build empty.
+    """
+    from dagster_project.submissions.store import ensure_schema, store_lock
+
+    snapshot = submissions_snapshot_path(warehouse_file)
+    store = store or submissions_store_for(warehouse_file)
+    partial = snapshot.with_name(snapshot.name + ".part")
+    for stale in (partial, wal_of(partial), snapshot, wal_of(snapshot)):
+        stale.unlink(missing_ok=True)
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    if store.exists():
+        with store_lock(store):
+            shutil.copyfile(store, partial)
+            if wal_of(store).exists():
+                shutil.copyfile(wal_of(store), wal_of(partial))
+    else:
+        con = duckdb.connect(str(partial))
+        try:
+            ensure_schema(con)
+        finally:
+            con.close()
+    if wal_of(partial).exists():
+        os.replace(wal_of(partial), wal_of(snapshot))
+    os.replace(partial, snapshot)
+    return snapshot
+
+
+def remove_snapshot(snapshot: Path) -> None:
+    snapshot.unlink(missing_ok=True)
+    wal_of(snapshot).unlink(missing_ok=True)
+
+
+def wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+class Plugin(BasePlugin):
+    """dbt-duckdb plugin (profiles.yml ``plugins``): the submissions store as a catalog.
+
+    dbt-duckdb creates the plugin once per dbt invocation, before the first
+    connection, whichever way dbt is started (``nq57 build``, ``dagster
+    dev``, a test): it takes the snapshot then, and attaches it read-only as
+    the ``submissions`` catalog on every connection. The submission staging
+    and intermediate models are ephemeral, so no view of the published
+    warehouse refers to that catalog.
+    """
+
+    def initialize(self, plugin_config: dict) -> None:
+        path = getattr(self.creds, "path", None)
+        self.snapshot = snapshot_submissions(Path(path)) if path and path != ":memory:" else None
+        if self.snapshot is not None:
+            # dbt runs in a process of its own: the copy goes when it ends, so a
+            # published build leaves nothing behind (a killed one's copy is
+            # removed with the stale builds).
+            atexit.register(remove_snapshot, self.snapshot)
+
+    def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.snapshot is None:
+            return
+        # dbt-duckdb's own ATTACH statement, path quoting included: DuckDB
+        # takes no parameter for the path of an ATTACH.
+        attachment = Attachment(path=str(self.snapshot), alias=SUBMISSIONS_CATALOG, read_only=True)
+        conn.execute(attachment.to_sql())

@@ -1,0 +1,210 @@
+"""Benchmark: simulate the national submission load, ingest it, and build the warehouse.
+
+Everything happens in a temporary folder (``--workdir`` to keep it): SYNTHETIC
+seeds for the 34 provinces of 2025, a simulation of ``--months`` months of
+monthly reports from every agency, an ingest of all but the last month into
+a fresh submissions store (each file received at its simulated sending
+time), then a full warehouse build. The last month is then simulated and
+ingested as "one new month", and an incremental build follows: the run
+prints both build times side by side.
+
+Prints rows/s and files/s for simulation and ingestion, the peak resident
+memory of this process (``resource.getrusage``), and what machine it ran on.
+The defaults finish in under ten minutes on 2 cores:
+
+    .venv/bin/python benchmarks/bench_ingest.py
+    .venv/bin/python benchmarks/bench_ingest.py --months 6 --provinces nghe-an,ha-noi --no-build
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from dagster_project.simulate.generator import (  # noqa: E402
+    STATE_DIR_NAME,
+    SimulationConfig,
+    Simulator,
+)
+from dagster_project.simulate.ingest import ingest_as_sent  # noqa: E402
+from dagster_project.simulate.synthetic import write_national_seeds  # noqa: E402
+from dagster_project.submissions.periods import parse_period  # noqa: E402
+from dagster_project.submissions.readers import Limits  # noqa: E402
+from dagster_project.submissions.reference import load_reference  # noqa: E402
+from dagster_project.warehouse.paths import SEEDS_DIR  # noqa: E402
+
+
+def machine() -> str:
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        total_kib = next(int(line.split()[1]) for line in handle if line.startswith("MemTotal"))
+    return (
+        f"{os.cpu_count()} cores, {total_kib / 1024 / 1024:.0f} GiB RAM, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    )
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process and its finished children (Linux: KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def month_after(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def report(label: str, count: int, unit: str, seconds: float) -> None:
+    print(f"  {label:<28} {count:>9} {unit:<6} {seconds:8.1f} s  {count / seconds:9.1f} {unit}/s")
+
+
+def simulate(config: SimulationConfig, reference) -> tuple[int, float]:
+    started = time.perf_counter()
+    summary = Simulator(config, reference).run(progress=lambda line: None)
+    return summary.files, time.perf_counter() - started
+
+
+def ingest(out: Path, store: Path, reference, max_bytes: int):
+    started = time.perf_counter()
+    counts = ingest_as_sent(
+        [out], store=store, reference=reference, limits=Limits(max_bytes=max_bytes), progress=print
+    )
+    return counts, time.perf_counter() - started
+
+
+def build(published: Path, seeds: Path, reports: Path) -> float:
+    """One ``nq57 build`` of ``published`` from ``seeds``; the store sits beside it."""
+    from dagster_project.warehouse.build import run_build
+
+    started = time.perf_counter()
+    run_build(published=published, seeds_dir=seeds, report_dir=reports, out=io.StringIO())
+    return time.perf_counter() - started
+
+
+def model_seconds(warehouse: Path, model: str, *, full_refresh: bool) -> float:
+    """Seconds dbt spends building ``model`` alone on a copy of ``warehouse`` (run_results.json).
+
+    Whole builds are dominated by fixed costs (loading seeds, parsing, the
+    quality gate); this isolates what incremental materialization saves.
+    """
+    from dagster_project.warehouse.paths import DBT_PROJECT_DIR, warehouse_env
+
+    with tempfile.TemporaryDirectory(prefix="nq57-bench-dbt-") as scratch:
+        copy = Path(scratch) / warehouse.name
+        shutil.copyfile(warehouse, copy)
+        shutil.copyfile(warehouse.parent / "submissions.duckdb", copy.parent / "submissions.duckdb")
+        command = [str(Path(sys.executable).with_name("dbt")), "run", "--select", model]
+        command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", f"{scratch}/target"]
+        if full_refresh:
+            command.append("--full-refresh")
+        with warehouse_env(copy):
+            subprocess.run(
+                command, cwd=DBT_PROJECT_DIR, check=True, capture_output=True, env=os.environ.copy()
+            )
+        results = json.loads((Path(scratch) / "target" / "run_results.json").read_text())
+    return sum(result["execution_time"] for result in results["results"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--months", type=int, default=2, help="months simulated (default 2)")
+    parser.add_argument("--start", default="2025-10", help="first month (default 2025-10)")
+    parser.add_argument("--provinces", default=None, help="comma-separated ids (default: all 34)")
+    parser.add_argument("--seed", type=int, default=57)
+    parser.add_argument("--defect-rate", type=float, default=0.05)
+    parser.add_argument("--max-bytes", type=int, default=2_000_000, help="ingest size limit")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
+    parser.add_argument("--no-build", action="store_true", help="skip the warehouse builds")
+    args = parser.parse_args(argv)
+    if args.months < 2:
+        parser.error("--months must be at least 2: the last month is the incremental one")
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="nq57-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = workdir / "simulated"
+    # The store sits beside the warehouse, where nq57 build looks for it.
+    warehouse = workdir / "warehouse" / "nq57.duckdb"
+    store = warehouse.parent / "submissions.duckdb"
+    print(f"machine: {machine()}")
+    print(f"workdir: {workdir}")
+    try:
+        started = time.perf_counter()
+        seeds = write_national_seeds(SEEDS_DIR, out / STATE_DIR_NAME / "seeds", args.seed)
+        reference = load_reference(seeds.seeds_dir)
+        print(
+            f"synthetic seeds for {len(seeds.synthetic_provinces)} provinces: "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        first = parse_period(args.start).start
+        last = month_after(first, args.months - 1)
+        common = dict(
+            seeds_dir=seeds.seeds_dir,
+            calendar_path=seeds.calendar_path,
+            seed=args.seed,
+            period_kind="month",
+            provinces=tuple(args.provinces.split(",")) if args.provinces else None,
+            defect_rate=args.defect_rate,
+            max_bytes=args.max_bytes,
+        )
+        history = SimulationConfig(
+            out_dir=out / "history", start=first, end=last - timedelta(days=1), **common
+        )
+        new_month = SimulationConfig(
+            out_dir=out / "new-month", start=last, end=parse_period(f"{last:%Y-%m}").end, **common
+        )
+        print(f"\nsimulate + ingest {args.months - 1} month(s) of history, then 1 new month:")
+        files, seconds = simulate(history, reference)
+        report("simulate history", files, "files", seconds)
+        counts, seconds = ingest(out / "history", store, reference, args.max_bytes)
+        report("ingest history", counts.files, "files", seconds)
+        report("ingest history", counts.rows_in, "rows", seconds)
+        if not args.no_build:
+            report_build("full build", build(warehouse, seeds.seeds_dir, workdir / "reports"))
+        files, seconds = simulate(new_month, reference)
+        report("simulate new month", files, "files", seconds)
+        counts, seconds = ingest(out / "new-month", store, reference, args.max_bytes)
+        report("ingest new month", counts.files, "files", seconds)
+        report("ingest new month", counts.rows_in, "rows", seconds)
+        if not args.no_build:
+            previous = workdir / "previous" / warehouse.name
+            previous.parent.mkdir(exist_ok=True)
+            shutil.copyfile(warehouse, previous)
+            shutil.copyfile(store, previous.parent / store.name)
+            report_build(
+                "incremental build", build(warehouse, seeds.seeds_dir, workdir / "reports")
+            )
+            print("\nfct_task_status alone after the new month (dbt run on a copy of the build):")
+            report_build(
+                "  incremental", model_seconds(previous, "fct_task_status", full_refresh=False)
+            )
+            report_build(
+                "  full refresh", model_seconds(previous, "fct_task_status", full_refresh=True)
+            )
+        print(f"\npeak RSS: {peak_rss_mib():.0f} MiB")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def report_build(label: str, seconds: float) -> None:
+    print(f"  {label:<28} {seconds:26.1f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""The real figures of Lạng Sơn 234/KH-UBND as a format v1 report.
+
+Plan 234/KH-UBND (05/09/2025) reports what Lạng Sơn achieved up to mid-2025:
+project capital allocated and disbursed as of 30/6/2025, online public
+service counts, DTI ranks, the share of dossiers received online, and so on.
+``nq57 extract`` keeps them in ``seeds/budget_lines.csv`` and
+``seeds/reported_figures.csv``. This module writes them into one .xlsx
+report of Sở Khoa học và Công nghệ Lạng Sơn (the plan's reporting body), to
+be ingested like any agency's file:
+
+- ``budget_execution``: one row per project line with both a capital
+  allocated to date and a disbursed amount (the recurrent lines state no
+  disbursement and are left out), as of the date printed on the disbursed
+  line ("đến hết 30/6/2025");
+- ``indicator_values``: one row per reported figure that is a result (the
+  figures the text states as a goal, flagged ``target:``, are left out).
+  Lạng Sơn's plans print no indicator list (Phụ lục I is not in the text), so
+  the figure's own ``figure_id`` stands as its code: ingestion quarantines
+  these rows with ``indicator_unknown`` until indicators for plan 234 exist
+  in the seeds, and the receipt lists every one of them.
+
+Every row's ``note`` names its seed row and source line (``figure_id=...;
+source=004_...txt:101``). Values are the printed text; a rank printed
+``05/63`` is reported as ``5`` with the printed form in the note. The period
+is 2025-Q3, the quarter the document was issued in (a period ending before
+05/09/2025 would be refused as ending before plan 234), and the file is
+dated 05/09/2025 08:00 in Vietnam, the document's date.
+
+The file is real data: it carries no synthetic marker.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
+from dagster_project.submissions import spec
+from dagster_project.submissions.periods import format_date, parse_period
+from dagster_project.submissions.reference import load_reference
+from dagster_project.submissions.template import TemplateContent
+
+from .files import Draft, render, write_file
+
+PLAN_ID = "lang-son-234-2025"
+PROVINCE_ID = "lang-son"
+AGENCY_ID = "lang-son:so-khcn"
+PERIOD = "2025-Q3"
+DOCUMENT_DATE = date(2025, 9, 5)
+# 08:00 in Vietnam (UTC+7) on the document's date.
+SENT_AT = datetime(2025, 9, 5, 1, 0)
+FILE_NAME = "nq57_lang-son_so-khcn_2025-Q3_so-lieu-234-KH-UBND.xlsx"
+MILLION = Decimal(1_000_000)
+_AS_OF_IN_LINE = re.compile(r"(?:đến hết|đến ngày)\s+(\d{1,2})/(\d{1,2})/(\d{4})")
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_MONTH = re.compile(r"(?i)tháng\s+(\d{1,2})/(\d{4})")
+_QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV)/(\d{4})")
+_YEAR = re.compile(r"(\d{4})\s*$")
+_RANK = re.compile(r"(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    values: dict[str, str]
+    source: str
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def figure_as_of(period_text: str) -> tuple[date, str]:
+    """The date a figure holds on, from its period text, and how it was read."""
+    text = period_text.strip()
+    if match := list(_DATE.finditer(text)):
+        day, month, year = (int(g) for g in match[-1].groups())
+        if "-" not in text[match[-1].end() :]:
+            return date(year, month, day), "date printed"
+    if match := list(_MONTH.finditer(text)):
+        month, year = (int(g) for g in match[-1].groups())
+        return _month_end(year, month), "end of the month printed"
+    if match := list(_QUARTER.finditer(text)):
+        quarter = ("I", "II", "III", "IV").index(match[-1].group(1).upper()) + 1
+        return _month_end(int(match[-1].group(2)), 3 * quarter), "end of the quarter printed"
+    if (match := _YEAR.search(text)) and int(match.group(1)) < DOCUMENT_DATE.year:
+        return date(int(match.group(1)), 12, 31), "end of the year printed"
+    return DOCUMENT_DATE, "document date (the text says 'to date' or names the current year)"
+
+
+def _million_text(amount_text: str, unit: str) -> str:
+    if unit.strip().casefold() != "đồng":
+        return amount_text
+    amount = parse_vn_number(amount_text)
+    return format_vn_number(amount / MILLION) if amount is not None else amount_text
+
+
+def budget_rows(seeds_dir: Path) -> list[dict[str, str]]:
+    with (seeds_dir / "budget_lines.csv").open(encoding="utf-8", newline="") as handle:
+        lines = [row for row in csv.DictReader(handle) if row["plan_id"] == PLAN_ID]
+    by_line: dict[str, dict[str, dict[str, str]]] = {}
+    for row in lines:
+        by_line.setdefault(row["budget_line_id"], {})[row["stage"]] = row
+    out = []
+    for line_id, stages in by_line.items():
+        allocated, disbursed = stages.get("allocated_to_date"), stages.get("disbursed")
+        if allocated is None or disbursed is None:
+            continue
+        source_text = _source_line(seeds_dir, disbursed["source_file"], disbursed["source_line"])
+        if match := _AS_OF_IN_LINE.search(source_text):
+            day, month, year = (int(g) for g in match.groups())
+            as_of, how = date(year, month, day), "as of the date printed on the disbursed line"
+        else:
+            as_of, how = DOCUMENT_DATE, "the disbursed line prints no date; document date"
+        total = stages.get("total_investment")
+        note = [
+            f"budget_line_id={line_id}",
+            f"source={allocated['source_file']}:{allocated['source_line']} (allocated to date), "
+            f"{disbursed['source_file']}:{disbursed['source_line']} (disbursed)",
+            f"as_of: {how}",
+        ]
+        if total is not None:
+            note.append(
+                f"total investment {total['amount_text']} {total['amount_unit']} "
+                f"(line {total['source_line']})"
+            )
+        out.append(
+            {
+                "budget_line_id": line_id,
+                "project_name": allocated["line_name"],
+                "allocated_million_vnd": _million_text(
+                    allocated["amount_text"], allocated["amount_unit"]
+                ),
+                "disbursed_million_vnd": _million_text(
+                    disbursed["amount_text"], disbursed["amount_unit"]
+                ),
+                "as_of_date": format_date(as_of),
+                "note": "; ".join(note),
+            }
+        )
+    return out
+
+
+def _source_line(seeds_dir: Path, source_file: str, line: str) -> str:
+    path = seeds_dir / "source_documents" / source_file
+    if not path.exists() or not line.isdigit():
+        return ""
+    with path.open(encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number == int(line):
+                return text
+    return ""
+
+
+def indicator_rows(seeds_dir: Path) -> list[dict[str, str]]:
+    with (seeds_dir / "reported_figures.csv").open(encoding="utf-8", newline="") as handle:
+        figures = [row for row in csv.DictReader(handle) if row["plan_id"] == PLAN_ID]
+    out = []
+    for row in figures:
+        if "target:" in row["flags"]:
+            continue
+        value = row["value_text"].strip()
+        note = [
+            f"figure_id={row['figure_id']}",
+            f"source={row['source_file']}:{row['source_line']}",
+            f"period_text={row['period_text']}",
+        ]
+        if (rank := _RANK.fullmatch(value)) and row["unit"] == "thứ hạng":
+            note.append(f"rank printed {value}")
+            value = str(int(rank.group(1)))
+        as_of, how = figure_as_of(row["period_text"])
+        note.append(f"as_of: {how}")
+        if row["flags"]:
+            note.append(f"flags: {row['flags']}")
+        out.append(
+            {
+                "plan_id": PLAN_ID,
+                "indicator_code": row["figure_id"],
+                "indicator_name": row["metric"],
+                "unit_text": row["unit"],
+                "value_text": value,
+                "as_of_date": format_date(as_of),
+                "note": "; ".join(note),
+            }
+        )
+    return out
+
+
+def real_figures_draft(seeds_dir: Path) -> Draft:
+    content = TemplateContent(PROVINCE_ID, AGENCY_ID, parse_period(PERIOD), [], [])
+    return Draft(
+        fmt="xlsx",
+        metadata={
+            "format_version": spec.FORMAT_VERSION,
+            "province_id": PROVINCE_ID,
+            "agency_id": AGENCY_ID,
+            "period": PERIOD,
+        },
+        rows={
+            spec.TASK_PROGRESS: [],
+            spec.INDICATOR_VALUES: indicator_rows(seeds_dir),
+            spec.BUDGET_EXECUTION: budget_rows(seeds_dir),
+        },
+        content=content,
+        submitted_at=SENT_AT,
+        generated_at=SENT_AT,
+        synthetic=False,
+    )
+
+
+def write_real_figures(seeds_dir: Path, out_dir: Path) -> Path:
+    """Write the report into ``out_dir``, dated (mtime) when the document was issued."""
+    reference = load_reference(seeds_dir)
+    path = out_dir / FILE_NAME
+    write_file(path, render(real_figures_draft(seeds_dir), reference), SENT_AT)
+    return path

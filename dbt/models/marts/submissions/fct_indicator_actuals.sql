@@ -1,0 +1,48 @@
+with
+
+rows as (
+
+    select *
+    from {{ ref('int_submission_rows_versioned') }}
+    where sheet = 'indicator_values'
+
+),
+
+directions as (
+
+    select * from {{ ref('stg_parsed__indicator_directions') }}
+
+),
+
+final as (
+
+    select
+        rows.parsed_plan_id as plan_id,
+        coalesce(directions.indicator_code, trim(rows.indicator_code)) as indicator_code,
+        rows.province_id,
+        rows.reporting_agency_id,
+        rows.period,
+        rows.period_start,
+        rows.period_end,
+        rows.parsed_as_of_date as as_of_date,
+        rows.value_text,
+        cast(rows.parsed_value as decimal(38, 10)) as value,
+        rows.parsed_value_flag as value_flag,
+        directions.unit,
+        directions.direction,
+        nullif(rows.note, '') as note,
+        rows.received_at,
+        rows.file_sha256,
+        rows.file_name as source_file,
+        rows.row_number as source_row,
+        rows.ingest_seq,
+        rows.is_latest,
+    from rows
+    left join directions
+        on rows.parsed_plan_id = directions.plan_id
+        and lower(rtrim(trim(rows.indicator_code), '.'))
+        = lower(rtrim(trim(directions.indicator_code), '.'))
+
+)
+
+select * from final

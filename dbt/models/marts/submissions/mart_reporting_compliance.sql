@@ -1,0 +1,58 @@
+with
+
+expected as (
+
+    select * from {{ ref('int_reporting_periods_expected') }}
+
+),
+
+files as (
+
+    select * from {{ ref('stg_submissions__files') }}
+    where province_id is not null and agency_id is not null and period is not null
+
+),
+
+received as (
+
+    select
+        province_id,
+        agency_id,
+        period,
+        count(*) as files_received,
+        count(*) filter (where status = 'rejected') as files_rejected,
+        min(received_at) as first_received_at,
+        min(received_at) filter (where status in ('accepted', 'partially_accepted'))
+            as first_accepted_at,
+    from files
+    group by all
+
+),
+
+final as (
+
+    select
+        coalesce(expected.province_id, received.province_id) as province_id,
+        coalesce(expected.agency_id, received.agency_id) as agency_id,
+        coalesce(expected.period, received.period) as period,
+        expected.period_kind,
+        expected.due_before,
+        expected.province_id is not null as is_expected,
+        coalesce(received.files_received, 0) as files_received,
+        coalesce(received.files_rejected, 0) as files_rejected,
+        received.first_received_at,
+        received.first_accepted_at,
+        received.first_accepted_at is not null as is_received,
+        case
+            when received.first_accepted_at is null or expected.due_before is null then null
+            else cast(received.first_accepted_at + interval 7 hour as date) < expected.due_before
+        end as is_on_time,
+    from expected
+    full outer join received
+        on expected.province_id = received.province_id
+        and expected.agency_id = received.agency_id
+        and expected.period = received.period
+
+)
+
+select * from final

@@ -1,0 +1,115 @@
+"""National scale: SYNTHETIC plans for the provinces without seeds, marked as such and kept
+out of seeds/, and every kind of broken file, each quarantined with its own reason."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from fixtures.submissions.builders import real_reference
+
+from dagster_project.simulate.defects import DEFECT_KINDS, UNREACHABLE
+from dagster_project.simulate.generator import (
+    MANIFEST_NAME,
+    STATE_DIR_NAME,
+    SimulationConfig,
+    Simulator,
+)
+from dagster_project.simulate.ingest import ingest_as_sent
+from dagster_project.simulate.synthetic import SYNTHETIC_PREFIX, write_national_seeds
+from dagster_project.submissions.readers import Limits
+from dagster_project.submissions.reasons import REASONS
+from dagster_project.submissions.reference import load_reference
+from dagster_project.warehouse.paths import SEEDS_DIR
+
+MAX_BYTES = 400_000
+# Thái Nguyên (holds Bắc Kạn's plan), Lạng Sơn (a budget plan issued after its first
+# plan), Nghệ An, and Sơn La (synthetic, with two implementation plans).
+PROVINCES = ("thai-nguyen", "lang-son", "nghe-an", "son-la")
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    real_reference()
+    root = tmp_path_factory.mktemp("national")
+    seeds = write_national_seeds(SEEDS_DIR, root / "out" / STATE_DIR_NAME / "seeds", 57)
+    reference = load_reference(seeds.seeds_dir)
+    config = SimulationConfig(
+        out_dir=root / "out",
+        seeds_dir=seeds.seeds_dir,
+        calendar_path=seeds.calendar_path,
+        start=date(2025, 10, 1),
+        # Two months: a kind that fits none of one month's last reports (a merged
+        # department exists in Nghệ An, not in Thái Nguyên) gets a second pass.
+        end=date(2025, 11, 30),
+        period_kind="month",
+        provinces=PROVINCES,
+        defect_rate=1.0,
+        max_bytes=MAX_BYTES,
+    )
+    Simulator(config, reference).run(progress=lambda line: None)
+    store = root / "store" / "submissions.duckdb"
+    ingest_as_sent(
+        [root / "out"],
+        store=store,
+        reference=reference,
+        limits=Limits(max_bytes=MAX_BYTES),
+        progress=lambda line: None,
+    )
+    with (root / "out" / STATE_DIR_NAME / MANIFEST_NAME).open(encoding="utf-8") as handle:
+        manifest = list(csv.DictReader(handle))
+    return {"seeds": seeds, "manifest": manifest, "store": store}
+
+
+def test_the_catalogue_covers_every_reason_ingestion_knows():
+    assert set(DEFECT_KINDS) | set(UNREACHABLE) == set(REASONS)
+    assert not set(DEFECT_KINDS) & set(UNREACHABLE)
+
+
+def test_every_defect_kind_appears_and_is_quarantined_with_its_reason(national):
+    broken = [line for line in national["manifest"] if line["defect_kind"]]
+    assert {line["defect_kind"] for line in broken} == set(DEFECT_KINDS)
+    with duckdb.connect(str(national["store"]), read_only=True) as con:
+        for line in broken:
+            reasons = {
+                code
+                for (code,) in con.execute(
+                    "select reason_code from raw.submission_quarantine where file_sha256 = ?",
+                    [line["sha256"]],
+                ).fetchall()
+            }
+            assert line["expected_reason_code"] in reasons, (line["file_name"], reasons)
+
+
+def test_synthetic_plans_are_marked_and_the_real_seeds_kept(national):
+    seeds = national["seeds"]
+    assert len(seeds.synthetic_provinces) == 30
+    assert "son-la" in seeds.two_plan_provinces
+    with (seeds.seeds_dir / "plans.csv").open(encoding="utf-8") as handle:
+        plans = list(csv.DictReader(handle))
+    with (SEEDS_DIR / "plans.csv").open(encoding="utf-8") as handle:
+        real = list(csv.DictReader(handle))
+    assert plans[: len(real)] == real
+    synthetic = plans[len(real) :]
+    assert synthetic and all(
+        row["plan_id"].startswith(SYNTHETIC_PREFIX)
+        and row["title"].startswith("[SYNTHETIC]")
+        and row["flags"].startswith("synthetic: cloned from ")
+        and row["document_number"] == "(synthetic)"
+        for row in synthetic
+    )
+    with (seeds.seeds_dir / "reference" / "agencies.csv").open(encoding="utf-8") as handle:
+        agencies = list(csv.DictReader(handle))
+    cloned = [row for row in agencies if row["province_id"] in seeds.synthetic_provinces]
+    assert cloned and all(row["source_note"].startswith("SYNTHETIC") for row in cloned)
+
+
+def test_synthetic_seeds_never_touch_the_real_seeds_folder(national):
+    assert not any(
+        SYNTHETIC_PREFIX in line
+        for line in (SEEDS_DIR / "plans.csv").read_text(encoding="utf-8").splitlines()
+    )
+    assert Path(national["seeds"].seeds_dir).resolve() != SEEDS_DIR.resolve()

@@ -1,0 +1,156 @@
+"""End to end: simulate -> ingest -> nq57 build into a temporary warehouse, then one new month
+and an incremental build. The submission marts fill, a resubmission supersedes the report
+it corrects, the real Lạng Sơn figures reach fct_budget_execution, and the incremental
+fct_task_status equals a build from scratch."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from fixtures.submissions.builders import real_reference
+
+from dagster_project.simulate.generator import SimulationConfig, Simulator
+from dagster_project.simulate.ingest import ingest_as_sent
+from dagster_project.simulate.real_figures import write_real_figures
+from dagster_project.warehouse.build import run_build
+from dagster_project.warehouse.paths import SEEDS_DIR
+
+SUBMISSION_MARTS = (
+    "fct_task_status",
+    "fct_indicator_actuals",
+    "mart_indicator_progress",
+    "fct_budget_execution",
+    "mart_reporting_compliance",
+)
+TASK_STATUS_KEY = "file_sha256, source_row, is_latest, derived_status, percent_complete"
+
+
+def simulate_and_ingest(root: Path, start: date, end: date, store: Path, name: str) -> None:
+    reference = real_reference()
+    out = root / name
+    config = SimulationConfig(out_dir=out, start=start, end=end, defect_rate=0.1, resubmit_rate=0.3)
+    Simulator(config, reference).run(progress=lambda line: None)
+    ingest_as_sent([out], store=store, reference=reference, progress=lambda line: None)
+
+
+def build(published: Path, reports: Path) -> None:
+    run_build(published=published, report_dir=reports, out=io.StringIO())
+
+
+def rows(published: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    published = root / "warehouse" / "nq57.duckdb"
+    store = published.parent / "submissions.duckdb"
+    simulate_and_ingest(root, date(2025, 9, 1), date(2025, 12, 31), store, "history")
+    real = write_real_figures(SEEDS_DIR, root / "real")
+    ingest_as_sent([real], store=store, reference=real_reference(), progress=lambda line: None)
+    build(published, root / "reports")
+    full_counts = {
+        mart: rows(published, f"select count(*) from marts.{mart}")[0][0]
+        for mart in SUBMISSION_MARTS
+    }
+    simulate_and_ingest(root, date(2026, 1, 1), date(2026, 1, 31), store, "new-month")
+    build(published, root / "reports")
+    return {"root": root, "published": published, "store": store, "full_counts": full_counts}
+
+
+def test_every_submission_mart_has_rows(warehouse):
+    assert all(count > 0 for count in warehouse["full_counts"].values()), warehouse["full_counts"]
+
+
+def test_a_resubmission_supersedes_the_earlier_rows_in_fct_task_status(warehouse):
+    superseded = rows(
+        warehouse["published"],
+        """
+        select earlier.file_sha256, later.file_sha256
+        from marts.fct_task_status as earlier
+        inner join marts.fct_task_status as later
+            on earlier.reporting_agency_id = later.reporting_agency_id
+            and earlier.period = later.period
+            and earlier.ingest_seq < later.ingest_seq
+        where later.is_latest
+        group by all
+        """,
+    )
+    assert superseded
+    flags = dict(
+        rows(
+            warehouse["published"],
+            "select file_sha256, bool_or(is_latest) from marts.fct_task_status group by 1",
+        )
+    )
+    assert all(not flags[earlier] and flags[later] for earlier, later in superseded)
+
+
+def test_the_real_lang_son_disbursement_reaches_fct_budget_execution(warehouse):
+    real = rows(
+        warehouse["published"],
+        """
+        select budget_line_id, allocated_million_vnd, disbursed_million_vnd, as_of_date, note
+        from marts.fct_budget_execution
+        where reporting_agency_id = 'lang-son:so-khcn'
+        order by budget_line_id
+        """,
+    )
+    assert len(real) == 5
+    line_id, allocated, disbursed, as_of, note = real[0]
+    assert line_id == "lang-son-234-2025-fy2025-investment-1"
+    assert (float(allocated), float(disbursed)) == (195662.0, 155673.2)
+    assert as_of == date(2025, 6, 30)
+    assert "004_c38ba8cad11c4ac1.txt:124 (disbursed)" in note
+
+
+def test_derived_status_follows_due_and_completion_dates(warehouse):
+    wrong = rows(
+        warehouse["published"],
+        """
+        select count(*) from marts.fct_task_status
+        where (derived_status = 'completed_on_time' and completion_date > due_date)
+            or (derived_status = 'completed_late' and completion_date <= due_date)
+            or (derived_status = 'not_done_overdue' and received_date <= due_date)
+            or (derived_status like 'completed%' and reported_status <> 'hoan_thanh')
+        """,
+    )[0][0]
+    statuses = {
+        status
+        for (status,) in rows(
+            warehouse["published"], "select distinct derived_status from marts.fct_task_status"
+        )
+    }
+    assert wrong == 0
+    assert {"completed_on_time", "completed_late", "not_done_within_deadline"} <= statuses
+
+
+def test_reporting_compliance_tells_late_from_on_time(warehouse):
+    counts = dict(
+        rows(
+            warehouse["published"],
+            """
+            select coalesce(cast(is_on_time as varchar), 'none'), count(*)
+            from marts.mart_reporting_compliance where is_expected group by 1
+            """,
+        )
+    )
+    assert counts.get("true", 0) > counts.get("false", 0) > 0
+
+
+def test_incremental_build_equals_a_build_from_scratch(warehouse, tmp_path):
+    published = tmp_path / "warehouse" / "nq57.duckdb"
+    published.parent.mkdir()
+    shutil.copyfile(warehouse["store"], published.parent / "submissions.duckdb")
+    build(published, tmp_path / "reports")
+    query = f"select {TASK_STATUS_KEY} from marts.fct_task_status order by all"
+    assert rows(warehouse["published"], query) == rows(published, query)
+    grown = rows(warehouse["published"], "select count(*) from marts.fct_task_status")[0][0]
+    assert grown > warehouse["full_counts"]["fct_task_status"]
