@@ -14,5 +14,8 @@ build_warehouse_job = define_asset_job(
     BUILD_WAREHOUSE_JOB,
     selection=AssetSelection.all() - AssetSelection.groups("submissions"),
     executor_def=in_process_executor,
-    description="Verify the documents, load the seeds into raw, then dbt build staging and marts.",
+    description=(
+        "Verify the documents, load the seeds into raw, dbt build staging and marts in a "
+        "private build file, run the quality checks, then publish the file atomically."
+    ),
 )

@@ -24,6 +24,8 @@ import errno
 import fcntl
 import os
 import shutil
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +38,11 @@ BUILD_DIR_NAME = ".build"
 HISTORY_DIR_NAME = "history"
 LOCK_FILE_NAME = ".build.lock"
 DEFAULT_KEEP = 3
+# Test-only (tests/test_wap_kill.py): names a point of the build at which to
+# stop and wait to be killed. Unset, which it always is outside those tests,
+# the pause points do nothing.
+PAUSE_ENV_VAR = "NQ57_TEST_PAUSE_AT"
+PAUSE_SECONDS = 300
 
 T = TypeVar("T")
 Check = Callable[[Path], None]
@@ -134,6 +141,21 @@ def build_lock(layout: WarehouseLayout) -> Iterator[None]:
         os.close(fd)
 
 
+def pause_point(name: str) -> None:
+    """Test-only: stop here when ``$NQ57_TEST_PAUSE_AT`` is ``name``, so a test can kill the build.
+
+    The moment the kill test needs inside the swap (history link made, rename
+    not yet done) lasts microseconds and prints nothing, so the build announces
+    the pause on stderr and sleeps until it is killed. If nobody kills it, it
+    fails rather than carrying on past a point a test meant to stop it at.
+    """
+    if os.environ.get(PAUSE_ENV_VAR) != name:
+        return
+    print(f"nq57: paused at {name} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    time.sleep(PAUSE_SECONDS)
+    raise RuntimeError(f"{PAUSE_ENV_VAR}={name}: nobody killed the build in {PAUSE_SECONDS}s")
+
+
 def clean_stale_builds(layout: WarehouseLayout) -> list[Path]:
     """Remove what killed builds left in ``.build/``; call only while holding the lock."""
     if not layout.build_root.exists():
@@ -148,14 +170,18 @@ def clean_stale_builds(layout: WarehouseLayout) -> list[Path]:
     return removed
 
 
-def new_build_file(layout: WarehouseLayout) -> Path:
-    """A fresh build file holding a copy of the published warehouse, if there is one."""
+def new_build_file(layout: WarehouseLayout, source: Path | None = None) -> Path:
+    """A fresh build file holding a copy of ``source``, by default the published warehouse.
+
+    With no ``source`` and nothing published yet the build file does not exist.
+    """
     _refuse_if_open_for_writing(layout)
     run_dir = layout.build_root / f"{_utc_stamp()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
     build_file = run_dir / layout.published.name
-    if layout.published.exists():
-        shutil.copyfile(layout.published, build_file)
+    source = layout.published if source is None else source
+    if source.exists():
+        shutil.copyfile(source, build_file)
     return build_file
 
 
@@ -210,12 +236,13 @@ def rotate_history(layout: WarehouseLayout, keep: int) -> list[Path]:
 
 
 def publish(
-    layout: WarehouseLayout, build_file: Path, keep: int = DEFAULT_KEEP
+    layout: WarehouseLayout, build_file: Path, keep: int | None = DEFAULT_KEEP
 ) -> tuple[Path | None, list[Path]]:
     """Atomically replace the published file with ``build_file``.
 
     Returns the history entry holding the previously published file (None on
-    the first publish) and the history entries rotated out.
+    the first publish) and the history entries rotated out; ``keep=None``
+    rotates nothing (a rollback must not delete the history it restores from).
     """
     if wal_path(build_file).exists():
         raise PublishError(
@@ -225,10 +252,11 @@ def publish(
     _refuse_if_open_for_writing(layout)
     _fsync_path(build_file)
     history_entry = _keep_in_history(layout) if layout.published.exists() else None
+    pause_point("swap")
     os.replace(build_file, layout.published)
     _fsync_path(layout.directory)
     build_file.parent.rmdir()
-    return history_entry, rotate_history(layout, keep)
+    return history_entry, ([] if keep is None else rotate_history(layout, keep))
 
 
 def build_and_publish(

@@ -11,18 +11,87 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import AssetKey, ConfigurableResource, InitResourceContext
+from pydantic import Field, PrivateAttr
 
 from .paths import DOCUMENTS_DIR, SEEDS_DIR, warehouse_path
+from .publish import (
+    DEFAULT_KEEP,
+    PublishError,
+    WarehouseLayout,
+    build_lock,
+    clean_stale_builds,
+    discard_build,
+    new_build_file,
+    publish,
+)
 
 
 class DuckDBWarehouse(ConfigurableResource):
-    """The DuckDB file a run writes to; ``nq57 build`` points it at its build file."""
+    """The DuckDB file a run writes to.
 
-    path: str | None = None
+    With ``path`` set, the run writes that file directly: ``nq57 build`` sets
+    it to its build file and publishes the file itself after its checks.
+
+    Unset (``dagster dev``), a run does what ``nq57 build`` does: it takes the
+    build lock, copies the published warehouse into a private build file and
+    writes only that; the ``published/warehouse`` asset, which runs after the
+    blocking asset checks, swaps it onto the published path. A build file the
+    run did not publish is deleted when the run ends, so readers of the
+    published file never see a failed or half-checked build.
+    """
+
+    path: str | None = Field(
+        default=None, description="File to write directly; unset: a private build file per run."
+    )
+    published_path: str | None = Field(
+        default=None,
+        description="Warehouse file runs publish to (default: $NQ57_WAREHOUSE).",
+    )
+    keep: int = Field(
+        default=DEFAULT_KEEP, description="Previously published files kept in history/."
+    )
+    _publication: WarehouseLayout | None = PrivateAttr(default=None)
 
     def resolved_path(self) -> Path:
         return Path(self.path) if self.path else warehouse_path()
+
+    def published_target(self) -> Path:
+        """The published file of a run that builds privately."""
+        return Path(self.published_path).resolve() if self.published_path else warehouse_path()
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[DuckDBWarehouse]:
+        if self.path:
+            yield self
+            return
+        _refuse_runs_that_cannot_publish(context)
+        layout = WarehouseLayout(self.published_target())
+        with build_lock(layout):
+            clean_stale_builds(layout)
+            build_file = new_build_file(layout)
+            private = DuckDBWarehouse(path=str(build_file), keep=self.keep)
+            private._publication = layout
+            context.log.info(f"building into {build_file}; {layout.published} is unchanged")
+            try:
+                yield private
+            finally:
+                if build_file.parent.exists():
+                    discard_build(build_file)
+                    context.log.info(f"nothing published: removed the build file {build_file}")
+
+    def publish_build(self) -> tuple[Path, Path | None]:
+        """Swap this run's build file onto the published path; return it and the history entry.
+
+        Only the ``published/warehouse`` asset calls this, after the checks.
+        """
+        if self._publication is None:
+            raise PublishError(
+                f"this run writes {self.resolved_path()} directly, so it has no build file "
+                "to publish; `nq57 build` publishes its build after its own checks"
+            )
+        history_entry, _ = publish(self._publication, Path(self.path), self.keep)
+        return self._publication.published, history_entry
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -39,6 +108,45 @@ class DuckDBWarehouse(ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+def _refuse_runs_that_cannot_publish(context: InitResourceContext) -> None:
+    """A run materializing warehouse assets without ``published/warehouse`` would build for nothing.
+
+    Its build file is deleted at the end of the run, so the materializations
+    it recorded would describe data no reader can see. A run of asset checks
+    alone is fine: the checks read the run's copy of the published file.
+    """
+    from .publication import PUBLISHED_KEY
+
+    planned = _assets_in_run(context)
+    if planned and PUBLISHED_KEY not in planned:
+        raise PublishError(
+            "runs build into a private copy of the warehouse that only "
+            f"{PUBLISHED_KEY.to_user_string()} publishes; add it to the selection "
+            "(or run the build_warehouse job) so the assets you materialize reach the warehouse"
+        )
+
+
+def _assets_in_run(context: InitResourceContext) -> set[AssetKey]:
+    """The asset keys this run's steps materialize, read from the plan Dagster stored for it.
+
+    The run's ``asset_selection`` would be simpler, but it is empty for runs
+    of an already-subset job, which is what ``execute_in_process`` starts.
+    """
+    run = context.run
+    if run is None or run.execution_plan_snapshot_id is None or context.instance is None:
+        return set()
+    plan = context.instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    return {
+        output.properties.asset_key
+        for step in plan.steps
+        for output in step.outputs
+        if output.properties is not None
+        and output.properties.is_asset
+        and output.properties.asset_key is not None
+        and output.properties.asset_check_key is None
+    }
 
 
 class SourceFiles(ConfigurableResource):

@@ -1,0 +1,218 @@
+"""``nq57 rollback``: put a previously published warehouse back.
+
+Every publish keeps the file it replaced in ``history/<stamp>/`` (``stamp``
+is when it was replaced). A rollback copies one of those files into a build
+file and publishes it under the build lock with the same atomic rename as a
+build: readers see the old file or the restored one, never a mix, and no
+build runs meanwhile. The warehouse it replaces goes into history like any
+other, so a rollback is undone by another one. A rollback deletes no history;
+the next build trims it to its ``--keep``.
+
+    nq57 rollback --list        # what could be restored, with row counts
+    nq57 rollback               # restore the newest entry: the warehouse published before
+    nq57 rollback --to STAMP    # restore a given entry
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .publish import WarehouseLayout
+
+MARTS_SCHEMA = "marts"
+
+
+class RollbackError(RuntimeError):
+    """There is nothing (or nothing by that name) to roll back to."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    stamp: str
+    path: Path
+
+    @property
+    def built_at(self) -> datetime:
+        """When the file was last written: the end of the build that produced it."""
+        return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+
+
+@dataclass(frozen=True)
+class Restored:
+    published: Path
+    restored: HistoryEntry
+    replaced_kept_as: Path | None
+
+
+def history_entries(layout: WarehouseLayout) -> list[HistoryEntry]:
+    """Restorable files in ``history/``, newest first."""
+    if not layout.history_root.is_dir():
+        return []
+    entries = [
+        HistoryEntry(entry.name, entry / layout.published.name)
+        for entry in layout.history_root.iterdir()
+        if (entry / layout.published.name).is_file()
+    ]
+    # Stamps are UTC times written so that their text order is time order.
+    return sorted(entries, key=lambda e: e.stamp, reverse=True)
+
+
+def find_entry(layout: WarehouseLayout, stamp: str | None) -> HistoryEntry:
+    entries = history_entries(layout)
+    if not entries:
+        raise RollbackError(f"no earlier warehouse is kept in {layout.history_root}")
+    if stamp is None:
+        return entries[0]
+    for entry in entries:
+        if entry.stamp == stamp:
+            return entry
+    raise RollbackError(
+        f"no history entry {stamp!r} in {layout.history_root}; "
+        f"kept: {', '.join(e.stamp for e in entries)}"
+    )
+
+
+def mart_row_counts(database: Path) -> dict[str, int]:
+    """Rows per mart table of a warehouse file, read without a write lock."""
+    import duckdb
+
+    from .loading import quote_identifier
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = current_database() and table_schema = ? "
+                "order by table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        return {
+            table: int(
+                con.execute(
+                    f"select count(*) from {quote_identifier(MARTS_SCHEMA)}.{quote_identifier(table)}"
+                ).fetchone()[0]
+            )
+            for table in tables
+        }
+
+
+def restore(published: Path, stamp: str | None = None) -> Restored:
+    """Publish a copy of a history entry (default: the newest) in place of ``published``."""
+    import duckdb
+
+    from .publish import build_lock, clean_stale_builds, discard_build, new_build_file, publish
+
+    layout = WarehouseLayout(published)
+    with build_lock(layout):
+        entry = find_entry(layout, stamp)
+        clean_stale_builds(layout)
+        build_file = new_build_file(layout, source=entry.path)
+        try:
+            # Keep the entry's modification time: --list shows it as when it was built.
+            shutil.copystat(entry.path, build_file)
+            # A copy that DuckDB cannot open must not replace a working warehouse.
+            duckdb.connect(str(build_file), read_only=True).close()
+            kept_as, _ = publish(layout, build_file, keep=None)
+        except BaseException:
+            if build_file.parent.exists():
+                discard_build(build_file)
+            raise
+    return Restored(published=layout.published, restored=entry, replaced_kept_as=kept_as)
+
+
+def _counts_summary(counts: dict[str, int]) -> str:
+    return f"{sum(counts.values())} rows in {len(counts)} marts"
+
+
+def _rows(count: int | None) -> str:
+    if count is None:
+        return "absent"
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _differences(counts: dict[str, int], current: dict[str, int]) -> list[str]:
+    """Marts whose row count differs from the published file's."""
+    return [
+        f"      marts.{table}: {_rows(counts.get(table))} here, "
+        f"{_rows(current.get(table))} in the published file"
+        for table in sorted(counts.keys() | current.keys())
+        if counts.get(table) != current.get(table)
+    ]
+
+
+def list_history(layout: WarehouseLayout) -> list[str]:
+    """The published file and each history entry with row counts, newest first."""
+    lines = []
+    current: dict[str, int] = {}
+    if layout.published.exists():
+        current = mart_row_counts(layout.published)
+        built = datetime.fromtimestamp(layout.published.stat().st_mtime, UTC)
+        lines.append(f"published {layout.published}")
+        lines.append(f"  built {built:%Y-%m-%d %H:%M:%S} UTC, {_counts_summary(current)}")
+    else:
+        lines.append(f"nothing is published at {layout.published}")
+    entries = history_entries(layout)
+    if not entries:
+        lines.append(f"no earlier warehouse is kept in {layout.history_root}")
+        return lines
+    lines.append("history, newest first (`nq57 rollback --to STAMP` restores one):")
+    for entry in entries:
+        counts = mart_row_counts(entry.path)
+        lines.append(
+            f"  {entry.stamp}  built {entry.built_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{_counts_summary(counts)}"
+        )
+        lines.extend(_differences(counts, current))
+    return lines
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        metavar="PATH",
+        help="published warehouse file (default: $NQ57_WAREHOUSE, else warehouse/nq57.duckdb)",
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--to",
+        metavar="STAMP",
+        help="history entry to restore, as --list shows it (default: the newest)",
+    )
+    action.add_argument(
+        "--list",
+        action="store_true",
+        help="list the published warehouse and its history with row counts; change nothing",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from .build import target_path
+    from .publish import BuildLockedError, PublishError
+
+    layout = WarehouseLayout(target_path(args.warehouse))
+    try:
+        if args.list:
+            for line in list_history(layout):
+                print(line)
+            return 0
+        restored = restore(layout.published, args.to)
+    except (BuildLockedError, PublishError, RollbackError, duckdb.Error) as error:
+        print(f"nq57 rollback: {error}", file=sys.stderr)
+        return 1
+    counts = mart_row_counts(restored.published)
+    print(
+        f"restored {restored.restored.path} onto {restored.published} ({_counts_summary(counts)})"
+    )
+    if restored.replaced_kept_as is not None:
+        print(f"the replaced warehouse is kept as {restored.replaced_kept_as}")
+    return 0

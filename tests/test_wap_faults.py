@@ -1,0 +1,240 @@
+"""Fault injection: a faulty build is never published, and the report says why.
+
+For each fault kind the previous publication must stay byte-identical
+(sha256 before and after) and the gate's summary.html must name the failed
+check. The negative amount enters through a seed and runs the whole of
+``nq57 build``. The other faults are ones dbt's own tests would stop before
+the gate, or tables the build does not produce yet, so they are written into
+the build file after the build step, through the same checks hook the gate
+sits on; their build step reproduces the session's real build output rather
+than rerunning dbt for each fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import DagsterBuild
+from test_pipeline_build import file_digest
+from test_wap_dagster import NEGATIVE_SOURCE_LINE, negative_amount_seeds
+
+from dagster_project.quality import QualityGateCheck, QualityGateError
+from dagster_project.warehouse import build as build_command
+from dagster_project.warehouse.gate import prune_reports, report_folders
+from dagster_project.warehouse.publish import WarehouseLayout, build_and_publish
+
+BUDGET_FILE = "004_c38ba8cad11c4ac1.txt"
+
+
+@pytest.fixture(autouse=True)
+def no_dagster_home(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def build_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    build_command.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def unbalance_budget(con: duckdb.DuckDBPyConnection) -> None:
+    """205.106 read as 205.160: the 2026 recurrent line (line 174) no longer sums."""
+    con.execute(
+        "update marts.fct_budget_lines set amount_million_vnd = 205160 "
+        "where budget_line_id = ? and stage = ?",
+        ["lang-son-234-2025-fy2026-recurrent-1", "estimate"],
+    )
+
+
+def duplicate_task(con: duckdb.DuckDBPyConnection) -> None:
+    """The first task twice: (plan_id, task_key) is no longer a key."""
+    con.execute("insert into marts.fct_tasks select * from marts.fct_tasks limit 1")
+
+
+def lose_quarantine_row(con: duckdb.DuckDBPyConnection) -> None:
+    """A quarantine summary whose counts lose a row: 37 read, 36 loaded, 0 quarantined.
+
+    Replaces the summary wherever the build put one, else adds it to marts;
+    the gate looks it up by name in any schema.
+    """
+    found = con.execute(
+        "select table_schema, table_type from information_schema.tables "
+        "where table_catalog = current_database() and table_name = 'quarantine_summary'"
+    ).fetchone()
+    schema = found[0] if found else "marts"
+    if found:
+        kind = "view" if found[1] == "VIEW" else "table"
+        con.execute(f'drop {kind} "{schema}".quarantine_summary')
+    con.execute(
+        f'create table "{schema}".quarantine_summary as select * from (values '
+        "('budget_lines.csv', 37, 36, 0)) "
+        "as summary(source_file, rows_in, rows_loaded, rows_quarantined)"
+    )
+
+
+FAULTS: dict[str, tuple[Callable[[duckdb.DuckDBPyConnection], None], str]] = {
+    "unbalanced budget tree": (unbalance_budget, "fct_budget_lines.parent_equals_children"),
+    "duplicate key": (duplicate_task, "fct_tasks.key_unique"),
+    "quarantine count mismatch": (
+        lose_quarantine_row,
+        "quarantine_summary.rows_in_equals_loaded_plus_quarantined",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_fault_in_the_build_file_blocks_publication(
+    fault: str, dagster_build: DagsterBuild, previous_publication: Path, tmp_path: Path
+):
+    damage, check = FAULTS[fault]
+    before = file_digest(previous_publication)
+    gate = QualityGateCheck(tmp_path / "reports")
+
+    def build(build_file: Path) -> None:
+        shutil.copyfile(dagster_build.published, build_file)
+
+    def inject(build_file: Path) -> None:
+        with duckdb.connect(str(build_file)) as con:
+            damage(con)
+
+    with pytest.raises(QualityGateError) as blocked:
+        build_and_publish(previous_publication, build, checks=[inject, gate])
+
+    assert check in [failure.check for failure in blocked.value.result.blocking_failures]
+    assert file_digest(previous_publication) == before
+    layout = WarehouseLayout(previous_publication)
+    assert list(layout.build_root.iterdir()) == []
+    assert not layout.history_root.exists()
+    summary = gate.result.report.summary_html.read_text(encoding="utf-8")
+    assert "BLOCKED" in summary
+    assert check in summary
+
+
+def test_the_same_build_without_a_fault_is_published(
+    dagster_build: DagsterBuild, previous_publication: Path, tmp_path: Path
+):
+    """The control for the faults above: only the injected damage blocked them."""
+    gate = QualityGateCheck(tmp_path / "reports")
+
+    def build(build_file: Path) -> None:
+        shutil.copyfile(dagster_build.published, build_file)
+
+    result = build_and_publish(previous_publication, build, checks=[gate])
+
+    assert gate.result.passed
+    assert result.history_entry is not None
+    assert file_digest(previous_publication) == file_digest(dagster_build.published)
+
+
+def test_the_publish_asset_refused_by_the_gate_links_the_report_from_its_failure(
+    previous_publication: Path, tmp_path: Path
+):
+    """In Dagster, a gate refusal fails ``published/warehouse``; the failure carries the report.
+
+    The quarantine summary has no asset, so only the gate in the publish asset
+    checks it: the run publishes nothing but a copy of the published file, here
+    given a quarantine mismatch, and must refuse it.
+    """
+    from dagster import DagsterInstance, materialize
+
+    from dagster_project.definitions import warehouse_assets
+    from dagster_project.warehouse.publication import QualityReports, published_warehouse_asset
+    from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
+
+    with duckdb.connect(str(previous_publication)) as con:
+        lose_quarantine_row(con)
+    before = file_digest(previous_publication)
+
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            # Built afresh: the one in the definitions has their resources bound.
+            [published_warehouse_asset(warehouse_assets)],
+            instance=instance,
+            resources={
+                "warehouse": DuckDBWarehouse(published_path=str(previous_publication)),
+                "source_files": SourceFiles(),
+                "quality_reports": QualityReports(report_dir=str(tmp_path / "reports")),
+            },
+            raise_on_error=False,
+        )
+
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    refusal = failure.event_specific_data.user_failure_data
+    assert "quarantine_summary.rows_in_equals_loaded_plus_quarantined" in refusal.description
+    summary = Path(refusal.metadata["quality_report"].value)
+    assert "quarantine_summary.rows_in_equals_loaded_plus_quarantined" in summary.read_text(
+        encoding="utf-8"
+    )
+    assert refusal.metadata["quality_report_url"].value == summary.resolve().as_uri()
+    assert file_digest(previous_publication) == before
+    assert list(WarehouseLayout(previous_publication).build_root.iterdir()) == []
+
+
+def test_nq57_build_refuses_a_negative_amount_and_says_where_it_is(
+    previous_publication: Path, tmp_path: Path, capsys
+):
+    before = file_digest(previous_publication)
+    seeds = negative_amount_seeds(tmp_path / "seeds")
+    reports = tmp_path / "reports"
+    # Older report folders beyond --keep-reports are removed after the gate runs.
+    for stamp in ("20250101-000000", "20250102-000000"):
+        (reports / stamp).mkdir(parents=True)
+
+    exit_code = build_command.main(
+        build_args(
+            "--warehouse",
+            str(previous_publication),
+            "--seeds",
+            str(seeds),
+            "--report-dir",
+            str(reports),
+            "--keep-reports",
+            "2",
+        )
+    )
+
+    err = capsys.readouterr().err
+    assert exit_code == 1
+    assert "the quality gate refused to publish" in err
+    assert "fct_budget_lines.amount_non_negative" in err
+    assert f"{BUDGET_FILE}:{NEGATIVE_SOURCE_LINE}" in err
+    assert f"left unchanged: {previous_publication}" in err
+    assert file_digest(previous_publication) == before
+    assert list(WarehouseLayout(previous_publication).build_root.iterdir()) == []
+    (summary_path,) = re.findall(r"quality report: +(\S+)", err)
+    summary = Path(summary_path).read_text(encoding="utf-8")
+    assert "BLOCKED" in summary
+    assert "fct_budget_lines.amount_non_negative" in summary
+    assert Path(summary_path).resolve().as_uri() in err
+    assert re.search(r"data docs: +\S+index\.html", err)
+    assert f"report folders: {reports.resolve()} (the newest 2 are kept)" in err
+    assert [folder.name for folder in report_folders(reports)] == [
+        "20250102-000000",
+        Path(summary_path).parent.name,
+    ]
+
+
+def test_pruning_keeps_the_newest_report_folders_and_nothing_else_is_touched(tmp_path: Path):
+    for name in ("20250101-000000", "20250101-000000-2", "20250101-000000-10", "20250102-000000"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "row_count_history.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+
+    removed = prune_reports(tmp_path, keep=2)
+
+    assert [p.name for p in removed] == ["20250101-000000", "20250101-000000-2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "20250101-000000-10",
+        "20250102-000000",
+        "notes",
+        "row_count_history.json",
+    ]
+    with pytest.raises(ValueError):
+        prune_reports(tmp_path, keep=0)
