@@ -21,6 +21,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "dagster_project.warehouse.build",
         "load the seeds, run dbt and publish the DuckDB warehouse",
     ),
+    "rollback": (
+        "dagster_project.warehouse.rollback",
+        "put a previously published warehouse back, or --list the history",
+    ),
+    "simulate": (
+        "dagster_project.simulate.cli",
+        "write SYNTHETIC submission files (or, with --real-figures, the real Lạng Sơn 234 figures)",
+    ),
     "template": (
         "dagster_project.submissions.template_cli",
         "write the prefilled .xlsx report template for one agency and period",

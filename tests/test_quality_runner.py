@@ -228,5 +228,7 @@ def test_read_table_reads_views_as_well_as_tables():
     from dagster_project.quality.runner import read_table
 
     con = duckdb.connect()
-    con.sql("create schema s; create table s.t as select 1 as a; create view s.v as select * from s.t")
+    con.sql(
+        "create schema s; create table s.t as select 1 as a; create view s.v as select * from s.t"
+    )
     assert read_table(con, "s", "v")["a"].tolist() == [1]
