@@ -151,7 +151,9 @@ def render_csv(table: str, rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def render_all(source_dir: Path = SOURCE_DIR, corrections: Path = CORRECTIONS_FILE) -> dict[str, str]:
+def render_all(
+    source_dir: Path = SOURCE_DIR, corrections: Path = CORRECTIONS_FILE
+) -> dict[str, str]:
     """CSV text of every seed table from a fresh extraction."""
     tables = extract_all(load_documents(source_dir))
     apply_corrections(tables, read_corrections(corrections))
