@@ -28,6 +28,7 @@ final as (
         appendix_flags.has_task_appendix,
         plans.source_file,
         plans.source_line,
+        plans.flags,
     from plans
     left join appendix_flags
         on plans.plan_id = appendix_flags.plan_id
