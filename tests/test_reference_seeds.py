@@ -19,6 +19,7 @@ import pytest
 
 from dagster_project.extract.appendix import extract_appendices
 from dagster_project.extract.documents import load_documents
+from dagster_project.plans.reference import REFERENCE_TABLES
 from dagster_project.semantics.agencies import (
     AGENCY_KINDS,
     REFERENCE_DIR,
@@ -28,54 +29,8 @@ from dagster_project.semantics.agencies import (
 
 Tables = dict[str, list[dict[str, str]]]
 
-COLUMNS = {
-    "provinces": (
-        "province_id",
-        "province_name",
-        "valid_from",
-        "valid_to",
-        "successor_province_id",
-        "source_note",
-    ),
-    "agencies": (
-        "agency_id",
-        "province_id",
-        "agency_name",
-        "agency_kind",
-        "valid_from",
-        "valid_to",
-        "successor_agency_id",
-        "is_group",
-        "source_note",
-    ),
-    "agency_lineage": (
-        "predecessor_agency_id",
-        "successor_agency_id",
-        "effective_date",
-        "legal_basis",
-        "note",
-    ),
-    "agency_aliases": ("alias_text", "province_id", "agency_id", "note"),
-    "agency_groups": ("group_id", "province_id", "group_name_alias", "group_kind", "note"),
-    "national_indicators": (
-        "national_indicator_id",
-        "name_vi",
-        "name_en",
-        "target_year",
-        "comparator",
-        "target_value",
-        "unit",
-        "source_note",
-    ),
-    "indicator_crosswalk": (
-        "plan_id",
-        "indicator_code",
-        "national_indicator_id",
-        "unit_conversion_note",
-        "reviewed_by",
-        "review_date",
-    ),
-}
+# The layout the pipeline loads into raw.ref_*: one definition for both.
+COLUMNS = REFERENCE_TABLES
 GROUP_KINDS = {
     "departments",
     "departments_and_localities",
