@@ -320,62 +320,69 @@ def _check_plan_date(check: _RowCheck, context: FileContext, plan: Plan) -> None
         )
 
 
-def _check_task(check: _RowCheck, context: FileContext, reference: ReferenceData) -> None:
-    key = check.text("task_key")
-    if not check.usable("task_key"):
+def _check_plan_item(
+    check: _RowCheck,
+    context: FileContext,
+    reference: ReferenceData,
+    *,
+    column: str,
+    find,
+    assigned,
+    unknown_code: str,
+    not_assigned_code: str,
+) -> None:
+    """Check a task or indicator key: known in the agency's plans, unique, and assigned to it."""
+    key = check.text(column)
+    if not check.usable(column):
         return
     if not key:
-        check.add("key_missing", "task_key", "", detail="task_key")
+        check.add("key_missing", column, "", detail=column)
         return
     if not context.can_check_plan_items:
         return
     plans = _plan_filter(check, context)
     if plans is None:
         return
-    tasks = reference.find_tasks(plans, key)
-    listed = ", ".join(plan.plan_id for plan in plans) or "-"
-    if not tasks:
-        check.add("task_unknown", "task_key", key, detail=listed)
+    items = find(plans, key)
+    if not items:
+        listed = ", ".join(plan.plan_id for plan in plans) or "-"
+        check.add(unknown_code, column, key, detail=listed)
         return
-    if len(tasks) > 1:
-        check.add("key_ambiguous", "task_key", key, detail=", ".join(t.plan_id for t in tasks))
+    if len(items) > 1:
+        check.add("key_ambiguous", column, key, detail=", ".join(i.plan_id for i in items))
         return
-    task = tasks[0]
-    check.parsed["parsed_plan_id"] = task.plan_id
-    _check_plan_date(check, context, reference.plans[task.plan_id])
+    item = items[0]
+    check.parsed["parsed_plan_id"] = item.plan_id
+    _check_plan_date(check, context, reference.plans[item.plan_id])
     assert context.period is not None
-    if reference.task_role(task, context.agency_id, context.period.end) is None:
-        check.add("task_not_assigned", "task_key", key, detail=context.agency_id)
+    if assigned(item, context.agency_id, context.period.end) is None:
+        check.add(not_assigned_code, column, key, detail=context.agency_id)
+
+
+def _check_task(check: _RowCheck, context: FileContext, reference: ReferenceData) -> None:
+    _check_plan_item(
+        check,
+        context,
+        reference,
+        column="task_key",
+        find=reference.find_tasks,
+        assigned=reference.task_role,
+        unknown_code="task_unknown",
+        not_assigned_code="task_not_assigned",
+    )
 
 
 def _check_indicator(check: _RowCheck, context: FileContext, reference: ReferenceData) -> None:
-    code = check.text("indicator_code")
-    if not check.usable("indicator_code"):
-        return
-    if not code:
-        check.add("key_missing", "indicator_code", "", detail="indicator_code")
-        return
-    if not context.can_check_plan_items:
-        return
-    plans = _plan_filter(check, context)
-    if plans is None:
-        return
-    indicators = reference.find_indicators(plans, code)
-    listed = ", ".join(plan.plan_id for plan in plans) or "-"
-    if not indicators:
-        check.add("indicator_unknown", "indicator_code", code, detail=listed)
-        return
-    if len(indicators) > 1:
-        check.add(
-            "key_ambiguous", "indicator_code", code, detail=", ".join(i.plan_id for i in indicators)
-        )
-        return
-    indicator = indicators[0]
-    check.parsed["parsed_plan_id"] = indicator.plan_id
-    _check_plan_date(check, context, reference.plans[indicator.plan_id])
-    assert context.period is not None
-    if reference.monitors_indicator(indicator, context.agency_id, context.period.end) is None:
-        check.add("indicator_not_assigned", "indicator_code", code, detail=context.agency_id)
+    _check_plan_item(
+        check,
+        context,
+        reference,
+        column="indicator_code",
+        find=reference.find_indicators,
+        assigned=reference.monitors_indicator,
+        unknown_code="indicator_unknown",
+        not_assigned_code="indicator_not_assigned",
+    )
 
 
 def _check_task_values(check: _RowCheck, context: FileContext) -> None:
