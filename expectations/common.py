@@ -135,8 +135,15 @@ def flag_share_validation(
 
 
 def parse_status_validation(
-    qualified_table: str, min_parsed_share: float = DEFAULT_MIN_PARSED_SHARE
+    qualified_table: str,
+    min_parsed_share: float = DEFAULT_MIN_PARSED_SHARE,
+    column: str = PARSE_STATUS_COLUMN,
 ) -> Validation:
+    """Parse status present on every row, and mostly ``parsed``.
+
+    ``column`` names the table's status column when it is not ``parse_status``
+    (``fct_tasks.deadline_parse_status``); the check names stay the same.
+    """
     table = qualified_table.rsplit(".", 1)[-1]
     name = f"{qualified_table}.parse_status"
 
@@ -147,13 +154,13 @@ def parse_status_validation(
                 gx.expectations.ExpectColumnValuesToNotBeNull,
                 check=f"{table}.parse_status_present",
                 why="Every row says whether its text was parsed, so no doubt goes unrecorded.",
-                column=PARSE_STATUS_COLUMN,
+                column=column,
             ),
             warn(
                 gx.expectations.ExpectColumnValuesToBeInSet,
                 check=f"{table}.parsed_share",
                 why=f"At least {min_parsed_share:.0%} of rows should parse without doubt.",
-                column=PARSE_STATUS_COLUMN,
+                column=column,
                 value_set=[PARSED],
                 mostly=min_parsed_share,
             ),
@@ -162,6 +169,6 @@ def parse_status_validation(
     return Validation(
         name=name,
         build_suite=build,
-        requires_columns=(PARSE_STATUS_COLUMN,),
-        absent_note=PARSE_STATUS_ABSENT,
+        requires_columns=(column,),
+        absent_note=PARSE_STATUS_ABSENT.replace(PARSE_STATUS_COLUMN, column),
     )

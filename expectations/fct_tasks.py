@@ -39,6 +39,6 @@ CHECKS = TableChecks(
     validations=(
         Validation(TABLE, build_suite),
         flag_share_validation(TABLE, KEY),
-        parse_status_validation(TABLE),
+        parse_status_validation(TABLE, column="deadline_parse_status"),
     ),
 )

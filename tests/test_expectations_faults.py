@@ -128,8 +128,12 @@ def generic_faults() -> dict[str, Fault]:
         faults[f"{prefix}.source_line_present"] = set_first(table, "source_line", None)
         faults[f"{prefix}.source_line_positive"] = set_first(table, "source_line", 0)
         faults[f"{prefix}.flagged_share"] = set_all(table, "flags", "cell_split: merged cell")
-        faults[f"{prefix}.parse_status_present"] = set_first(table, "parse_status", None)
-        faults[f"{prefix}.parsed_share"] = set_all(table, "parse_status", "ambiguous")
+        status = next(
+            (v.requires_columns[0] for v in checks.validations if v.name.endswith(".parse_status")),
+            "parse_status",
+        )
+        faults[f"{prefix}.parse_status_present"] = set_first(table, status, None)
+        faults[f"{prefix}.parsed_share"] = set_all(table, status, "ambiguous")
     return faults
 
 

@@ -199,10 +199,10 @@ def good_frames(
         for name in (
             "marts.fct_budget_lines",
             "marts.fct_indicator_targets",
-            "marts.fct_tasks",
             "marts.fct_reported_figures",
         ):
             frames[name]["parse_status"] = "parsed"
+        frames["marts.fct_tasks"]["deadline_parse_status"] = "parsed"
     if with_quarantine:
         frames["marts.quarantine_summary"] = quarantine_summary_frame(frames)
     return frames
