@@ -26,6 +26,7 @@ from dagster_project.semantics.agencies import (
     normalize_agency_name,
     read_reference_csv,
 )
+from dagster_project.simulate.calendar import PERIOD_KINDS
 
 Tables = dict[str, list[dict[str, str]]]
 
@@ -59,6 +60,13 @@ UNIT_EVIDENCE = {
     "per_10000_people": ("vạn dân",),
     "index": ("HDI", "Chỉ số"),
 }
+SEEDS = REFERENCE_DIR.parent
+# Half-year rules may date one half only; other kinds have no part.
+PERIOD_PARTS = {"half_year": {"", "H1", "H2"}}
+# "trước ngày 10/6", "trước ngày 15 tháng 6", "trước ngày 20 hàng tháng": the day, then the month.
+DUE_DAY_TEXT = re.compile(r"ngày (\d{1,2})(?:/(\d{1,2})| tháng (\d{1,2}))?")
+# Which national units a figure's printed unit can stand for, with no conversion.
+FIGURE_UNITS = {"%": lambda unit: unit == "percent" or unit.startswith("percent_")}
 
 
 def load_tables() -> Tables:
@@ -86,6 +94,31 @@ def appendix_indicators() -> dict[tuple[str, str], dict[str, str]]:
             )
             rows[(plan_id, row["indicator_code"])] = {**row, "evidence": evidence}
     return rows
+
+
+@cache
+def documents() -> dict[str, object]:
+    """source_file -> the source document (NFC lines, 1-based through ``.line``)."""
+    return {doc.source_file: doc for doc in load_documents()}
+
+
+@cache
+def seed_plans() -> dict[str, dict[str, str]]:
+    return {row["plan_id"]: row for row in read_reference_csv(SEEDS / "plans.csv")}
+
+
+@cache
+def reported_figures() -> dict[tuple[str, str], dict[str, str]]:
+    """(plan_id, figure_id) -> the extracted figure of seeds/reported_figures.csv."""
+    rows = read_reference_csv(SEEDS / "reported_figures.csv")
+    return {(row["plan_id"], row["figure_id"]): row for row in rows}
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal after NFC and whitespace collapsing: how the guard compares metric texts."""
+    return " ".join(unicodedata.normalize("NFC", a).split()) == " ".join(
+        unicodedata.normalize("NFC", b).split()
+    )
 
 
 def _date(value: str) -> date | None:
@@ -133,6 +166,8 @@ def check_unique_keys(t: Tables) -> list[str]:
             r["indicator_code"],
             r["national_indicator_id"],
         ),
+        "figure_crosswalk": lambda r: (r["plan_id"], r["figure_id"], r["national_indicator_id"]),
+        "reporting_calendar": lambda r: (r["plan_id"], r["period_kind"], r["period_part"]),
     }
     problems = []
     for name, key in keys.items():
@@ -215,6 +250,25 @@ def check_references(t: Tables) -> list[str]:
             problems.append(f"{where}: plan {row['plan_id']} has no appendix document")
         elif (row["plan_id"], row["indicator_code"]) not in appendix_indicators():
             problems.append(f"{where}: no such indicator code in the plan's appendix")
+    for row in t["figure_crosswalk"]:
+        where = f"figure_crosswalk {row['plan_id']} {row['figure_id']}"
+        if row["national_indicator_id"] not in national:
+            problems.append(f"{where}: national indicator {row['national_indicator_id']} missing")
+        if (row["plan_id"], row["figure_id"]) not in reported_figures():
+            problems.append(f"{where}: no such figure of the plan in seeds/reported_figures.csv")
+    for row in t["reporting_calendar"]:
+        where = f"reporting_calendar {row['plan_id']} {row['period_kind']} {row['period_part']}"
+        plan = seed_plans().get(row["plan_id"])
+        if plan is None:
+            problems.append(f"{where}: plan {row['plan_id']} missing from seeds/plans.csv")
+            continue
+        if plan["plan_kind"] != "implementation_plan":
+            problems.append(f"{where}: {row['plan_id']} is not an implementation plan")
+        if row["source_file"] != plan["source_file"]:
+            problems.append(
+                f"{where}: source_file {row['source_file']} is not the plan's document "
+                f"{plan['source_file']}"
+            )
     return problems
 
 
@@ -281,6 +335,35 @@ def check_vocabularies(t: Tables) -> list[str]:
             problems.append(f"{where}: indicator_code keeps its trailing dot")
         if not row["reviewed_by"] or not row["unit_conversion_note"]:
             problems.append(f"{where}: reviewed_by and unit_conversion_note are required")
+    for row in t["figure_crosswalk"]:
+        where = f"figure_crosswalk {row['plan_id']} {row['figure_id']}"
+        if not row["reviewed_by"] or not row["measure_note"] or not row["metric_guard"]:
+            problems.append(f"{where}: reviewed_by, measure_note and metric_guard are required")
+    for row in t["reporting_calendar"]:
+        where = f"reporting_calendar {row['plan_id']} {row['period_kind']} {row['period_part']}"
+        kind = row["period_kind"]
+        if kind not in PERIOD_KINDS:
+            problems.append(f"{where}: period_kind {kind!r}")
+            continue
+        if row["period_part"] not in PERIOD_PARTS.get(kind, {""}):
+            problems.append(f"{where}: period_part {row['period_part']!r} for a {kind} rule")
+        # A month or quarter report is due in the period's own last month; a half
+        # year or year report names its month.
+        if (kind in ("month", "quarter")) == bool(row["due_month"]):
+            problems.append(
+                f"{where}: due_month {row['due_month']!r} (empty exactly for month and quarter)"
+            )
+        if not row["source_line"].isdigit() or int(row["source_line"]) < 1:
+            problems.append(f"{where}: source_line {row['source_line']!r} is not a line number")
+        try:
+            day = int(row["due_day"])
+            # Without a month the day must exist in every month (February too).
+            date(2025, int(row["due_month"]), day) if row["due_month"] else date(2025, 2, day)
+        except ValueError:
+            problems.append(
+                f"{where}: due_day {row['due_day']!r} / due_month {row['due_month']!r} "
+                "is not a day of every year"
+            )
     return problems
 
 
@@ -291,6 +374,7 @@ def check_dates(t: Tables) -> list[str]:
         ("agencies", "agency_id", ("valid_from", "valid_to")),
         ("agency_lineage", "predecessor_agency_id", ("effective_date",)),
         ("indicator_crosswalk", "indicator_code", ("review_date",)),
+        ("figure_crosswalk", "figure_id", ("review_date",)),
     ]
     for name, key, columns in dated:
         for row in t[name]:
@@ -312,6 +396,9 @@ def check_dates(t: Tables) -> list[str]:
             problems.append(
                 f"agency_lineage {row['predecessor_agency_id']}: effective_date required"
             )
+    for row in t["figure_crosswalk"]:
+        if not row["review_date"]:
+            problems.append(f"figure_crosswalk {row['figure_id']}: review_date required")
     return problems
 
 
@@ -391,6 +478,76 @@ def check_crosswalk_units(t: Tables) -> list[str]:
     return problems
 
 
+def check_figure_crosswalk_guards(t: Tables) -> list[str]:
+    """The figure under a mapped id still says what the reviewer saw: ids are sequence numbers."""
+    problems = []
+    for row in t["figure_crosswalk"]:
+        figure = reported_figures().get((row["plan_id"], row["figure_id"]))
+        if figure is not None and not _same_text(figure["metric"], row["metric_guard"]):
+            problems.append(
+                f"figure_crosswalk {row['plan_id']} {row['figure_id']}: the figure's metric "
+                f"{figure['metric']!r} is not the guard {row['metric_guard']!r} "
+                "(re-extraction shifted the figure ids?)"
+            )
+    return problems
+
+
+def check_figure_crosswalk_units(t: Tables) -> list[str]:
+    """A mapped figure is printed in a unit the national target is stated in."""
+    national = _by_id(t["national_indicators"], "national_indicator_id")
+    problems = []
+    for row in t["figure_crosswalk"]:
+        figure = reported_figures().get((row["plan_id"], row["figure_id"]))
+        target = national.get(row["national_indicator_id"])
+        if figure is None or target is None:
+            continue
+        compatible = FIGURE_UNITS.get(figure["unit"])
+        if compatible is None or not compatible(target["unit"]):
+            problems.append(
+                f"figure_crosswalk {row['plan_id']} {row['figure_id']}: figure unit "
+                f"{figure['unit']!r} is not national unit {target['unit']}"
+            )
+    return problems
+
+
+def check_calendar_quotes_its_plan(t: Tables) -> list[str]:
+    """Each rule's source_text is printed on its source line and names its due day and month."""
+    problems = []
+    for row in t["reporting_calendar"]:
+        where = f"reporting_calendar {row['plan_id']} {row['period_kind']} {row['period_part']}"
+        document = documents().get(row["source_file"])
+        if document is None:
+            problems.append(f"{where}: no source document {row['source_file']}")
+            continue
+        try:
+            line = document.line(int(row["source_line"]))
+        except (ValueError, IndexError):
+            problems.append(f"{where}: no line {row['source_line']!r} in {row['source_file']}")
+            continue
+        # `...` marks words left out; every quoted piece is printed on the line.
+        for piece in row["source_text"].split("..."):
+            if piece.strip() not in line:
+                problems.append(
+                    f"{where}: {piece.strip()!r} is not printed on "
+                    f"{row['source_file']}:{row['source_line']}"
+                )
+        dues = DUE_DAY_TEXT.findall(row["source_text"])
+        if not dues:
+            problems.append(f"{where}: source_text names no due day")
+            continue
+        # The rule's own date is the last one quoted ("... và trước ngày 01 tháng 12").
+        day, slash_month, word_month = dues[-1]
+        month = slash_month or word_month
+        # Compared as written in the table: no leading zero, empty for the period's end month.
+        printed = (str(int(day)), str(int(month)) if month else "")
+        if (row["due_day"], row["due_month"]) != printed:
+            problems.append(
+                f"{where}: source_text dates it {day}/{month or '(period end month)'}, "
+                f"not {row['due_day']}/{row['due_month'] or '(period end month)'}"
+            )
+    return problems
+
+
 CHECKS = [
     check_columns,
     check_nfc_and_trimmed,
@@ -403,6 +560,9 @@ CHECKS = [
     check_lineage_matches_agencies,
     check_province_merger,
     check_crosswalk_units,
+    check_figure_crosswalk_guards,
+    check_figure_crosswalk_units,
+    check_calendar_quotes_its_plan,
 ]
 
 
@@ -537,6 +697,112 @@ def _crosswalk_with_wrong_unit(t):
     ] = "6"
 
 
+FIGURE_111 = {"plan_id": "lang-son-234-2025", "figure_id": "lang-son-234-2025-fig-111"}
+
+
+def _figure_crosswalk_to_missing_figure(t):
+    _row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-999"
+
+
+def _figure_crosswalk_to_missing_national(t):
+    _row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = "e-government-2030"
+
+
+def _figure_crosswalk_duplicated(t):
+    t["figure_crosswalk"].append(dict(_row(t["figure_crosswalk"], **FIGURE_111)))
+
+
+def _figure_crosswalk_without_note(t):
+    _row(t["figure_crosswalk"], **FIGURE_111)["measure_note"] = ""
+
+
+def _figure_crosswalk_non_iso_review(t):
+    _row(t["figure_crosswalk"], **FIGURE_111)["review_date"] = "21/11/2026"
+
+
+def _figure_ids_shifted(t):
+    # What a re-extraction that numbers one figure fewer before it looks like: the id
+    # now names fig-110, the count of dossiers received online, not the online share.
+    _row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-110"
+
+
+def _figure_crosswalk_to_a_head_count_target(t):
+    # A share of dossiers is not a number of researchers per 10,000 people.
+    _row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = (
+        "rd-personnel-per-10000-2030"
+    )
+
+
+def _figure_crosswalk_from_a_count(t):
+    # fig-002 counts research projects ("đề tài, dự án"): no percent at all.
+    row = _row(t["figure_crosswalk"], **FIGURE_111)
+    row["figure_id"] = "lang-son-234-2025-fig-002"
+
+
+NGHE_AN_MONTHLY = {"plan_id": "nghe-an-348-2025", "period_kind": "month"}
+BAC_KAN_H1 = {"plan_id": "bac-kan-131-2025", "period_kind": "half_year", "period_part": "H1"}
+
+
+def _calendar_for_unknown_plan(t):
+    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "nghe-an-999-2025"
+
+
+def _calendar_for_budget_plan(t):
+    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "lang-son-234-2025"
+
+
+def _calendar_cites_another_document(t):
+    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["source_file"] = "000_19fe45472b84c257.txt"
+
+
+def _calendar_duplicate_rule(t):
+    t["reporting_calendar"].append(dict(_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)))
+
+
+def _calendar_unknown_kind(t):
+    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["period_kind"] = "week"
+
+
+def _calendar_part_on_a_year(t):
+    _row(t["reporting_calendar"], plan_id="bac-kan-131-2025", period_kind="year")["period_part"] = (
+        "H2"
+    )
+
+
+def _calendar_monthly_rule_with_month(t):
+    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_month"] = "6"
+
+
+def _calendar_day_not_in_every_month(t):
+    # "trước ngày 30 hàng tháng" has no day in February.
+    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_day"] = "30"
+
+
+def _calendar_impossible_date(t):
+    _row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "31"
+
+
+def _calendar_line_moved(t):
+    # One line off: the quoted words are not printed there.
+    _row(t["reporting_calendar"], **BAC_KAN_H1)["source_line"] = "182"
+
+
+def _calendar_misquoted(t):
+    _row(t["reporting_calendar"], **BAC_KAN_H1)["source_text"] = (
+        "định kỳ 06 tháng, hằng năm ... trước ngày 10/6"
+    )
+
+
+def _calendar_due_day_disagrees_with_text(t):
+    _row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "10"
+
+
+def _calendar_due_month_disagrees_with_text(t):
+    _row(t["reporting_calendar"], plan_id="lai-chau-khong-so-2025", period_part="H2")[
+        "due_month"
+    ] = "11"
+
+
 @pytest.mark.parametrize(
     ("check", "defect", "expected"),
     [
@@ -568,6 +834,43 @@ def _crosswalk_with_wrong_unit(t):
         (check_province_merger, _bac_kan_agency_outlives_province, "outlives its province"),
         (check_province_merger, _bac_kan_agency_passes_to_wrong_province, "is not in thai-nguyen"),
         (check_crosswalk_units, _crosswalk_with_wrong_unit, "shows unit percent_gdp"),
+        (check_references, _figure_crosswalk_to_missing_figure, "no such figure of the plan"),
+        (check_references, _figure_crosswalk_to_missing_national, "e-government-2030 missing"),
+        (check_unique_keys, _figure_crosswalk_duplicated, "figure_crosswalk: duplicate key"),
+        (check_vocabularies, _figure_crosswalk_without_note, "measure_note and metric_guard"),
+        (check_dates, _figure_crosswalk_non_iso_review, "review_date '21/11/2026' is not ISO"),
+        (check_figure_crosswalk_guards, _figure_ids_shifted, "is not the guard"),
+        (
+            check_figure_crosswalk_units,
+            _figure_crosswalk_to_a_head_count_target,
+            "is not national unit per_10000_people",
+        ),
+        (
+            check_figure_crosswalk_units,
+            _figure_crosswalk_from_a_count,
+            "figure unit 'đề tài, dự án'",
+        ),
+        (check_references, _calendar_for_unknown_plan, "nghe-an-999-2025 missing"),
+        (check_references, _calendar_for_budget_plan, "is not an implementation plan"),
+        (check_references, _calendar_cites_another_document, "is not the plan's document"),
+        (check_unique_keys, _calendar_duplicate_rule, "reporting_calendar: duplicate key"),
+        (check_vocabularies, _calendar_unknown_kind, "period_kind 'week'"),
+        (check_vocabularies, _calendar_part_on_a_year, "period_part 'H2' for a year rule"),
+        (check_vocabularies, _calendar_monthly_rule_with_month, "empty exactly for month"),
+        (check_vocabularies, _calendar_day_not_in_every_month, "is not a day of every year"),
+        (check_vocabularies, _calendar_impossible_date, "is not a day of every year"),
+        (check_calendar_quotes_its_plan, _calendar_line_moved, "is not printed on"),
+        (check_calendar_quotes_its_plan, _calendar_misquoted, "'trước ngày 10/6' is not printed"),
+        (
+            check_calendar_quotes_its_plan,
+            _calendar_due_day_disagrees_with_text,
+            "dates it 01/6, not 10/6",
+        ),
+        (
+            check_calendar_quotes_its_plan,
+            _calendar_due_month_disagrees_with_text,
+            "dates it 01/12, not 1/11",
+        ),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )

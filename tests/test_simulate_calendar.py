@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from dagster_project.simulate.calendar import load_calendar, periods_between
+from dagster_project.plans.reference import REFERENCE_TABLES, reference_dir
+from dagster_project.simulate.calendar import (
+    CALENDAR_FILE,
+    calendar_file,
+    load_calendar,
+    periods_between,
+)
 from dagster_project.simulate.provinces import PROVINCES_2025
 from dagster_project.submissions.periods import parse_period
 from dagster_project.submissions.reference import Plan
+from dagster_project.warehouse.paths import SEEDS_DIR
 
 NGHE_AN = Plan("nghe-an-348-2025", "nghe-an", date(2025, 5, 14), "implementation_plan")
 LAI_CHAU = Plan("lai-chau-khong-so-2025", "lai-chau", date(2025, 2, 14), "implementation_plan")
@@ -47,6 +55,21 @@ def test_every_calendar_rule_cites_its_source_line():
     rules = [rule for found in calendar.rules.values() for rule in found]
     assert len(rules) == 12
     assert all(rule.source.split(":")[1].isdigit() for rule in rules)
+
+
+def test_the_calendar_is_the_reference_seed_the_warehouse_loads():
+    # One file: the simulator dates reports by what raw.ref_reporting_calendar holds.
+    assert calendar_file(SEEDS_DIR) == CALENDAR_FILE
+    assert CALENDAR_FILE.parent == reference_dir(SEEDS_DIR)
+    assert CALENDAR_FILE.stem in REFERENCE_TABLES
+
+
+def test_a_calendar_with_another_header_is_refused(tmp_path: Path):
+    path = tmp_path / "reporting_calendar.csv"
+    text = CALENDAR_FILE.read_text(encoding="utf-8")
+    path.write_text(text.replace("due_day", "day", 1), encoding="utf-8")
+    with pytest.raises(ValueError, match="header is"):
+        load_calendar(path)
 
 
 def test_periods_between_come_in_sending_order():

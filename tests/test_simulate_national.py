@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from fixtures.submissions.builders import real_reference
 
+from dagster_project.simulate.calendar import CALENDAR_FILE, calendar_file, load_calendar
 from dagster_project.simulate.defects import DEFECT_KINDS, UNREACHABLE
 from dagster_project.simulate.generator import (
     MANIFEST_NAME,
@@ -105,6 +106,26 @@ def test_synthetic_plans_are_marked_and_the_real_seeds_kept(national):
         agencies = list(csv.DictReader(handle))
     cloned = [row for row in agencies if row["province_id"] in seeds.synthetic_provinces]
     assert cloned and all(row["source_note"].startswith("SYNTHETIC") for row in cloned)
+
+
+def test_synthetic_plans_get_their_templates_calendar_in_the_seeds_folder(national):
+    # The calendar is a reference seed: a warehouse built from the folder reads the same rows.
+    seeds = national["seeds"]
+    assert seeds.calendar_path == calendar_file(seeds.seeds_dir)
+    real = CALENDAR_FILE.read_text(encoding="utf-8")
+    assert seeds.calendar_path.read_text(encoding="utf-8").startswith(real)
+    rules = load_calendar(seeds.calendar_path).rules
+    with (seeds.seeds_dir / "plans.csv").open(encoding="utf-8") as handle:
+        plans = {row["plan_id"]: row for row in csv.DictReader(handle)}
+    synthetic = [p for p in plans if p.startswith(SYNTHETIC_PREFIX) and p in rules]
+    assert synthetic
+    for plan_id in synthetic:
+        template = plans[plan_id]["flags"].removeprefix("synthetic: cloned from ").split()[0]
+        assert [(r.period_kind, r.period_part, r.due_month, r.due_day) for r in rules[plan_id]] == [
+            (r.period_kind, r.period_part, r.due_month, r.due_day) for r in rules[template]
+        ]
+    implementation = [p for p, row in plans.items() if row["plan_kind"] == "implementation_plan"]
+    assert set(implementation) <= set(rules)
 
 
 def test_synthetic_seeds_never_touch_the_real_seeds_folder(national):

@@ -71,6 +71,25 @@ REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
         "reviewed_by",
         "review_date",
     ),
+    "figure_crosswalk": (
+        "plan_id",
+        "figure_id",
+        "metric_guard",
+        "national_indicator_id",
+        "measure_note",
+        "reviewed_by",
+        "review_date",
+    ),
+    "reporting_calendar": (
+        "plan_id",
+        "period_kind",
+        "period_part",
+        "due_month",
+        "due_day",
+        "source_file",
+        "source_line",
+        "source_text",
+    ),
 }
 
 

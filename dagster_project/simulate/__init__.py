@@ -20,7 +20,8 @@ their own, each file received at the moment it was "sent" (its mtime).
     nq57 simulate --real-figures            # the real 234/KH-UBND figures, into landing/
 
 - :mod:`.calendar`: which reports each plan asks for and when they are due
-  (``reporting_calendar.csv``, with source lines).
+  (the reference seed ``seeds/reference/reporting_calendar.csv``, with
+  source lines).
 - :mod:`.provinces`: the 34 provinces of 2025.
 - :mod:`.synthetic`: the SYNTHETIC seeds folder for national scale.
 - :mod:`.trajectories`: how tasks, indicators and budget lines evolve.

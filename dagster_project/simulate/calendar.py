@@ -1,8 +1,10 @@
 """The reporting calendar: which reports a plan asks for and when each is due.
 
 The plans say it in their "Tổ chức thực hiện" section (see ``docs/DOMAIN.md``,
-*Reporting calendar*); ``reporting_calendar.csv`` next to this module holds
-those sentences as rows, with the source file and line of each. A province
+*Reporting calendar*); the reference seed ``seeds/reference/reporting_calendar.csv``
+holds those sentences as rows, with the source file and line of each (its
+review rule is in ``seeds/reference/README.md``; the warehouse reads the same
+file as ``raw.ref_reporting_calendar``). A province
 reports under the calendar of its implementation plan: Thái Nguyên, which
 took over the Bắc Kạn plan on 2025-07-01, under Bắc Kạn's.
 
@@ -25,20 +27,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dagster_project.plans.reference import REFERENCE_TABLES, reference_dir
 from dagster_project.submissions.periods import Period, parse_period
 from dagster_project.submissions.reference import Plan
+from dagster_project.warehouse.paths import SEEDS_DIR
 
-CALENDAR_FILE = Path(__file__).with_name("reporting_calendar.csv")
-CALENDAR_COLUMNS = (
-    "plan_id",
-    "period_kind",
-    "period_part",
-    "due_month",
-    "due_day",
-    "source_file",
-    "source_line",
-    "source_text",
-)
+CALENDAR_TABLE = "reporting_calendar"
+CALENDAR_FILE = reference_dir(SEEDS_DIR) / f"{CALENDAR_TABLE}.csv"
+# The layout the warehouse loads into raw.ref_reporting_calendar: one definition for both.
+CALENDAR_COLUMNS = REFERENCE_TABLES[CALENDAR_TABLE]
 PERIOD_KINDS = ("month", "quarter", "half_year", "year")
 # What `nq57 simulate --periods` accepts, and the period kind each means.
 PERIOD_CHOICES: dict[str, str] = {
@@ -107,9 +104,21 @@ class ReportingCalendar:
         return next(rule for rule in _FALLBACK if rule.applies_to(period)), False
 
 
+def calendar_file(seeds_dir: Path) -> Path:
+    """``<seeds_dir>/reference/reporting_calendar.csv``."""
+    return reference_dir(seeds_dir) / f"{CALENDAR_TABLE}.csv"
+
+
 def read_calendar_rows(path: Path = CALENDAR_FILE) -> list[dict[str, str]]:
+    """The calendar's rows, refusing a header the warehouse would refuse too."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != CALENDAR_COLUMNS:
+            raise ValueError(
+                f"{path}: header is {','.join(reader.fieldnames or ()) or '(empty)'}; "
+                f"the {CALENDAR_TABLE} reference layout is {','.join(CALENDAR_COLUMNS)}"
+            )
+        return list(reader)
 
 
 def load_calendar(path: Path = CALENDAR_FILE) -> ReportingCalendar:

@@ -23,7 +23,10 @@ source notes say ``synthetic``. Source file and line stay those of the
 template row a clone was made from, so lineage points at the real text the
 structure came from (and the warehouse's source-document checks hold). The result is a complete seeds folder
 (real rows plus synthetic ones) written next to the simulated files, never
-into ``seeds/``: the real warehouse only sees it when pointed at it.
+into ``seeds/``: the real warehouse only sees it when pointed at it. Its
+``reference/reporting_calendar.csv`` holds each synthetic plan's calendar,
+cloned from its template's, so both the simulator and a warehouse built from
+the folder read the same calendar.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
 from dagster_project.submissions.periods import format_date
 from dagster_project.submissions.reference import Plan, load_reference
 
-from .calendar import CALENDAR_COLUMNS, read_calendar_rows
+from .calendar import calendar_file, read_calendar_rows
 from .provinces import PROVINCES_2025, Province
 
 SYNTHETIC_PREFIX = "synthetic-"
@@ -56,13 +59,16 @@ TEMPLATE_PROVINCE_NAMES = {"nghe-an": "Nghệ An", "bac-kan": "Bắc Kạn", "la
 BUDGET_FACTORS = tuple(Decimal(text) for text in ("0.5", "0.75", "1.25", "1.5", "2", "2.5", "3"))
 SECOND_PLAN_EVERY = 4
 SECOND_PLAN_DELAY_DAYS = 120
-CALENDAR_FILE_NAME = "reporting_calendar.csv"
 MARK_NOTE = "SYNTHETIC (nq57 simulate --scale national): not a real record"
 
 
 @dataclass(frozen=True)
 class SyntheticSeeds:
-    """A seeds folder holding the real rows plus the synthetic provinces' rows."""
+    """A seeds folder holding the real rows plus the synthetic provinces' rows.
+
+    ``calendar_path`` is the folder's ``reference/reporting_calendar.csv``, the
+    calendar to simulate under.
+    """
 
     seeds_dir: Path
     calendar_path: Path
@@ -265,13 +271,10 @@ def write_national_seeds(
     _, indicators = _read(out_dir / "indicators.csv")
     _, targets = _read(out_dir / "indicator_targets.csv")
     _, budget = _read(out_dir / "budget_lines.csv")
-    # The real calendar rows first, then each synthetic plan's, cloned from its template's.
-    calendar_rows = read_calendar_rows()
-    calendar_path = out_dir / CALENDAR_FILE_NAME
-    with calendar_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CALENDAR_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(calendar_rows)
+    # The real calendar rows (copied with the seeds) stay first; each synthetic
+    # plan's, cloned from its template's, is appended below them.
+    calendar_path = calendar_file(out_dir)
+    calendar_rows = read_calendar_rows(calendar_path)
     real = load_reference(real_seeds)
     rng = random.Random(f"nq57-synthetic-seeds|{seed}")
 

@@ -2,9 +2,9 @@
     The reports each plan's calendar asks for, up to the latest day a
     submission was received: one row per plan, reporting agency and period.
 
-    The calendar is dagster_project/simulate/reporting_calendar.csv (the
-    "Tổ chức thực hiện" sentences of each plan, with source lines), read here
-    until it becomes a reference seed. A SYNTHETIC plan (plan_id
+    The calendar is the reference seed seeds/reference/reporting_calendar.csv
+    (the "Tổ chức thực hiện" sentences of each plan, with source lines),
+    through stg_reference__reporting_calendar. A SYNTHETIC plan (plan_id
     'synthetic-...') reports under the calendar of the plan it was cloned
     from, named in its flags. Expected agencies are the plan's lead agencies
     named in its task appendix, as the registry holds them on as_of_date.
@@ -17,14 +17,10 @@ calendar as (
     select
         plan_id,
         period_kind,
-        nullif(period_part, '') as period_part,
-        try_cast(nullif(due_month, '') as integer) as due_month,
-        cast(due_day as integer) as due_day,
-    from read_csv(
-        '{{ var("reporting_calendar_csv", "../dagster_project/simulate/reporting_calendar.csv") }}',
-        header = true,
-        all_varchar = true
-    )
+        period_part,
+        due_month,
+        due_day,
+    from {{ ref('stg_reference__reporting_calendar') }}
 
 ),
 
