@@ -49,6 +49,7 @@ SUBMISSION_MARTS = {
     "mart_indicator_progress",
     "fct_budget_execution",
     "mart_reporting_compliance",
+    "mart_actuals_vs_national",
 }
 
 

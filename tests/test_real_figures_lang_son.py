@@ -1,11 +1,10 @@
 """The real Lạng Sơn 234/KH-UBND figures as a report of Sở KH&CN Lạng Sơn, ingested through
-the same path as any agency's file: budget rows land with their seed references, figures
-wait in quarantine (no indicator list for plan 234) with nothing lost."""
+the same path as any agency's file: budget rows land with their seed references, and the
+result figures land keyed by their figure ids (plan 234 has no indicator list)."""
 
 from __future__ import annotations
 
 import csv
-import json
 from decimal import Decimal
 
 import duckdb
@@ -13,8 +12,7 @@ import pytest
 from fixtures.submissions.builders import real_reference
 
 from dagster_project.semantics.numbers import parse_vn_number
-from dagster_project.simulate.ingest import sent_at
-from dagster_project.simulate.marking import synthetic_marker
+from dagster_project.submissions.marking import synthetic_marker
 from dagster_project.simulate.real_figures import (
     AGENCY_ID,
     PLAN_ID,
@@ -32,7 +30,7 @@ def ingested(tmp_path_factory):
     path = write_real_figures(SEEDS_DIR, root / "landing")
     store = root / "store" / "submissions.duckdb"
     [outcome] = ingest_paths(
-        [path], store=store, reference=reference, now=lambda: sent_at(path), progress=str
+        [path], store=store, reference=reference, received_at_basis="file_mtime", progress=str
     )
     return path, store, outcome
 
@@ -44,7 +42,7 @@ def seed_rows(table: str) -> list[dict[str, str]]:
 
 def test_project_disbursement_as_of_30_6_2025_lands_with_its_seed_lines(ingested):
     _, store, outcome = ingested
-    assert outcome.status == "partially_accepted"
+    assert outcome.status == "accepted"
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute(
             """
@@ -70,30 +68,41 @@ def test_project_disbursement_as_of_30_6_2025_lands_with_its_seed_lines(ingested
         assert disbursed <= allocated
 
 
-def test_each_result_figure_is_kept_with_its_figure_id_and_waits_for_indicators(ingested):
-    _, store, _ = ingested
+def test_each_result_figure_lands_with_its_figure_id_and_source_line(ingested):
+    _, store, outcome = ingested
     results = [r for r in seed_rows("reported_figures") if "target:" not in r["flags"]]
     with duckdb.connect(str(store), read_only=True) as con:
-        quarantined = con.execute(
-            "select reason_code, row_values from raw.submission_quarantine "
-            "where sheet = 'indicator_values'"
+        quarantined = con.execute("select count(*) from raw.submission_quarantine").fetchone()[0]
+        rows = con.execute(
+            """
+            select indicator_code, value_text, parsed_value, parsed_plan_id, note
+            from raw.submission_rows
+            where sheet = 'indicator_values'
+            """
         ).fetchall()
-    assert {code for code, _ in quarantined} == {"indicator_unknown"}
-    notes = {json.loads(values)["indicator_code"]: json.loads(values) for _, values in quarantined}
-    assert set(notes) == {r["figure_id"] for r in results}
-    online = notes["lang-son-234-2025-fig-111"]
-    assert online["value_text"] == "84,03%"
-    assert "004_c38ba8cad11c4ac1.txt:101" in online["note"]
-    rank = notes["lang-son-234-2025-fig-071"]
-    assert rank["value_text"] == "4" and "rank printed 04/63" in rank["note"]
+    assert quarantined == 0
+    assert outcome.rows_in == outcome.rows_loaded == len(results) + 5
+    loaded = {code: (text, value, plan, note) for code, text, value, plan, note in rows}
+    assert set(loaded) == {r["figure_id"] for r in results}
+    assert {plan for _, _, plan, _ in loaded.values()} == {PLAN_ID}
+    for figure in results:
+        assert f"{figure['source_file']}:{figure['source_line']}" in loaded[figure["figure_id"]][3]
+    text, value, _, note = loaded["lang-son-234-2025-fig-111"]
+    assert (text, value) == ("84,03%", Decimal("84.03"))
+    assert "004_c38ba8cad11c4ac1.txt:101" in note
+    text, value, _, note = loaded["lang-son-234-2025-fig-071"]
+    assert (text, value) == ("4", Decimal("4")) and "rank printed 04/63" in note
 
 
 def test_the_real_file_is_not_marked_synthetic_and_is_dated_by_the_document(ingested):
     path, store, _ = ingested
     assert synthetic_marker(path) is None
     with duckdb.connect(str(store), read_only=True) as con:
-        (received_at,) = con.execute("select received_at from raw.submission_files").fetchone()
+        received_at, basis, marker = con.execute(
+            "select received_at, received_at_basis, synthetic_marker from raw.submission_files"
+        ).fetchone()
     assert received_at.isoformat() == "2025-09-05T01:00:00"
+    assert (basis, marker) == ("file_mtime", None)
 
 
 @pytest.mark.parametrize(

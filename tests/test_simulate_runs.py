@@ -20,7 +20,7 @@ from dagster_project.simulate.generator import (
     Simulator,
 )
 from dagster_project.simulate.ingest import ingest_as_sent
-from dagster_project.simulate.marking import synthetic_marker
+from dagster_project.submissions.marking import synthetic_marker
 from dagster_project.submissions.readers import Limits
 
 MAX_BYTES = 400_000

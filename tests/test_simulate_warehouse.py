@@ -26,6 +26,7 @@ SUBMISSION_MARTS = (
     "mart_indicator_progress",
     "fct_budget_execution",
     "mart_reporting_compliance",
+    "mart_actuals_vs_national",
 )
 TASK_STATUS_KEY = "file_sha256, source_row, is_latest, derived_status, percent_complete"
 
@@ -109,6 +110,51 @@ def test_the_real_lang_son_disbursement_reaches_fct_budget_execution(warehouse):
     assert (float(allocated), float(disbursed)) == (195662.0, 155673.2)
     assert as_of == date(2025, 6, 30)
     assert "004_c38ba8cad11c4ac1.txt:124 (disbursed)" in note
+
+
+def test_the_real_lang_son_figures_are_actuals_and_one_meets_the_national_floor(warehouse):
+    kinds = dict(
+        rows(
+            warehouse["published"],
+            """
+            select item_kind, count(*) from marts.fct_indicator_actuals
+            where plan_id = 'lang-son-234-2025' group by 1
+            """,
+        )
+    )
+    assert kinds == {"reported_figure": 117}
+    traced = rows(
+        warehouse["published"],
+        """
+        select actuals.value_text, figures.source_file, figures.source_line
+        from marts.fct_indicator_actuals as actuals
+        inner join marts.fct_reported_figures as figures using (figure_id)
+        where actuals.figure_id = 'lang-son-234-2025-fig-111'
+        """,
+    )
+    assert traced == [("84,03%", "004_c38ba8cad11c4ac1.txt", 101)]
+    national = rows(
+        warehouse["published"],
+        """
+        select national_indicator_id, value, national_comparator, national_target_value,
+            meets_national_target, link_source, as_of_date
+        from marts.mart_actuals_vs_national
+        where province_id = 'lang-son'
+        """,
+    )
+    assert [
+        (n, float(v), c, float(t), m, link, as_of) for n, v, c, t, m, link, as_of in national
+    ] == [
+        (
+            "online-public-service-use-2030",
+            84.03,
+            ">",
+            80.0,
+            True,
+            "figure_crosswalk",
+            date(2025, 3, 31),
+        )
+    ]
 
 
 def test_derived_status_follows_due_and_completion_dates(warehouse):

@@ -8,7 +8,13 @@ import time
 import duckdb
 import pytest
 from dagster import DagsterInstance, Definitions, SkipReason, build_sensor_context
-from fixtures.submissions.builders import GOOD_INDICATOR, GOOD_TASK, real_reference, write_xlsx
+from fixtures.submissions.builders import (
+    GOOD_INDICATOR,
+    GOOD_TASK,
+    NGHE_AN_KHCN,
+    real_reference,
+    write_xlsx,
+)
 
 from dagster_project.submissions.assets import (
     BALANCE_CHECK,
@@ -105,3 +111,33 @@ def test_sensor_skips_when_landing_folder_is_missing(tmp_path):
         result = sensor(context)
     assert isinstance(result, SkipReason)
     assert "does not exist" in result.skip_message
+
+
+def test_the_ingest_job_refuses_a_synthetic_file_and_says_so(tmp_path):
+    landing = tmp_path / "landing"
+    real = write_xlsx(landing / "report.xlsx", tasks=[GOOD_TASK])
+    simulated = write_xlsx(
+        landing / "synthetic_nq57_nghe-an_so-khcn_2026-Q1.xlsx",
+        {**NGHE_AN_KHCN, "synthetic": "true"},
+        tasks=[{**GOOD_TASK, "task_key": "I.3"}],
+    )
+    store = tmp_path / "wh" / "submissions.duckdb"
+    resource = SubmissionsStore(store=str(store), landing=str(landing))
+    defs = Definitions(
+        assets=[ingest_submissions],
+        jobs=[ingest_submissions_job],
+        resources={"submissions": resource},
+    )
+    with DagsterInstance.ephemeral() as instance:
+        run = defs.resolve_job_def(INGEST_JOB).execute_in_process(instance=instance)
+    assert run.success
+    metadata = {
+        event.asset_key.path[-1]: event.materialization.metadata
+        for event in run.get_asset_materialization_events()
+    }["submission_files"]
+    assert metadata["dagster/row_count"].value == 1
+    [refused] = metadata["refused_synthetic"].value
+    assert refused["file"] == str(simulated)
+    assert refused["marker"].startswith("file name starts with synthetic_")
+    assert [f["file"] for f in metadata["files_this_run"].value] == [real.name]
+    assert simulated.exists()

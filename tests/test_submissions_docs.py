@@ -35,3 +35,19 @@ def test_statuses_and_metadata_are_documented():
 def test_unknown_reason_code_is_refused():
     with pytest.raises(KeyError):
         Issue("no_such_reason")
+
+
+@pytest.mark.parametrize(
+    ("table", "columns"),
+    [
+        ("raw.submission_files", "FILE_COLUMNS"),
+        ("raw.submission_quarantine", "QUARANTINE_COLUMNS"),
+    ],
+)
+def test_every_store_column_is_documented(table, columns):
+    from dagster_project.submissions import store
+
+    section = DOC[DOC.index(f"- `{table}`") :]
+    section = section[: section.index("\n- `raw.", 3)]
+    for column in getattr(store, columns):
+        assert f"`{column}`" in section, f"{table}.{column}"

@@ -95,6 +95,7 @@ ROW_CASES = [
     ("indicator_monitored_by_police", "indicator_values", {"indicator_code": "3"}, "indicator_not_assigned", "indicator_code"),
     ("value_empty", "indicator_values", {"value_text": None}, "value_missing", "value_text"),
     ("value_not_a_number", "indicator_values", {"value_text": "khoảng 50"}, "number_invalid", "value_text"),
+    ("index_value_thousands_or_one", "indicator_values", {"indicator_code": "38", "value_text": "1.000"}, "number_ambiguous", "value_text"),
     ("as_of_not_a_date", "indicator_values", {"as_of_date": "2026-13-01"}, "date_invalid", "as_of_date"),
     ("as_of_empty", "indicator_values", {"as_of_date": None}, "value_missing", "as_of_date"),
     ("allocated_negative", "budget_execution", {"allocated_million_vnd": "-5"}, "amount_negative", "allocated_million_vnd"),
@@ -350,3 +351,37 @@ def test_csv_row_with_other_metadata_is_quarantined(tmp_path, reference):
     assert [(r[1], r[2], r[3], r[4]) for r in quarantine(store)] == [
         (3, "period", "2026-Q2", "metadata_mismatch")
     ]
+
+
+def test_an_index_reads_its_unambiguous_forms_and_other_indicators_read_thousands(
+    tmp_path, reference
+):
+    """Nghệ An 38 (provincial DTI, targets 0,60..1,0) is an index: "0,85" and "0.85" are
+    read; "1.000" is refused as ambiguous (see ROW_CASES). Indicator 1 is no index, so
+    "1.000" there is one thousand."""
+    rows = [
+        {**GOOD_INDICATOR, "indicator_code": "38", "value_text": "0,85"},
+        {**GOOD_INDICATOR, "indicator_code": "38", "value_text": "0.9", "as_of_date": "01/04/2026"},
+        {**GOOD_INDICATOR, "indicator_code": "1", "value_text": "1.000"},
+    ]
+    path = write_xlsx(tmp_path / "report.xlsx", indicators=rows)
+    [outcome], store = ingest(tmp_path, reference, path)
+    assert outcome.status == "accepted", quarantine(store)
+    with duckdb.connect(str(store), read_only=True) as con:
+        values = con.execute(
+            "select indicator_code, parsed_value from raw.submission_rows order by row_number"
+        ).fetchall()
+    assert [(code, float(value)) for code, value in values] == [
+        ("38", 0.85),
+        ("38", 0.9),
+        ("1", 1000.0),
+    ]
+
+
+def test_the_ambiguous_reason_gives_both_readings(tmp_path, reference):
+    bad = {**GOOD_INDICATOR, "indicator_code": "38", "value_text": "1.000"}
+    path = write_xlsx(tmp_path / "report.xlsx", indicators=[bad])
+    _, store = ingest(tmp_path, reference, path)
+    [entry] = quarantine(store)
+    assert entry[4] == "number_ambiguous"
+    assert "1000 | 1" in entry[5] and "1000 | 1" in entry[6]

@@ -1,11 +1,12 @@
 """``nq57 simulate``: write SYNTHETIC submission files, or the real Lạng Sơn figures.
 
-Simulated files are synthetic and say so (see :mod:`.marking`). They go to
-``<warehouse dir>/simulated`` by default, not to ``landing/``: ``nq57 ingest``
-and the landing sensor do not refuse synthetic files yet, and a simulation
-must not reach the real submissions store unless asked. ``--ingest-into``
-loads them into a store of their own, each file received at its simulated
-sending time.
+Simulated files are synthetic and say so (see
+:mod:`dagster_project.submissions.marking`). They go to ``<warehouse
+dir>/simulated`` by default, not to ``landing/``; should they reach a landing
+folder anyway, ``nq57 ingest`` and the landing sensor refuse them unless
+``--allow-synthetic``. ``--ingest-into`` loads them into a store of their
+own (never the real one), each file received at its simulated sending time,
+like ``nq57 ingest --store S --allow-synthetic --received-at file-mtime``.
 
 ``--real-figures`` instead converts the real figures of Lạng Sơn 234/KH-UBND
 (seeds/reported_figures.csv, seeds/budget_lines.csv) into one format v1

@@ -31,14 +31,9 @@ from dagster_project.submissions.reference import ReferenceData, Task, item_key
 
 from .files import Draft, stable_zip
 
-# The validator calls parse_vn_number_with_note without fraction_scale, which
-# is the only way a number is "ambiguous"; every other shape reads one way.
-UNREACHABLE: dict[str, str] = {
-    "number_ambiguous": (
-        "validation reads numbers without fraction_scale, and only fraction_scale "
-        "makes parse_vn_number_with_note report an ambiguity"
-    ),
-}
+# Every reason code can be produced today; a code added to REASONS that no
+# input can reach goes here, with why.
+UNREACHABLE: dict[str, str] = {}
 
 
 def pdf_bytes(draft: Draft) -> bytes:
@@ -497,23 +492,37 @@ def task_not_assigned(draft: Draft, context: DefectContext) -> bool:
     return False
 
 
-def indicator_not_assigned(draft: Draft, context: DefectContext) -> bool:
+def _add_indicator_row(
+    draft: Draft,
+    context: DefectContext,
+    value_text: str,
+    *,
+    monitored: bool,
+    fraction_scale_only: bool = False,
+) -> bool:
+    """A row for the first province indicator the agency monitors (or not), with ``value_text``."""
     for indicator in context.province_indicators():
+        if fraction_scale_only and not indicator.fraction_scale:
+            continue
         holder = context.reference.monitors_indicator(
             indicator, context.agency_id, context.assignment_date
         )
-        if holder is None:
+        if (holder is not None) == monitored:
             draft.rows.setdefault(spec.INDICATOR_VALUES, []).append(
                 {
                     "plan_id": indicator.plan_id,
                     "indicator_code": indicator.indicator_code,
-                    "value_text": "10",
+                    "value_text": value_text,
                     "as_of_date": format_date(context.received_on),
                 }
             )
             _for_sheet(draft, spec.INDICATOR_VALUES)
             return True
     return False
+
+
+def indicator_not_assigned(draft: Draft, context: DefectContext) -> bool:
+    return _add_indicator_row(draft, context, "10", monitored=False)
 
 
 def budget_line_unknown(draft: Draft, context: DefectContext) -> bool:
@@ -572,6 +581,11 @@ def number_invalid(draft: Draft, context: DefectContext) -> bool:
     return _break_task(
         draft, context, status="Đang thực hiện", percent_complete="khoảng 50", completion_date=""
     )
+
+
+def number_ambiguous(draft: Draft, context: DefectContext) -> bool:
+    """An index in 0..1 (provincial DTI, HDI) typed "1.000": one thousand, or one?"""
+    return _add_indicator_row(draft, context, "1.000", monitored=True, fraction_scale_only=True)
 
 
 def number_out_of_range(draft: Draft, context: DefectContext) -> bool:
@@ -701,6 +715,7 @@ _ROW_LEVEL = (
     value_missing,
     status_invalid,
     number_invalid,
+    number_ambiguous,
     number_out_of_range,
     percent_out_of_range,
     status_percent_inconsistent,

@@ -38,7 +38,7 @@ from dagster_project.submissions.periods import format_date
 from dagster_project.submissions.reference import ReferenceData
 from dagster_project.submissions.template import TemplateContent, build_workbook
 
-SYNTHETIC_KEY = "synthetic"
+SYNTHETIC_KEY = spec.SYNTHETIC_KEY
 SUBMITTED_AT_KEY = "submitted_at"
 CSV_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1258")
 CSV_DELIMITERS = (",", ";", "\t")

@@ -15,9 +15,13 @@ be ingested like any agency's file:
 - ``indicator_values``: one row per reported figure that is a result (the
   figures the text states as a goal, flagged ``target:``, are left out).
   Lạng Sơn's plans print no indicator list (Phụ lục I is not in the text), so
-  the figure's own ``figure_id`` stands as its code: ingestion quarantines
-  these rows with ``indicator_unknown`` until indicators for plan 234 exist
-  in the seeds, and the receipt lists every one of them.
+  each row is keyed by the figure's ``figure_id``, which validation accepts as
+  a plan item reported by the province's Sở KH&CN
+  (:mod:`dagster_project.submissions.reference`). The rows land in
+  ``marts.fct_indicator_actuals`` as ``reported_figure`` rows, and a figure
+  that ``seeds/reference/figure_crosswalk.csv`` matches to the national
+  catalog (the share of dossiers received online) also appears in
+  ``marts.mart_actuals_vs_national``.
 
 Every row's ``note`` names its seed row and source line (``figure_id=...;
 source=004_...txt:101``). Values are the printed text; a rank printed

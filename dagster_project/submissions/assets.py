@@ -27,7 +27,7 @@ from dagster import (
     multi_asset,
 )
 
-from .ingest import ALREADY_INGESTED, ingest_paths
+from .ingest import ALREADY_INGESTED, REFUSED_SYNTHETIC, describe, ingest_paths
 from .resources import SubmissionsStore
 from .store import open_store, table_counts, unbalanced_files
 
@@ -47,9 +47,15 @@ TABLE_KEYS = {
 
 
 class IngestConfig(Config):
-    """Files or folders to ingest; empty means the whole landing folder."""
+    """Files or folders to ingest; empty means the whole landing folder.
+
+    ``allow_synthetic`` admits files marked SYNTHETIC (refused otherwise);
+    ``received_at`` is ``ingest_time`` (default) or ``file_mtime``.
+    """
 
     paths: list[str] = []
+    allow_synthetic: bool = False
+    received_at: str = "ingest_time"
 
 
 @multi_asset(
@@ -88,11 +94,16 @@ def ingest_submissions(
         seeds_dir=submissions.seeds_path(),
         limits=submissions.limits(),
         progress=context.log.info,
+        received_at_basis=config.received_at,
+        allow_synthetic=config.allow_synthetic,
     )
+    refused = [o for o in outcomes if o.status == REFUSED_SYNTHETIC]
+    for outcome in refused:
+        context.log.warning(describe(outcome))
     with open_store(store) as con:
         counts = table_counts(con)
         unbalanced = unbalanced_files(con)
-    new = [o for o in outcomes if o.status != ALREADY_INGESTED]
+    new = [o for o in outcomes if o.status not in (ALREADY_INGESTED, REFUSED_SYNTHETIC)]
     summary = [
         {
             "file": o.path.name,
@@ -110,7 +121,10 @@ def ingest_submissions(
         metadata = {"dagster/row_count": counts[table], "store": MetadataValue.path(str(store))}
         if key == FILES_KEY:
             metadata["files_this_run"] = MetadataValue.json(summary)
-            metadata["already_ingested"] = len(outcomes) - len(new)
+            metadata["already_ingested"] = len(outcomes) - len(new) - len(refused)
+            metadata["refused_synthetic"] = MetadataValue.json(
+                [{"file": str(o.path), "marker": o.synthetic_marker} for o in refused]
+            )
         yield MaterializeResult(asset_key=key, metadata=metadata)
     yield AssetCheckResult(
         asset_key=FILES_KEY,

@@ -17,6 +17,15 @@ job. For each file, in order:
 A file accepted (fully or partly) for a province, agency and period
 supersedes the latest earlier one sharing a sheet kind with it; nothing is
 ever deleted, and ``raw.submission_latest`` shows the current rows.
+
+Before step 2, a file marked SYNTHETIC (:mod:`.marking`) is refused unless
+``allow_synthetic``: nothing is written, the file is left where it is, and
+the outcome's status is ``refused_synthetic``.
+
+``received_at`` is the clock at ingest by default (``ingest_time``), or the
+file's modification time (``file_mtime``), for files kept with the time they
+were sent (a simulation, or an archive of e-mailed reports copied with their
+dates). Either way the basis is recorded with the file.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import pandas as pd
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 from . import spec
+from .marking import synthetic_marker
 from .paths import archive_dir, receipts_dir, store_path
 from .readers import FileRejected, Limits, ParsedFile, RawRow, read_submission
 from .reasons import Issue
@@ -52,6 +62,7 @@ from .store import (
     FILE_COLUMNS,
     PARSED_COLUMNS,
     QUARANTINE_COLUMNS,
+    RECEIVED_AT_BASES,
     ROW_COLUMNS,
     TEXT_COLUMNS,
     file_counts,
@@ -67,6 +78,7 @@ from .validation import FileContext, RowResult, check_metadata, normalize_id, va
 # dates are local dates, as the senders and the reporting deadlines see them.
 VIETNAM_UTC_OFFSET = timedelta(hours=7)
 ALREADY_INGESTED = "already_ingested"
+REFUSED_SYNTHETIC = "refused_synthetic"
 
 
 class IngestError(RuntimeError):
@@ -91,6 +103,7 @@ class FileOutcome:
     reason_code: str | None = None
     receipt_path: Path | None = None
     supersedes_file_sha256: str | None = None
+    synthetic_marker: str | None = None
 
 
 @dataclass
@@ -147,6 +160,11 @@ def discover_files(paths: Iterable[Path]) -> list[Path]:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def file_mtime_utc(path: Path) -> datetime:
+    """The file's modification time as a naive UTC timestamp, like ``received_at``."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
 
 
 def received_on(received_at: datetime) -> date:
@@ -279,16 +297,25 @@ def ingest_file(
     reference: ReferenceData,
     limits: Limits,
     now: Callable[[], datetime],
+    *,
+    received_at_basis: str = "ingest_time",
+    allow_synthetic: bool = False,
 ) -> FileOutcome:
     """Ingest one file on an open store connection (the caller holds the lock)."""
+    if received_at_basis not in RECEIVED_AT_BASES:
+        raise ValueError(f"received_at_basis {received_at_basis!r} not in {RECEIVED_AT_BASES}")
     sha = sha256_of(path)
     existing = is_ingested(con, sha)
     if existing is not None:
         receipt = Path(existing[1]) if existing[1] else None
         return FileOutcome(path, sha, ALREADY_INGESTED, receipt_path=receipt)
 
+    marker = synthetic_marker(path, limits)
+    if marker is not None and not allow_synthetic:
+        return FileOutcome(path, sha, REFUSED_SYNTHETIC, synthetic_marker=marker)
+
     size = path.stat().st_size
-    received_at = now()
+    received_at = file_mtime_utc(path) if received_at_basis == "file_mtime" else now()
     evaluation = evaluate_file(path, reference, limits, received_on(received_at))
     context = evaluation.context
     parsed = evaluation.parsed
@@ -346,6 +373,8 @@ def ingest_file(
         "supersedes_file_sha256": supersedes,
         "receipt_path": str(receipt),
         "archived_path": str(archived) if archived else None,
+        "received_at_basis": received_at_basis,
+        "synthetic_marker": marker,
     }
 
     issues: list[tuple[Issue, str | None]] = []
@@ -412,6 +441,7 @@ def ingest_file(
         evaluation.file_issue.reason_code if evaluation.file_issue else None,
         receipt,
         supersedes,
+        marker,
     )
 
 
@@ -420,6 +450,12 @@ def describe(outcome: FileOutcome) -> str:
     if outcome.status == ALREADY_INGESTED:
         where = f"; receipt: {outcome.receipt_path}" if outcome.receipt_path else ""
         return f"{outcome.path.name}: already ingested (sha256 {outcome.file_sha256[:12]}){where}"
+    if outcome.status == REFUSED_SYNTHETIC:
+        return (
+            f"{outcome.path.name}: refused, SYNTHETIC data ({outcome.synthetic_marker}); "
+            "nothing written, file left in place (use --allow-synthetic for a store of "
+            "simulated data)"
+        )
     parts = [
         f"{outcome.path.name}: {outcome.status}",
         f"rows in {outcome.rows_in} = loaded {outcome.rows_loaded} + quarantined {outcome.rows_quarantined}",
@@ -430,6 +466,8 @@ def describe(outcome: FileOutcome) -> str:
         parts.append(f"reason {outcome.reason_code}")
     if outcome.supersedes_file_sha256:
         parts.append(f"supersedes {outcome.supersedes_file_sha256[:12]}")
+    if outcome.synthetic_marker:
+        parts.append(f"SYNTHETIC ({outcome.synthetic_marker})")
     parts.append(f"receipt: {outcome.receipt_path}")
     return "; ".join(parts)
 
@@ -444,12 +482,20 @@ def ingest_paths(
     now: Callable[[], datetime] = _utc_now,
     progress: Callable[[str], None] = print,
     lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+    received_at_basis: str = "ingest_time",
+    allow_synthetic: bool = False,
+    on_outcome: Callable[[FileOutcome], None] | None = None,
+    progress_every: int = 1,
 ) -> list[FileOutcome]:
     """Ingest files and folders into the store; returns one outcome per file.
 
     A file's own problems never stop the run (the file is rejected with a
     reason and the next one is read); a failure of the store or a broken
     row balance stops it, with everything committed so far kept.
+
+    With ``on_outcome``, each outcome goes to it instead of the returned
+    list (which stays empty), so memory does not grow with the number of
+    files; ``progress_every`` prints a line every that many files.
     """
     files = discover_files(paths)
     store = store or store_path()
@@ -457,7 +503,22 @@ def ingest_paths(
     outcomes: list[FileOutcome] = []
     with open_store(store, lock_timeout_seconds) as con:
         for number, path in enumerate(files, start=1):
-            outcome = ingest_file(con, path, store, reference, limits, now)
-            outcomes.append(outcome)
-            progress(f"[{number}/{len(files)}] {describe(outcome)}")
+            outcome = ingest_file(
+                con,
+                path,
+                store,
+                reference,
+                limits,
+                now,
+                received_at_basis=received_at_basis,
+                allow_synthetic=allow_synthetic,
+            )
+            if on_outcome is None:
+                outcomes.append(outcome)
+            else:
+                on_outcome(outcome)
+            if progress_every == 1:
+                progress(f"[{number}/{len(files)}] {describe(outcome)}")
+            elif number % progress_every == 0 or number == len(files):
+                progress(f"ingest: {number}/{len(files)} files")
     return outcomes

@@ -32,12 +32,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="reject files larger than this many bytes (default: 20 MB)",
     )
+    parser.add_argument(
+        "--received-at",
+        choices=("ingest-time", "file-mtime"),
+        default="ingest-time",
+        help="when each file counts as received, for deadlines and 'date in the future' checks: "
+        "the time of this run (default), or the file's modification time (files kept with "
+        "their sending time, e.g. simulated ones); recorded per file as received_at_basis",
+    )
+    parser.add_argument(
+        "--allow-synthetic",
+        action="store_true",
+        help="ingest files marked SYNTHETIC (simulated); without it they are refused, nothing "
+        "is written and the command exits 1. Use only for a store of simulated data",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     from dagster_project.warehouse.paths import SEEDS_DIR
 
-    from .ingest import IngestError, ingest_paths
+    from .ingest import REFUSED_SYNTHETIC, IngestError, ingest_paths
     from .paths import landing_dir
     from .readers import DEFAULT_MAX_BYTES, Limits
     from .reference import ReferenceError
@@ -47,7 +61,12 @@ def main(args: argparse.Namespace) -> int:
     limits = Limits(max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     try:
         outcomes = ingest_paths(
-            paths, store=args.store, seeds_dir=args.seeds or SEEDS_DIR, limits=limits
+            paths,
+            store=args.store,
+            seeds_dir=args.seeds or SEEDS_DIR,
+            limits=limits,
+            received_at_basis=args.received_at.replace("-", "_"),
+            allow_synthetic=args.allow_synthetic,
         )
     except (FileNotFoundError, ReferenceError, StoreLockTimeout, IngestError) as error:
         print(f"nq57 ingest: {error}", file=sys.stderr)
@@ -57,4 +76,13 @@ def main(args: argparse.Namespace) -> int:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     summary = ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))
     print(f"{len(outcomes)} files: {summary or 'nothing to ingest'}")
+    refused = [o for o in outcomes if o.status == REFUSED_SYNTHETIC]
+    if refused:
+        print(
+            f"nq57 ingest: refused {len(refused)} SYNTHETIC file(s), left in place and not "
+            "written to the store (simulated data belongs in a store of its own: "
+            "--store <path> --allow-synthetic)",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -16,6 +16,14 @@ report on a task its group leads, so membership is decided here, by agency
 kind, for the three group kinds whose members are accountable bodies
 (:data:`GROUP_MEMBER_KINDS`). Other groups (universities, enterprises,
 industrial clusters, Party bodies) assign no reporting agency.
+
+A plan's *reported figures* (``seeds/reported_figures.csv``: what the plan
+text says was achieved, such as Lạng Sơn 234's share of dossiers received
+online) can be reported like indicators, keyed by their ``figure_id``. They
+are the plan's own results, not an agency's assignment, so the body that
+consolidates the province's reports reports them: the province's Sở Khoa
+học và Công nghệ (DOMAIN.md, "Reports go to Sở Khoa học và Công nghệ"),
+followed through the registry to the body holding it on the period's last day.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.semantics import normalize_cell_text
@@ -36,6 +45,7 @@ from dagster_project.semantics.agencies import (
     read_reference_csv,
     resolve_agencies,
 )
+from dagster_project.semantics.targets import parse_target
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 from .periods import DateTextError, parse_date_text
@@ -55,7 +65,17 @@ GROUP_MEMBER_KINDS: dict[str, frozenset[str]] = {
     "people_committees_all_levels": _LOCAL_GOVERNMENTS,
 }
 
-SEED_FILES = ("plans", "tasks", "indicators", "budget_lines")
+SEED_FILES = (
+    "plans",
+    "tasks",
+    "indicators",
+    "indicator_targets",
+    "budget_lines",
+    "reported_figures",
+)
+
+# The agency every province's reports go to, as a registry id slug.
+REPORTS_CONSOLIDATOR_SLUG = "so-khcn"
 
 
 class ReferenceError(RuntimeError):
@@ -87,6 +107,42 @@ class Indicator:
     indicator_name: str
     unit_text: str
     monitoring_agency_text: str
+    # Every parsed target lies in 0..1 (an index such as the provincial DTI):
+    # a value printed "1.000" is then ambiguous (thousands, or one with a decimal point).
+    fraction_scale: bool = False
+
+
+def _fraction_scale_indicators(rows: list[dict[str, str]], names: dict) -> set[tuple[str, str]]:
+    """The (plan, code) keys whose parsed targets all lie in 0..1, one of them a true fraction.
+
+    A fraction is required because a count of one ("≥ 01" data centre) or a
+    "Có" (yes) target also lies in 0..1.
+    """
+    bounds: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    for row in rows:
+        key = (row["plan_id"], item_key(row["indicator_code"]))
+        unit_text, name = names.get(key, ("", ""))
+        parsed = parse_target(row["target_text"], unit_text, name)
+        bounds[key].extend(v for v in (parsed.target_low, parsed.target_high) if v is not None)
+    return {
+        key
+        for key, values in bounds.items()
+        if any(0 < v < 1 for v in values) and all(0 <= v <= 1 for v in values)
+    }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure the plan text reports as achieved, reportable under its ``figure_id``."""
+
+    plan_id: str
+    figure_id: str
+    metric: str
+    unit_text: str
+
+    @property
+    def indicator_code(self) -> str:
+        return self.figure_id
 
 
 @dataclass(frozen=True)
@@ -123,6 +179,7 @@ class ReferenceData:
     tasks: dict[tuple[str, str], Task]
     indicators: dict[tuple[str, str], Indicator]
     budget_lines: dict[str, set[str]]
+    figures: dict[tuple[str, str], Figure] = field(default_factory=dict)
     _holders_cache: dict[tuple[str, str, date], tuple[Holder, ...]] = field(
         default_factory=dict, repr=False
     )
@@ -162,6 +219,14 @@ class ReferenceData:
         return [
             self.indicators[(p.plan_id, key)] for p in plans if (p.plan_id, key) in self.indicators
         ]
+
+    def find_indicators_or_figures(self, plans: list[Plan], code: str) -> list[Indicator | Figure]:
+        """Plan indicators with this code; failing those, reported figures with this id."""
+        found: list[Indicator | Figure] = list(self.find_indicators(plans, code))
+        if found:
+            return found
+        key = item_key(code)
+        return [self.figures[(p.plan_id, key)] for p in plans if (p.plan_id, key) in self.figures]
 
     # -- assignments ----------------------------------------------------------
 
@@ -251,10 +316,21 @@ class ReferenceData:
         return None
 
     def monitors_indicator(
-        self, indicator: Indicator, agency_id: str, as_of: date
+        self, indicator: Indicator | Figure, agency_id: str, as_of: date
     ) -> Holder | None:
         province_id = self.plans[indicator.plan_id].province_id
+        if isinstance(indicator, Figure):
+            return self.reports_figures(agency_id, province_id, as_of)
         return self.role_in_cell(agency_id, indicator.monitoring_agency_text, province_id, as_of)
+
+    def reports_figures(self, agency_id: str, province_id: str, as_of: date) -> Holder | None:
+        """The holder through which ``agency_id`` reports a province's plan figures, if it does."""
+        consolidator = f"{province_id}:{REPORTS_CONSOLIDATOR_SLUG}"
+        if consolidator not in self.registry.agencies:
+            return None
+        if self.holder_agency(consolidator, as_of) != agency_id:
+            return None
+        return Holder(agency_id, None, None, None, f"reports consolidated by {consolidator}")
 
     def agency_tasks(
         self, agency_id: str, province_id: str, as_of: date
@@ -379,14 +455,26 @@ def load_reference(seeds_dir: Path = SEEDS_DIR, reference_dir: Path | None = Non
             normalize_cell_text(row["deadline_text"]),
         )
         _add_unique(tasks, (task.plan_id, item_key(task.task_key)), task, "tasks.csv")
+    indicator_rows = _read_seed(seeds_dir, "indicators")
+    fraction_scale = _fraction_scale_indicators(
+        _read_seed(seeds_dir, "indicator_targets"),
+        {
+            (row["plan_id"], item_key(row["indicator_code"])): (
+                row["unit_text"],
+                row["indicator_name"],
+            )
+            for row in indicator_rows
+        },
+    )
     indicators = {}
-    for row in _read_seed(seeds_dir, "indicators"):
+    for row in indicator_rows:
         indicator = Indicator(
             row["plan_id"],
             normalize_cell_text(row["indicator_code"]),
             normalize_cell_text(row["indicator_name"]),
             normalize_cell_text(row["unit_text"]),
             row["monitoring_agency_text"],
+            (row["plan_id"], item_key(row["indicator_code"])) in fraction_scale,
         )
         _add_unique(
             indicators,
@@ -397,8 +485,23 @@ def load_reference(seeds_dir: Path = SEEDS_DIR, reference_dir: Path | None = Non
     budget_lines: dict[str, set[str]] = defaultdict(set)
     for row in _read_seed(seeds_dir, "budget_lines"):
         budget_lines[row["plan_id"]].add(normalize_cell_text(row["budget_line_id"]))
-    for kind, items in (("tasks", tasks), ("indicators", indicators)):
+    figures = {}
+    for row in _read_seed(seeds_dir, "reported_figures"):
+        figure = Figure(
+            row["plan_id"],
+            normalize_cell_text(row["figure_id"]),
+            normalize_cell_text(row["metric"]),
+            normalize_cell_text(row["unit"]),
+        )
+        _add_unique(
+            figures, (figure.plan_id, item_key(figure.figure_id)), figure, "reported_figures.csv"
+        )
+    for kind, items in (
+        ("tasks", tasks),
+        ("indicators", indicators),
+        ("reported_figures", figures),
+    ):
         for plan_id, _ in items:
             if plan_id not in plans:
                 raise ReferenceError(f"{kind}.csv refers to plan {plan_id!r}, not in plans.csv")
-    return ReferenceData(registry, provinces, plans, tasks, indicators, dict(budget_lines))
+    return ReferenceData(registry, provinces, plans, tasks, indicators, dict(budget_lines), figures)

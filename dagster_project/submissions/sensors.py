@@ -7,7 +7,10 @@ tick: a file still being copied into the folder would otherwise be read
 half-written and rejected as truncated.
 
 If a run fails, its files stay in the cursor; re-execute the run from the
-Dagster UI or run ``nq57 ingest`` (already ingested files are no-ops).
+Dagster UI or run ``nq57 ingest`` (already ingested files are no-ops). A file
+marked SYNTHETIC is refused by the run (a warning in its log and the
+``refused_synthetic`` metadata of ``raw/submission_files``) and stays in the
+folder; it is not offered again unless its content changes.
 """
 
 from __future__ import annotations

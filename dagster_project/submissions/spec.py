@@ -22,6 +22,9 @@ DATA_SHEETS: tuple[str, ...] = (TASK_PROGRESS, INDICATOR_VALUES, BUDGET_EXECUTIO
 # for in the first README_SCAN_ROWS rows so the instructions can move freely.
 METADATA_KEYS: tuple[str, ...] = ("format_version", "province_id", "agency_id", "period")
 README_SCAN_ROWS = 60
+# Simulated files say so: a README row or CSV column of this name holding "true"
+# (dagster_project.submissions.marking). Not a metadata key: real files omit it.
+SYNTHETIC_KEY = "synthetic"
 # A CSV carries the metadata on every row, plus the sheet kind it holds.
 CSV_METADATA_COLUMNS: tuple[str, ...] = METADATA_KEYS + ("sheet",)
 

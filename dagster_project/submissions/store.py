@@ -2,7 +2,11 @@
 
 Tables (schema ``raw``):
 
-- ``submission_files``: the manifest, one row per distinct file (sha256).
+- ``submission_files``: the manifest, one row per distinct file (sha256),
+  with how ``received_at`` was set (``received_at_basis``) and, for a
+  SYNTHETIC file ingested with ``--allow-synthetic``, where it says so
+  (``synthetic_marker``). Columns added after the first release are added to
+  an older store when it is opened; existing rows keep NULL there.
 - ``submission_rows``: every loaded row, its cells as text plus parsed values.
 - ``submission_quarantine``: one row per broken rule (per failing column), or
   one row per rejected file with ``row_number`` NULL.
@@ -96,6 +100,16 @@ FILE_COLUMNS: tuple[str, ...] = (
     "supersedes_file_sha256",
     "receipt_path",
     "archived_path",
+    "received_at_basis",
+    "synthetic_marker",
+)
+# How received_at was set: the clock at ingest, or the file's modification
+# time (``nq57 ingest --received-at file-mtime``: files kept with their sending time).
+RECEIVED_AT_BASES = ("ingest_time", "file_mtime")
+# Columns added after the first release: (name, type), added to older stores on open.
+ADDED_FILE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("received_at_basis", "varchar"),
+    ("synthetic_marker", "varchar"),
 )
 STATUSES = ("accepted", "partially_accepted", "rejected")
 
@@ -138,6 +152,10 @@ def _ddl() -> list[str]:
             check (rows_in = rows_loaded + rows_quarantined)
         )
         """,
+        *(
+            f"alter table raw.submission_files add column if not exists {name} {kind}"
+            for name, kind in ADDED_FILE_COLUMNS
+        ),
         f"""
         create table if not exists raw.submission_rows (
             file_sha256 varchar not null,

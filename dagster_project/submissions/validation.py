@@ -25,7 +25,7 @@ from . import spec
 from .periods import DateTextError, Period, PeriodError, format_date, parse_date_text, parse_period
 from .readers import RawRow
 from .reasons import Issue
-from .reference import Plan, ReferenceData
+from .reference import Figure, Indicator, Plan, ReferenceData
 
 # DECIMAL(38, 10) in the store: 28 integer digits, 10 decimal places.
 MAX_INTEGER_DIGITS = 28
@@ -214,15 +214,24 @@ class _RowCheck:
         return value
 
     def number(
-        self, column: str, value: str, *, allow_percent_sign: bool = False
+        self,
+        column: str,
+        value: str,
+        *,
+        allow_percent_sign: bool = False,
+        fraction_scale: bool = False,
     ) -> Decimal | None:
+        """``fraction_scale``: the quantity is an index in 0..1, so ``1.000`` reads two ways."""
         token = value[:-1].strip() if allow_percent_sign and value.endswith("%") else value
-        parse = parse_vn_number_with_note(token)
+        parse = parse_vn_number_with_note(token, fraction_scale=fraction_scale)
         if parse.value is None:
             self.add("number_invalid", column, value)
             return None
         if parse.is_ambiguous:
-            self.add("number_ambiguous", column, value, detail=parse.note)
+            # Both readings, language-neutral: "1000 | 1" for "1.000".
+            decimal_point = parse_vn_number_with_note(token.replace(".", ",")).value
+            readings = f"{decimal_to_text(parse.value)} | {decimal_to_text(decimal_point)}"
+            self.add("number_ambiguous", column, value, detail=readings)
             return None
         sign, digits, exponent = parse.value.as_tuple()
         places = max(-int(exponent), 0)
@@ -330,33 +339,37 @@ def _check_plan_item(
     assigned,
     unknown_code: str,
     not_assigned_code: str,
-) -> None:
-    """Check a task or indicator key: known in the agency's plans, unique, and assigned to it."""
+):
+    """Check a task or indicator key: known in the agency's plans, unique, and assigned to it.
+
+    Returns the plan item the key names, when it names exactly one.
+    """
     key = check.text(column)
     if not check.usable(column):
-        return
+        return None
     if not key:
         check.add("key_missing", column, "", detail=column)
-        return
+        return None
     if not context.can_check_plan_items:
-        return
+        return None
     plans = _plan_filter(check, context)
     if plans is None:
-        return
+        return None
     items = find(plans, key)
     if not items:
         listed = ", ".join(plan.plan_id for plan in plans) or "-"
         check.add(unknown_code, column, key, detail=listed)
-        return
+        return None
     if len(items) > 1:
         check.add("key_ambiguous", column, key, detail=", ".join(i.plan_id for i in items))
-        return
+        return None
     item = items[0]
     check.parsed["parsed_plan_id"] = item.plan_id
     _check_plan_date(check, context, reference.plans[item.plan_id])
     assert context.period is not None
     if assigned(item, context.agency_id, context.period.end) is None:
         check.add(not_assigned_code, column, key, detail=context.agency_id)
+    return item
 
 
 def _check_task(check: _RowCheck, context: FileContext, reference: ReferenceData) -> None:
@@ -372,13 +385,16 @@ def _check_task(check: _RowCheck, context: FileContext, reference: ReferenceData
     )
 
 
-def _check_indicator(check: _RowCheck, context: FileContext, reference: ReferenceData) -> None:
-    _check_plan_item(
+def _check_indicator(
+    check: _RowCheck, context: FileContext, reference: ReferenceData
+) -> Indicator | Figure | None:
+    """A plan indicator, or else one of the plan's reported figures (keyed by figure_id)."""
+    return _check_plan_item(
         check,
         context,
         reference,
         column="indicator_code",
-        find=reference.find_indicators,
+        find=reference.find_indicators_or_figures,
         assigned=reference.monitors_indicator,
         unknown_code="indicator_unknown",
         not_assigned_code="indicator_not_assigned",
@@ -422,8 +438,11 @@ def _check_task_values(check: _RowCheck, context: FileContext) -> None:
     check.parsed["parsed_completion_date"] = completion.isoformat() if completion else None
 
 
-def _check_indicator_values(check: _RowCheck, context: FileContext) -> None:
+def _check_indicator_values(
+    check: _RowCheck, context: FileContext, indicator: Indicator | Figure | None
+) -> None:
     value_text = check.required("value_text")
+    fraction_scale = isinstance(indicator, Indicator) and indicator.fraction_scale
     number = None
     flag = None
     if value_text is not None:
@@ -433,7 +452,9 @@ def _check_indicator_values(check: _RowCheck, context: FileContext) -> None:
         elif word in spec.NO_WORDS:
             flag = "false"
         else:
-            number = check.number("value_text", value_text, allow_percent_sign=True)
+            number = check.number(
+                "value_text", value_text, allow_percent_sign=True, fraction_scale=fraction_scale
+            )
     check.parsed["parsed_value"] = decimal_to_text(number)
     check.parsed["parsed_value_flag"] = flag
     _check_as_of(check, context)
@@ -519,8 +540,8 @@ def validate_row(row: RawRow, context: FileContext, reference: ReferenceData) ->
         _check_task(check, context, reference)
         _check_task_values(check, context)
     elif row.sheet == spec.INDICATOR_VALUES:
-        _check_indicator(check, context, reference)
-        _check_indicator_values(check, context)
+        indicator = _check_indicator(check, context, reference)
+        _check_indicator_values(check, context, indicator)
     else:
         _check_budget(check, context, reference)
     check.parsed.setdefault("parsed_plan_id", None)

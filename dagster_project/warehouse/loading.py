@@ -209,6 +209,7 @@ def snapshot_submissions(warehouse_file: Path, store: Path | None = None) -> Pat
     an ingest running meanwhile waits instead of failing on DuckDB's own file
     lock. Without a store (no submission ingested yet) the snapshot is an
     empty store with the tables in place, so the submission marts build empty.
+    Either way the snapshot has the current store schema.
     """
     from dagster_project.submissions.store import ensure_schema, store_lock
 
@@ -223,12 +224,13 @@ def snapshot_submissions(warehouse_file: Path, store: Path | None = None) -> Pat
             shutil.copyfile(store, partial)
             if wal_of(store).exists():
                 shutil.copyfile(wal_of(store), wal_of(partial))
-    else:
-        con = duckdb.connect(str(partial))
-        try:
-            ensure_schema(con)
-        finally:
-            con.close()
+    # On a copy of an older store this adds the columns added since (the
+    # store itself is migrated by the next ingest); on a new file, the tables.
+    con = duckdb.connect(str(partial))
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
     if wal_of(partial).exists():
         os.replace(wal_of(partial), wal_of(snapshot))
     os.replace(partial, snapshot)

@@ -14,6 +14,20 @@ directions as (
 
 ),
 
+indicators as (
+
+    select plan_id, indicator_code from {{ ref('stg_seeds__indicators') }}
+
+),
+
+-- A plan's reported figures are reported under their figure_id (validation
+-- accepts them when no plan indicator has that code).
+figures as (
+
+    select plan_id, figure_id from {{ ref('stg_seeds__reported_figures') }}
+
+),
+
 final as (
 
     select
@@ -37,11 +51,24 @@ final as (
         rows.row_number as source_row,
         rows.ingest_seq,
         rows.is_latest,
+        case
+            when indicators.indicator_code is not null then 'plan_indicator'
+            when figures.figure_id is not null then 'reported_figure'
+        end as item_kind,
+        figures.figure_id,
     from rows
     left join directions
         on rows.parsed_plan_id = directions.plan_id
         and lower(rtrim(trim(rows.indicator_code), '.'))
         = lower(rtrim(trim(directions.indicator_code), '.'))
+    left join indicators
+        on rows.parsed_plan_id = indicators.plan_id
+        and lower(rtrim(trim(rows.indicator_code), '.'))
+        = lower(rtrim(trim(indicators.indicator_code), '.'))
+    left join figures
+        on indicators.indicator_code is null
+        and rows.parsed_plan_id = figures.plan_id
+        and lower(trim(rows.indicator_code)) = lower(figures.figure_id)
 
 )
 

@@ -1,4 +1,4 @@
-"""How a simulated file says it is synthetic, and how to tell.
+"""How a simulated file says it is SYNTHETIC, and how ingestion tells.
 
 Format v1 has four metadata keys and keeps what else a file carries, so the
 marker lives where a reader (and ingestion) can see it without a new format
@@ -8,14 +8,17 @@ version:
   in the first 60 rows, like the metadata keys);
 - CSV: a ``synthetic`` column holding ``true`` on every row; ingestion keeps
   it in ``raw.submission_rows.extra_columns``;
-- the file name starts with ``synthetic_`` (a hint for people; not relied on).
+- the file name starts with ``synthetic_``. The simulator names every file so,
+  including the broken ones (a PDF renamed .xlsx carries no README), so the
+  name counts as a marker too.
 
-**What ingestion should do** (not done by ``nq57 ingest`` today): refuse a
-file whose marker says ``true`` with a file-level reason such as
-``synthetic_data`` unless run with ``--allow-synthetic``, so that a
-simulation written into ``landing/`` never reaches the real store. Until
-then, simulated files belong in a folder of their own, ingested with
-:func:`.ingest.ingest_as_sent` into a store of their own.
+``nq57 ingest`` and the landing sensor refuse a marked file (outcome status
+``refused_synthetic``) unless run with
+``--allow-synthetic``: nothing of it is written to the store, the file stays
+where it is, and the command exits 1 naming it. A simulation written into
+``landing/`` by mistake therefore never reaches the real store. A file
+ingested with ``--allow-synthetic`` keeps its marker in
+``raw.submission_files.synthetic_marker``.
 
 :func:`synthetic_marker` is the check, safe on untrusted files: the zip
 directory is checked before anything is inflated, XML is read through
@@ -34,16 +37,11 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 
-from dagster_project.submissions import spec
-from dagster_project.submissions.readers import (
-    FileRejected,
-    Limits,
-    check_zip_safety,
-    decode_csv_bytes,
-    nfc,
-)
+from . import spec
+from .readers import FileRejected, Limits, check_zip_safety, decode_csv_bytes, nfc
 
-from .files import SYNTHETIC_KEY
+SYNTHETIC_KEY = spec.SYNTHETIC_KEY
+SYNTHETIC_NAME_PREFIX = "synthetic_"
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "có"})
 # What reading a damaged or hostile file raises; such a file is the reader's to reject.
@@ -102,11 +100,14 @@ def _csv_marker(path: Path, limits: Limits) -> str | None:
 
 
 def synthetic_marker(path: Path, limits: Limits = Limits()) -> str | None:
-    """Where ``path`` says it is synthetic, or None (unmarked, or unreadable).
+    """Where ``path`` says it is synthetic, or None (unmarked).
 
-    An unreadable file is not marked as far as this check can tell; ingestion
-    rejects it for its own reason.
+    The file's contents are looked at first; an unreadable file can still be
+    marked by its name. An unmarked unreadable file is ingestion's to reject
+    for its own reason.
     """
+    if path.name.casefold().startswith(SYNTHETIC_NAME_PREFIX):
+        return f"file name starts with {SYNTHETIC_NAME_PREFIX}"
     try:
         if path.suffix.lower() == ".xlsx":
             return _xlsx_marker(path, limits)
