@@ -275,7 +275,7 @@ _RawCell = tuple[object, str | None, bool]
 
 
 def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, list[_RawCell]]]]]:
-    """Sheet names and the raw cells of every non-empty row, straight from openpyxl.
+    """Sheet names and the raw cells of every row holding a value, straight from openpyxl.
 
     Only this function talks to openpyxl, so only library errors are turned
     into a rejected file here; converting the values happens afterwards.
@@ -298,25 +298,7 @@ def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, lis
                 worksheet = workbook[name]
                 # Writers often record a wrong used range; read what is really there.
                 worksheet.reset_dimensions()
-                rows = raw.setdefault(name, [])
-                for cells in worksheet.iter_rows():
-                    row_number = next(
-                        (c.row for c in cells if getattr(c, "row", None) is not None), None
-                    )
-                    if row_number is not None:
-                        rows.append(
-                            (
-                                row_number,
-                                [
-                                    (
-                                        cell.value,
-                                        getattr(cell, "number_format", None),
-                                        getattr(cell, "data_type", None) == "f",
-                                    )
-                                    for cell in cells
-                                ],
-                            )
-                        )
+                raw[name] = _worksheet_rows(worksheet)
         finally:
             workbook.close()
     except (DefusedXmlException, *_WORKBOOK_ERRORS) as error:
@@ -326,6 +308,95 @@ def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, lis
             raise _reject("unsafe_xml", "xlsx", type(unsafe).__name__) from error
         raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
     return names, raw
+
+
+def _worksheet_rows(worksheet) -> list[tuple[int, list[_RawCell]]]:
+    """Every row of a read-only worksheet that holds at least one value.
+
+    The same rows, row numbers and cell positions as
+    ``worksheet.reset_dimensions(); worksheet.iter_rows()`` (the used range a
+    writer records is ignored: every row in the sheet's XML is read, however
+    far down), without the cost of that path: templates carry hundreds of
+    spare rows of styled empty cells, and ``iter_rows`` builds a cell object
+    for each, then a blank row for every row number the XML skips. Here a
+    row whose cells all hold no value (no ``<v>``, formula or inline string)
+    is passed over once the XML parser has read it: such a row has no text,
+    so the caller would drop it anyway. Nothing stops early: every row of the
+    XML is parsed, so a value typed after any number of empty rows is read.
+    """
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = worksheet.parent
+    styles = workbook._cell_styles
+    custom_formats = workbook._number_formats
+
+    formats: dict[object, str] = {}
+
+    def number_format(style_id: object) -> str:
+        # ReadOnlyCell.number_format, without building the cell. It is looked
+        # up for every cell, empty or not, so that a bad style id fails the
+        # file exactly as before.
+        try:
+            return formats[style_id]
+        except KeyError:
+            pass
+        format_id = styles[style_id].numFmtId
+        if format_id < BUILTIN_FORMATS_MAX_SIZE:
+            text = BUILTIN_FORMATS.get(format_id, "General")
+        else:
+            text = custom_formats[format_id - BUILTIN_FORMATS_MAX_SIZE]
+        formats[style_id] = text
+        return text
+
+    rows: list[tuple[int, list[_RawCell]]] = []
+    with worksheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            worksheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        # As ReadOnlyWorksheet._cells_by_row: a row numbered at or before one
+        # already read is not returned (openpyxl's behaviour, kept as it is).
+        next_row = 1
+        for index, cells in parser.parse():
+            if index < next_row:
+                continue
+            next_row = index + 1
+            if not cells:
+                continue
+            # As ReadOnlyWorksheet._get_row: positions 1..the last cell's
+            # column, later cells win, cells right of the last one are dropped.
+            width = cells[-1]["column"]
+            placed: list[dict | None] = [None] * width
+            for cell in cells:
+                if 1 <= cell["column"] <= width:
+                    placed[cell["column"] - 1] = cell
+            present = [cell for cell in placed if cell is not None]
+            for cell in present:
+                number_format(cell["style_id"])
+            if all(cell["value"] is None for cell in present):
+                continue
+            rows.append(
+                (
+                    # The row number is the first cell's own (coordinate) row, as before.
+                    present[0]["row"],
+                    [
+                        (None, None, False)
+                        if cell is None
+                        else (
+                            cell["value"],
+                            number_format(cell["style_id"]),
+                            cell["data_type"] == "f",
+                        )
+                        for cell in placed
+                    ],
+                )
+            )
+    return rows
 
 
 def _load_workbook_cells(path: Path) -> tuple[dict[str, _SheetCells], list[str]]:

@@ -7,6 +7,7 @@ empty. Everything the sender wrote is escaped: a cell is shown, never run.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -62,7 +63,17 @@ def receipt_name(file_sha256: str, file_name: str) -> str:
     return f"{file_sha256[:12]}-{safe[:100]}.html"
 
 
+RECEIPT_TEMPLATE = "receipt.html.j2"
+
+
+@functools.lru_cache(maxsize=1)
 def _environment() -> Environment:
+    """One Jinja2 environment per process, so the template is compiled once.
+
+    A new environment for every file recompiled the template each time: about
+    a fifth of ingest time. The environment caches the compiled template and
+    still reloads it if the file changes; rendering keeps no state in it.
+    """
     return Environment(
         loader=PackageLoader("dagster_project.submissions", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -79,7 +90,7 @@ def render_receipt(
     ignored_sheets: tuple[str, ...] = (),
 ) -> str:
     status_vi, status_en = STATUS_TEXT[file["status"]]
-    template = _environment().get_template("receipt.html.j2")
+    template = _environment().get_template(RECEIPT_TEMPLATE)
     return template.render(
         file=file,
         status_vi=status_vi,

@@ -1,0 +1,73 @@
+"""The receipt renders from one cached Jinja2 environment, with the same HTML as a fresh one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from dagster_project.submissions import receipts
+from dagster_project.submissions.reasons import Issue
+from dagster_project.submissions.receipts import ReceiptRow, render_receipt
+
+FILE = {
+    "file_name": "bao-cao <script>alert(1)</script>.xlsx",
+    "file_sha256": "ab" * 32,
+    "size_bytes": 1234,
+    "detected_format": "xlsx",
+    "encoding": None,
+    "csv_delimiter": None,
+    "received_at": datetime(2026, 4, 5, 3, 0),
+    "province_id": "nghe-an",
+    "agency_id": "nghe-an:so-khcn",
+    "period": "2026-Q1",
+    "format_version": "1",
+    "status": "partially_accepted",
+    "rows_in": 2,
+    "rows_loaded": 1,
+    "rows_quarantined": 1,
+    "rows_not_reported": 1,
+    "supersedes_file_sha256": None,
+}
+REJECTED = [Issue("status_invalid", "task_progress", 4, "status", "<b>Xong</b>")]
+ACCEPTED = [ReceiptRow("task_progress", 3, "I.2", "status: Hoàn thành & <i>xong</i>")]
+NOT_REPORTED = [ReceiptRow("task_progress", 5, "I.4")]
+
+
+def fresh_render() -> str:
+    """The receipt as rendered before caching: a new environment for the file."""
+    environment = Environment(
+        loader=PackageLoader("dagster_project.submissions", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+    status_vi, status_en = receipts.STATUS_TEXT[FILE["status"]]
+    return environment.get_template("receipt.html.j2").render(
+        file=FILE,
+        status_vi=status_vi,
+        status_en=status_en,
+        file_issues=[],
+        rejected=REJECTED,
+        accepted=ACCEPTED,
+        not_reported=NOT_REPORTED,
+        ignored_sheets=("Ghi chú",),
+    )
+
+
+def render() -> str:
+    return render_receipt(FILE, [], REJECTED, ACCEPTED, NOT_REPORTED, ("Ghi chú",))
+
+
+def test_cached_environment_renders_the_same_html_every_time():
+    first = render()
+    assert receipts._environment() is receipts._environment()
+    assert render() == first == fresh_render()
+    assert first.endswith("</html>\n"), "keep_trailing_newline still applies"
+
+
+def test_cached_environment_still_escapes_what_the_sender_wrote():
+    html = render()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Xong</b>" not in html and "&lt;b&gt;Xong&lt;/b&gt;" in html
+    assert "<i>xong</i>" not in html and "&amp; &lt;i&gt;xong&lt;/i&gt;" in html
+    assert receipts._environment().autoescape is not False
