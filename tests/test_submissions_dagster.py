@@ -138,6 +138,6 @@ def test_the_ingest_job_refuses_a_synthetic_file_and_says_so(tmp_path):
     assert metadata["dagster/row_count"].value == 1
     [refused] = metadata["refused_synthetic"].value
     assert refused["file"] == str(simulated)
-    assert refused["marker"].startswith("file name starts with synthetic_")
+    assert refused["marker"] == "README synthetic=true"
     assert [f["file"] for f in metadata["files_this_run"].value] == [real.name]
     assert simulated.exists()

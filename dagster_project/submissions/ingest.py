@@ -44,7 +44,7 @@ import pandas as pd
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 from . import spec
-from .marking import synthetic_marker
+from .marking import marker_of
 from .paths import archive_dir, receipts_dir, store_path
 from .readers import FileRejected, Limits, ParsedFile, RawRow, read_submission
 from .reasons import Issue
@@ -310,15 +310,16 @@ def ingest_file(
         receipt = Path(existing[1]) if existing[1] else None
         return FileOutcome(path, sha, ALREADY_INGESTED, receipt_path=receipt)
 
-    marker = synthetic_marker(path, limits)
-    if marker is not None and not allow_synthetic:
-        return FileOutcome(path, sha, REFUSED_SYNTHETIC, synthetic_marker=marker)
-
     size = path.stat().st_size
     received_at = file_mtime_utc(path) if received_at_basis == "file_mtime" else now()
     evaluation = evaluate_file(path, reference, limits, received_on(received_at))
     context = evaluation.context
     parsed = evaluation.parsed
+
+    # Refused before anything is written: the store, the archive and the receipts stay as they were.
+    marker = marker_of(path, parsed)
+    if marker is not None and not allow_synthetic:
+        return FileOutcome(path, sha, REFUSED_SYNTHETIC, synthetic_marker=marker)
 
     loaded = [r for r in evaluation.results if not r.issues] if not evaluation.file_issue else []
     quarantined = [r for r in evaluation.results if r.issues] if not evaluation.file_issue else []

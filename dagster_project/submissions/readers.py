@@ -116,6 +116,16 @@ class ParsedFile:
     sheets: tuple[str, ...]
     ignored_sheets: tuple[str, ...] = ()
     csv_delimiter: str | None = None
+    # Where the file says it is SYNTHETIC (simulated), or None; see marking.py.
+    synthetic_marker: str | None = None
+
+
+# Values of the ``synthetic`` marker that mean yes.
+TRUE_WORDS = frozenset({"true", "1", "yes", "có"})
+
+
+def is_true(text: str) -> bool:
+    return nfc(text).strip().casefold() in TRUE_WORDS
 
 
 def nfc(text: str) -> str:
@@ -446,7 +456,21 @@ def read_xlsx(path: Path, limits: Limits = Limits()) -> ParsedFile:
     for sheet in spec.DATA_SHEETS:
         rows.extend(_sheet_rows(sheet, sheets[sheet].rows, "xlsx"))
     ignored = tuple(name for name in names if name not in required)
-    return ParsedFile("xlsx", None, metadata, rows, spec.DATA_SHEETS, ignored)
+    marker = _readme_synthetic_marker(sheets[spec.README_SHEET])
+    return ParsedFile(
+        "xlsx", None, metadata, rows, spec.DATA_SHEETS, ignored, synthetic_marker=marker
+    )
+
+
+def _readme_synthetic_marker(cells: _SheetCells) -> str | None:
+    """A README row ``synthetic`` | true among the rows the metadata is looked for in."""
+    for row_number, texts in cells.rows:
+        if row_number > spec.README_SCAN_ROWS:
+            break
+        is_key = len(texts) >= 2 and texts[0].text.strip() == spec.SYNTHETIC_KEY
+        if is_key and is_true(texts[1].text):
+            return f"README {spec.SYNTHETIC_KEY}={texts[1].text.strip()}"
+    return None
 
 
 def _readme_metadata(cells: _SheetCells) -> dict[str, str]:
@@ -667,4 +691,14 @@ def read_csv(path: Path) -> ParsedFile:
     missing = [key for key in spec.METADATA_KEYS if not metadata[key]]
     if missing:
         raise FileRejected(Issue("missing_metadata", detail=", ".join(missing)), "csv", encoding)
-    return ParsedFile("csv", encoding, metadata, data_rows, (kind,), (), delimiter)
+    marker = next(
+        (
+            f"CSV column {spec.SYNTHETIC_KEY}={value.strip()}"
+            for name, value in first.extra.items()
+            if name.strip().casefold() == spec.SYNTHETIC_KEY and is_true(value)
+        ),
+        None,
+    )
+    return ParsedFile(
+        "csv", encoding, metadata, data_rows, (kind,), (), delimiter, synthetic_marker=marker
+    )
