@@ -220,9 +220,11 @@ def crafted_sheet_xlsx(tmp_path: Path) -> Path:
             # Styled empty cells, an empty value, an empty inline string: no value.
             '<row r="3"><c r="B3" s="{d}"/><c r="F3" t="n"><v></v></c>'
             '<c r="H3" t="inlineStr"/></row>'.format(d=style["A10"]),
-            # Cells out of column order: openpyxl keeps only up to the last one's column.
-            '<row r="4"><c r="C4" t="inlineStr"><is><t>late column</t></is></c>'
-            '<c r="A4" t="inlineStr"><is><t>nghe-an-348-2025</t></is></c></row>',
+            # Cells out of column order, the dropped one empty: nothing is lost.
+            '<row r="4"><c r="C4" s="{d}"/>'
+            '<c r="A4" t="inlineStr"><is><t>nghe-an-348-2025</t></is></c></row>'.format(
+                d=style["A10"]
+            ),
             # A date, a percentage, a custom number format, a boolean, a formula.
             '<row r="6"><c r="A6" t="inlineStr"><is><t>nghe-an-348-2025</t></is></c>'
             '<c r="B6" t="inlineStr"><is><t>I.2</t></is></c>'
@@ -237,8 +239,8 @@ def crafted_sheet_xlsx(tmp_path: Path) -> Path:
             # Rows without r: numbered after the previous one.
             '<row><c t="inlineStr"><is><t>no r 8</t></is></c></row>',
             '<row><c r="B9" t="inlineStr"><is><t>no r 9</t></is></c></row>',
-            # A row numbered before one already read (openpyxl passes over it).
-            '<row r="5"><c r="A5" t="inlineStr"><is><t>out of order</t></is></c></row>',
+            # An empty row numbered before one already read (openpyxl passes over it).
+            '<row r="5"><c r="A5" s="{d}"/></row>'.format(d=style["A10"]),
             # A cell whose coordinate disagrees with its row element.
             '<row r="12"><c r="A13" t="inlineStr"><is><t>cell says 13</t></is></c></row>',
             # A long gap of spare rows, then a value.
@@ -301,3 +303,47 @@ def test_a_bad_style_in_an_empty_spare_cell_still_fails_the_file_as_before(tmp_p
 def test_metadata_sheet_unchanged(tmp_path):
     path = template_like_xlsx(tmp_path / "meta.xlsx", None)
     assert read_submission(path).metadata == NGHE_AN_KHCN
+
+
+@pytest.mark.parametrize(
+    ("row_xml", "message"),
+    [
+        (
+            '<row r="3"><c r="C3" t="inlineStr"><is><t>late column</t></is></c>'
+            '<c r="A3" t="inlineStr"><is><t>nghe-an-348-2025</t></is></c></row>',
+            "row 3 holds a value in column 3 out of column order",
+        ),
+        (
+            '<row r="3"><c r="A3" t="inlineStr"><is><t>first</t></is></c>'
+            '<c r="A3" t="inlineStr"><is><t>second</t></is></c></row>',
+            "row 3 holds a value in column 1 out of column order",
+        ),
+        (
+            '<row r="4"><c r="A4" t="inlineStr"><is><t>I.2</t></is></c></row>'
+            '<row r="3"><c r="A3" t="inlineStr"><is><t>out of order</t></is></c></row>',
+            "row 3 holds a value but comes after row 4",
+        ),
+    ],
+    ids=["cell_right_of_the_last", "two_cells_one_position", "row_out_of_order"],
+)
+def test_a_value_openpyxl_would_drop_rejects_the_file_instead(tmp_path, row_xml, message):
+    """openpyxl's read-only rows silently drop these values; the file is rejected, naming them."""
+    path = write_xlsx(tmp_path / "odd.xlsx", tasks=[GOOD_TASK])
+    member = sheet_member(path, spec.TASK_PROGRESS)
+    header_rows = 2
+
+    def edit(xml: str) -> str:
+        rows = re.findall(r"<row .*?</row>", xml, re.S)[:header_rows]
+        return re.sub(
+            r"<sheetData>.*</sheetData>",
+            f"<sheetData>{''.join(rows)}{row_xml}</sheetData>",
+            xml,
+            flags=re.S,
+        )
+
+    replace_member(path, member, edit)
+    with pytest.raises(FileRejected) as rejected:
+        read_submission(path)
+    assert rejected.value.issue.reason_code == "corrupt_xlsx"
+    assert message in rejected.value.issue.detail
+    assert "task_progress" in rejected.value.issue.detail

@@ -126,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"{path}: real figures of Lạng Sơn 234/KH-UBND as a report of lang-son:so-khcn")
         return 0
 
-    from .calendar import CALENDAR_FILE
+    from .calendar import calendar_file
     from .generator import STATE_DIR_NAME, SimulationConfig, Simulator
     from .ingest import ingest_as_sent
     from .synthetic import write_national_seeds
@@ -151,7 +151,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"nq57 simulate: --end {args.end} is before --start {args.start}", file=sys.stderr)
         return 2
     periods = args.periods or ("monthly" if args.scale == "national" else "calendar")
-    calendar_path = CALENDAR_FILE
+    calendar_path = calendar_file(seeds)
     if args.scale == "national":
         synthetic = write_national_seeds(seeds, out / STATE_DIR_NAME / "seeds", args.seed)
         seeds, calendar_path = synthetic.seeds_dir, synthetic.calendar_path

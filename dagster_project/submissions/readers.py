@@ -320,6 +320,10 @@ def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, lis
     return names, raw
 
 
+class SheetLayoutError(ValueError):
+    """The sheet's XML places a value where the reader would have to drop it."""
+
+
 def _worksheet_rows(worksheet) -> list[tuple[int, list[_RawCell]]]:
     """Every row of a read-only worksheet that holds at least one value.
 
@@ -333,6 +337,11 @@ def _worksheet_rows(worksheet) -> list[tuple[int, list[_RawCell]]]:
     is passed over once the XML parser has read it: such a row has no text,
     so the caller would drop it anyway. Nothing stops early: every row of the
     XML is parsed, so a value typed after any number of empty rows is read.
+
+    Where openpyxl would silently drop a value (a row numbered at or before
+    one already read, a cell out of column order), :class:`SheetLayoutError`
+    rejects the file as ``corrupt_xlsx`` instead: no spreadsheet program
+    writes such XML, and losing the value quietly is worse.
     """
     from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
     from openpyxl.worksheet._reader import WorkSheetParser
@@ -374,17 +383,33 @@ def _worksheet_rows(worksheet) -> list[tuple[int, list[_RawCell]]]:
         next_row = 1
         for index, cells in parser.parse():
             if index < next_row:
+                # openpyxl would skip the row; a value in it would be lost.
+                if any(cell["value"] is not None for cell in cells):
+                    raise SheetLayoutError(
+                        f"sheet '{worksheet.title}': row {index} holds a value but comes "
+                        f"after row {next_row - 1} (rows out of order)"
+                    )
                 continue
             next_row = index + 1
             if not cells:
                 continue
             # As ReadOnlyWorksheet._get_row: positions 1..the last cell's
-            # column, later cells win, cells right of the last one are dropped.
+            # column. A value that would be dropped (right of the last cell,
+            # or a second cell at the same position) fails the file instead.
             width = cells[-1]["column"]
             placed: list[dict | None] = [None] * width
             for cell in cells:
-                if 1 <= cell["column"] <= width:
-                    placed[cell["column"] - 1] = cell
+                position = cell["column"]
+                inside = 1 <= position <= width
+                # What openpyxl would drop: this cell if outside, else the one it replaces.
+                dropped = placed[position - 1] if inside else cell
+                if dropped is not None and dropped["value"] is not None:
+                    raise SheetLayoutError(
+                        f"sheet '{worksheet.title}': row {index} holds a value in column "
+                        f"{dropped['column']} out of column order"
+                    )
+                if inside:
+                    placed[position - 1] = cell
             present = [cell for cell in placed if cell is not None]
             for cell in present:
                 number_format(cell["style_id"])
