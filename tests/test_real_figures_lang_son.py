@@ -12,7 +12,6 @@ import pytest
 from fixtures.submissions.builders import real_reference
 
 from dagster_project.semantics.numbers import parse_vn_number
-from dagster_project.submissions.marking import synthetic_marker
 from dagster_project.simulate.real_figures import (
     AGENCY_ID,
     PLAN_ID,
@@ -20,6 +19,7 @@ from dagster_project.simulate.real_figures import (
     write_real_figures,
 )
 from dagster_project.submissions.ingest import ingest_paths
+from dagster_project.submissions.marking import synthetic_marker
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 
