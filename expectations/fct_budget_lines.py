@@ -27,7 +27,6 @@ from .common import (
     flag_share_validation,
     key_rules,
     not_empty,
-    parse_status_validation,
     provenance_rules,
 )
 
@@ -503,6 +502,5 @@ CHECKS = TableChecks(
             sample_columns=("budget_line_id", "parent_budget_line_id", *SOURCE_COLUMNS),
         ),
         flag_share_validation(TABLE, KEY),
-        parse_status_validation(TABLE),
     ),
 )

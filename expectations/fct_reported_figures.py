@@ -9,7 +9,6 @@ from .common import (
     flag_share_validation,
     key_rules,
     not_empty,
-    parse_status_validation,
     provenance_rules,
 )
 
@@ -45,6 +44,5 @@ CHECKS = TableChecks(
     validations=(
         Validation(TABLE, build_suite),
         flag_share_validation(TABLE, KEY),
-        parse_status_validation(TABLE),
     ),
 )
