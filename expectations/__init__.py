@@ -14,8 +14,9 @@ from . import (
     fct_budget_lines,
     fct_indicator_targets,
     fct_reported_figures,
+    fct_submission_files,
+    fct_submission_quarantine,
     fct_tasks,
-    quarantine_summary,
     raw_budget_lines,
 )
 from .base import ERROR, WARN, TableChecks, Validation
@@ -27,7 +28,8 @@ TABLE_CHECKS: tuple[TableChecks, ...] = (
     fct_tasks.CHECKS,
     fct_budget_lines.CHECKS,
     fct_reported_figures.CHECKS,
-    quarantine_summary.CHECKS,
+    fct_submission_files.CHECKS,
+    fct_submission_quarantine.CHECKS,
 )
 
 __all__ = ["ERROR", "TABLE_CHECKS", "WARN", "TableChecks", "Validation"]

@@ -103,7 +103,9 @@ class TableChecks:
     ``table`` is ``schema.name``, or a bare name for a table whose schema is not
     settled yet (looked up in any schema). A table with ``required=False`` may
     not exist yet: its checks are skipped with ``absent_note``; a required
-    table that is missing is a blocking failure.
+    table that is missing is a blocking failure. ``append_only`` marks a
+    table that only ever grows (submission history): the row-count check
+    expects growth there and reports any shrinking instead.
     """
 
     table: str
@@ -111,6 +113,7 @@ class TableChecks:
     validations: tuple[Validation, ...]
     required: bool = True
     absent_note: str = ""
+    append_only: bool = False
 
     @property
     def short_name(self) -> str:

@@ -1,10 +1,10 @@
-"""quarantine_summary: rows in = rows loaded + rows quarantined, per source file.
+"""marts.fct_submission_files: rows in = rows loaded + rows quarantined, per submission file.
 
-The loader that quarantines bad input lands later; this module is written
-against the shape it will have (``source_file``, ``rows_in``, ``rows_loaded``,
-``rows_quarantined``) and is skipped with a note while the table is absent.
-Its schema is not settled either, so the table is looked up by name in any
-schema.
+``rows_in`` is what ingestion read from the file (the manifest); the loaded
+and quarantined counts are counted in the store's row and quarantine tables
+when the mart is built. A difference means a row was lost (or invented)
+between reading a file and storing it: bad input must be loaded or
+quarantined, never dropped.
 """
 
 from __future__ import annotations
@@ -14,19 +14,16 @@ import pandas as pd
 
 from .base import TableChecks, Validation, error, suite
 
-TABLE = "quarantine_summary"
-SHORT = "quarantine_summary"
-KEY = ("source_file",)
+TABLE = "marts.fct_submission_files"
+SHORT = "fct_submission_files"
+KEY = ("file_sha256",)
 COUNT_COLUMNS = ("rows_in", "rows_loaded", "rows_quarantined")
-ABSENT_NOTE = (
-    "bảng quarantine_summary chưa có / table absent: the quarantine loader has not "
-    "landed yet, so rows in = loaded + quarantined is not checked"
-)
+SAMPLE_COLUMNS = ("file_sha256", "source_file", *COUNT_COLUMNS)
 
 
-def accounted_rows(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary plus ``rows_accounted`` = loaded + quarantined, to compare with rows in."""
-    out = summary.copy()
+def accounted_rows(files: pd.DataFrame) -> pd.DataFrame:
+    """The files plus ``rows_accounted`` = loaded + quarantined, to compare with rows in."""
+    out = files.copy()
     out["rows_accounted"] = out["rows_loaded"] + out["rows_quarantined"]
     return out
 
@@ -55,14 +52,20 @@ def build_suite() -> gx.ExpectationSuite:
         f"{TABLE}.rows_accounted",
         error(
             gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.source_file_present",
-            why="Counts are kept per source file.",
-            column="source_file",
+            check=f"{SHORT}.file_sha256_not_null",
+            why="A submission file is identified by the sha256 of its bytes.",
+            column="file_sha256",
         ),
         error(
             gx.expectations.ExpectColumnValuesToBeUnique,
             check=f"{SHORT}.key_unique",
-            why="One summary row per source file, or counts would be double-booked.",
+            why="One row per distinct file, or its counts would be booked twice.",
+            column="file_sha256",
+        ),
+        error(
+            gx.expectations.ExpectColumnValuesToNotBeNull,
+            check=f"{SHORT}.source_file_present",
+            why="Each file keeps the name it was sent under, for the agency and the auditor.",
             column="source_file",
         ),
         *counts_present,
@@ -86,9 +89,8 @@ CHECKS = TableChecks(
             f"{TABLE}.rows_accounted",
             build_suite,
             derive=accounted_rows,
-            sample_columns=("source_file", *COUNT_COLUMNS, "rows_accounted"),
+            sample_columns=(*SAMPLE_COLUMNS, "rows_accounted"),
         ),
     ),
-    required=False,
-    absent_note=ABSENT_NOTE,
+    append_only=True,
 )

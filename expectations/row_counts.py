@@ -7,7 +7,7 @@ and previous counts into a frame, one row per table, and checks it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import great_expectations as gx
 import pandas as pd
@@ -18,20 +18,25 @@ NAME = "warehouse.row_counts"
 # A seed or model change that adds or removes more than half of a table is
 # usually a parser losing or duplicating a whole appendix.
 MAX_RELATIVE_CHANGE = 0.5
+SAMPLE_COLUMNS = ("table_name", "rows_before", "rows_now")
 
 
 def row_count_changes(
-    current: Mapping[str, int], previous: Mapping[str, int] | None
+    current: Mapping[str, int],
+    previous: Mapping[str, int] | None,
+    append_only: Collection[str] = (),
 ) -> pd.DataFrame:
     """One row per table: counts now and in the previous run, and the relative change.
 
     ``relative_change`` is null for a table the previous run did not count
-    (including the very first run), which GX treats as nothing to check.
+    (including the very first run), which GX treats as nothing to check, and
+    for the ``append_only`` tables, which are expected to grow by any amount;
+    ``shrank`` is true for an append-only table with fewer rows than before.
     """
     rows = []
     for table, rows_now in sorted(current.items()):
         before = (previous or {}).get(table)
-        if before is None:
+        if before is None or table in append_only:
             change = None
         elif before == 0:
             change = 0.0 if rows_now == 0 else float("inf")
@@ -43,11 +48,13 @@ def row_count_changes(
                 "rows_before": before,
                 "rows_now": rows_now,
                 "relative_change": change,
+                "shrank": table in append_only and before is not None and rows_now < before,
             }
         )
-    out = pd.DataFrame(rows, columns=["table_name", "rows_before", "rows_now", "relative_change"])
+    out = pd.DataFrame(rows, columns=[*SAMPLE_COLUMNS, "relative_change", "shrank"])
     out["rows_before"] = out["rows_before"].astype("Int64")
     out["relative_change"] = out["relative_change"].astype("Float64")
+    out["shrank"] = out["shrank"].astype(bool)
     return out
 
 
@@ -65,7 +72,14 @@ def build_suite() -> gx.ExpectationSuite:
             min_value=-MAX_RELATIVE_CHANGE,
             max_value=MAX_RELATIVE_CHANGE,
         ),
+        warn(
+            gx.expectations.ExpectColumnValuesToBeInSet,
+            check="warehouse.append_only_not_shrunk",
+            why=(
+                "Submission history is append-only: fewer files or quarantine entries than "
+                "in the previous run means history was lost, or the build read another store."
+            ),
+            column="shrank",
+            value_set=[False],
+        ),
     )
-
-
-SAMPLE_COLUMNS = ("table_name", "rows_before", "rows_now")

@@ -36,7 +36,8 @@ FRAME_OF = {
     "marts.fct_tasks": "marts.fct_tasks",
     "marts.fct_budget_lines": "marts.fct_budget_lines",
     "marts.fct_reported_figures": "marts.fct_reported_figures",
-    "quarantine_summary": "marts.quarantine_summary",
+    "marts.fct_submission_files": "marts.fct_submission_files",
+    "marts.fct_submission_quarantine": "marts.fct_submission_quarantine",
 }
 PREFIX_TO_TABLE = {
     "raw_budget_lines": "raw.budget_lines",
@@ -45,9 +46,12 @@ PREFIX_TO_TABLE = {
     "fct_tasks": "marts.fct_tasks",
     "fct_budget_lines": "marts.fct_budget_lines",
     "fct_reported_figures": "marts.fct_reported_figures",
-    "quarantine_summary": "marts.quarantine_summary",
+    "fct_submission_files": "marts.fct_submission_files",
+    "fct_submission_quarantine": "marts.fct_submission_quarantine",
 }
 BUDGET = "marts.fct_budget_lines"
+FILES = "marts.fct_submission_files"
+QUARANTINE = "marts.fct_submission_quarantine"
 
 
 def set_first(table: str, column: str, value) -> Fault:
@@ -190,23 +194,22 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
         "ls234-2026-tx-2", "parent_budget_line_id", "ls234-2026-tx-typo"
     ),
     # Rows read but neither loaded nor quarantined: one row went missing.
-    "quarantine_summary.rows_in_equals_loaded_plus_quarantined": set_first(
-        "marts.quarantine_summary", "rows_loaded", 3
+    "fct_submission_files.rows_in_equals_loaded_plus_quarantined": set_first(
+        FILES, "rows_loaded", 3
     ),
-    "quarantine_summary.source_file_present": set_first(
-        "marts.quarantine_summary", "source_file", None
-    ),
-    "quarantine_summary.key_unique": duplicate_first_row("marts.quarantine_summary"),
     **{
-        f"quarantine_summary.{column}_present": set_first("marts.quarantine_summary", column, None)
+        f"fct_submission_files.{column}_present": set_first(FILES, column, None)
         for column in ("rows_in", "rows_loaded", "rows_quarantined")
     },
     **{
-        f"quarantine_summary.{column}_non_negative": set_first(
-            "marts.quarantine_summary", column, -1
-        )
+        f"fct_submission_files.{column}_non_negative": set_first(FILES, column, -1)
         for column in ("rows_in", "rows_loaded", "rows_quarantined")
     },
+    "fct_submission_quarantine.reason_code_known": set_first(
+        QUARANTINE, "reason_code", "looks_wrong"
+    ),
+    "fct_submission_quarantine.reason_vi_present": set_first(QUARANTINE, "reason_vi", None),
+    "fct_submission_quarantine.reason_en_present": set_first(QUARANTINE, "reason_en", None),
 }
 
 
@@ -270,6 +273,26 @@ def test_row_count_change_passes_within_half_and_fails_beyond(tmp_path: Path):
     assert dropped.severity == "warn"
     assert dropped.samples[0]["table_name"] == "marts.fct_tasks"
     assert dropped.table == row_counts.NAME
+
+
+def test_append_only_tables_may_grow_but_not_shrink(tmp_path: Path):
+    path = write_warehouse(tmp_path / "nq57.duckdb", good_frames())
+    files = len(good_frames()[FILES])
+    checks = [c for c in TABLE_CHECKS if c.table == FILES]
+    assert checks[0].append_only
+
+    def result(previous: int, check: str):
+        results = validate_warehouse(path, checks, {FILES: previous})
+        return next(r for r in results if r.check == check)
+
+    # Ten times as many files as last run: submission history grows, nothing to report.
+    assert result(0, "warehouse.row_count_change").status == PASSED
+    assert result(max(files // 10, 1), "warehouse.append_only_not_shrunk").status == PASSED
+    assert result(files, "warehouse.append_only_not_shrunk").status == PASSED
+    shrunk = result(files + 1, "warehouse.append_only_not_shrunk")
+    assert shrunk.status == FAILED and shrunk.severity == "warn"
+    assert shrunk.samples[0]["table_name"] == FILES
+    assert shrunk.samples[0]["rows_before"] == files + 1
 
 
 def test_every_specific_fault_names_a_real_check():

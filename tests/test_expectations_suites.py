@@ -16,10 +16,15 @@ ALL += [(None, e) for e in row_counts.build_suite().expectations]
 
 
 def _marts_columns() -> dict[str, dict]:
-    spec = yaml.safe_load((DBT_PROJECT_DIR / "models/marts/_marts__models.yml").read_text())
+    """Columns of every mart, from each ``_*__models.yml`` under models/marts/."""
+    models = [
+        model
+        for path in sorted((DBT_PROJECT_DIR / "models/marts").rglob("_*__models.yml"))
+        for model in yaml.safe_load(path.read_text()).get("models", [])
+    ]
     return {
         model["name"]: {column["name"]: column for column in model.get("columns", [])}
-        for model in spec["models"]
+        for model in models
     }
 
 

@@ -50,6 +50,8 @@ SUBMISSION_MARTS = {
     "fct_budget_execution",
     "mart_reporting_compliance",
     "mart_actuals_vs_national",
+    "fct_submission_files",
+    "fct_submission_quarantine",
 }
 
 

@@ -95,33 +95,43 @@ def test_a_duplicate_key_blocks_with_both_rows_traceable(tmp_path: Path):
         )
 
 
-def test_absent_quarantine_table_and_parse_status_are_skipped_with_a_note(tmp_path: Path):
-    frames = good_frames(with_parse_status=False, with_quarantine=False)
+def test_absent_parse_status_is_skipped_with_a_note(tmp_path: Path):
+    frames = good_frames(with_parse_status=False)
     warehouse = write_warehouse(tmp_path / "nq57.duckdb", frames)
     result = run_quality_gate(warehouse, tmp_path / "reports")
     checks = by_check(result)
 
     assert result.passed
-    rows_accounted = checks["quarantine_summary.rows_in_equals_loaded_plus_quarantined"]
-    assert rows_accounted.status == SKIPPED and "table absent" in rows_accounted.note
     assert checks["fct_tasks.parsed_share"].status == SKIPPED
     assert "parse_status absent" in checks["fct_tasks.parsed_share"].note
     summary = result.report.summary_html.read_text(encoding="utf-8")
     assert "column parse_status absent" in summary
+
+
+def test_absent_submission_tables_block_and_the_report_says_so(tmp_path: Path):
+    frames = good_frames(with_quarantine=False)
+    warehouse = write_warehouse(tmp_path / "nq57.duckdb", frames)
+    result = run_quality_gate(warehouse, tmp_path / "reports")
+
+    blocked = {r.check for r in result.blocking_failures}
+    assert "fct_submission_files.rows_in_equals_loaded_plus_quarantined" in blocked
+    assert "fct_submission_quarantine.reason_code_known" in blocked
+    summary = result.report.summary_html.read_text(encoding="utf-8")
     assert "quarantine tables absent" in summary
 
 
 def test_a_quarantine_count_mismatch_blocks(tmp_path: Path):
     frames = good_frames()
-    frames["marts.quarantine_summary"].loc[0, "rows_quarantined"] = 2
+    frames["marts.fct_submission_files"].loc[1, "rows_quarantined"] = 2
     warehouse = write_warehouse(tmp_path / "nq57.duckdb", frames)
     result = run_quality_gate(warehouse, tmp_path / "reports")
 
     assert [r.check for r in result.blocking_failures] == [
-        "quarantine_summary.rows_in_equals_loaded_plus_quarantined"
+        "fct_submission_files.rows_in_equals_loaded_plus_quarantined"
     ]
     sample = result.blocking_failures[0].samples[0]
-    assert sample["rows_in"] + 2 == sample["rows_accounted"]
+    assert sample["source_file"] == "nq57_nghe-an_so-khcn_2026-Q1.csv"
+    assert sample["rows_in"] + 1 == sample["rows_accounted"]
 
 
 def test_a_missing_required_table_blocks(tmp_path: Path):
@@ -135,24 +145,25 @@ def test_a_missing_required_table_blocks(tmp_path: Path):
     assert result.row_counts["marts.fct_tasks"] is None
 
 
-def test_quarantine_reasons_are_counted_in_the_summary(tmp_path: Path):
+def test_submission_files_and_quarantine_reasons_are_in_the_summary(tmp_path: Path):
     warehouse = write_warehouse(tmp_path / "nq57.duckdb", good_frames())
-    reasons = pd.DataFrame(
-        {
-            "source_file": [BUDGET_FILE, BUDGET_FILE, BUDGET_FILE],
-            "source_line": [140, 130, 140],
-            "raw_value": ["0 đồng", "7.991.147.000 đồng", "0 đồng"],
-            "reason_vi": ["đơn vị không phải triệu đồng"] * 3,
-            "reason_en": ["unit is not million VND"] * 3,
-        }
-    )
-    with duckdb.connect(str(warehouse)) as con:
-        con.register("reasons", reasons)
-        con.execute("create table marts.quarantine as select * from reasons")
     summary = run_quality_gate(warehouse, tmp_path / "reports").report.summary_html
     text = summary.read_text(encoding="utf-8")
     assert "Theo lý do / By reason" in text
-    assert re.search(r"unit is not million VND</td><td class=\"num\">3<", text)
+    # Per status: files, rows in, loaded, quarantined.
+    assert re.search(
+        r"<td>partially_accepted</td>"
+        r'<td class="num">1</td><td class="num">12</td><td class="num">11</td><td class="num">1</td>',
+        text,
+    )
+    # The refused files are listed, the fully accepted one is not.
+    assert "bao_cao_quy_1.xlsx" in text and "nq57_nghe-an_so-khcn_2026-Q1.csv" in text
+    assert "nq57_lang-son_so-khcn_2025-Q3_20250905.xlsx" not in text
+    assert re.search(
+        r"<td>percent_out_of_range</td><td class=\"num\">1</td><td class=\"num\">1</td>"
+        r"<td>Percentage &#x27;120&#x27; must be between 0 and 100.</td>",
+        text,
+    )
 
 
 def test_row_counts_are_compared_with_the_last_passing_run(tmp_path: Path):
@@ -223,7 +234,6 @@ def test_the_gate_as_a_publish_check_stops_a_bad_build_and_keeps_the_good_one(tm
 
 
 def test_read_table_reads_views_as_well_as_tables():
-    import duckdb
 
     from dagster_project.quality.runner import read_table
 

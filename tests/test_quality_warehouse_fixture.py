@@ -113,12 +113,70 @@ TABLE_TYPES: dict[str, dict[str, str]] = {
         "source_line": "INTEGER",
     },
     "raw.budget_lines": {"source_line": "INTEGER"},
-    "marts.quarantine_summary": {
+    "marts.fct_submission_files": {
+        "ingest_seq": "BIGINT",
         "rows_in": "INTEGER",
         "rows_loaded": "INTEGER",
         "rows_quarantined": "INTEGER",
     },
+    "marts.fct_submission_quarantine": {"ingest_seq": "BIGINT", "source_row": "INTEGER"},
 }
+
+# Three submissions as ingestion books them: the real Lạng Sơn figures
+# (every row loaded), a report with one row refused, a renamed PDF refused whole.
+SUBMISSION_FILES = [
+    # file_sha256, ingest_seq, source_file, status, file_reason_code, in, loaded, quarantined, reasons
+    (
+        "a" * 64,
+        1,
+        "nq57_lang-son_so-khcn_2025-Q3_20250905.xlsx",
+        "accepted",
+        None,
+        122,
+        122,
+        0,
+        None,
+    ),
+    (
+        "b" * 64,
+        2,
+        "nq57_nghe-an_so-khcn_2026-Q1.csv",
+        "partially_accepted",
+        None,
+        12,
+        11,
+        1,
+        "percent_out_of_range",
+    ),
+    ("c" * 64, 3, "bao_cao_quy_1.xlsx", "rejected", "not_xlsx", 0, 0, 0, "not_xlsx"),
+]
+SUBMISSION_QUARANTINE = [
+    # file_sha256, ingest_seq, source_file, sheet, source_row, column_name, raw_value, reason_code, vi, en
+    (
+        "b" * 64,
+        2,
+        "nq57_nghe-an_so-khcn_2026-Q1.csv",
+        "task_progress",
+        5,
+        "percent_complete",
+        "120",
+        "percent_out_of_range",
+        "Tỷ lệ '120' phải nằm trong khoảng 0 đến 100.",
+        "Percentage '120' must be between 0 and 100.",
+    ),
+    (
+        "c" * 64,
+        3,
+        "bao_cao_quy_1.xlsx",
+        None,
+        None,
+        None,
+        None,
+        "not_xlsx",
+        "Tệp có đuôi .xlsx nhưng không phải tệp Excel .xlsx (PDF).",
+        "The file is named .xlsx but is not an Excel .xlsx workbook (PDF).",
+    ),
+]
 
 
 def budget_frame(rows: list[tuple] = BUDGET_ROWS) -> pd.DataFrame:
@@ -204,25 +262,36 @@ def good_frames(
             frames[name]["parse_status"] = "parsed"
         frames["marts.fct_tasks"]["deadline_parse_status"] = "parsed"
     if with_quarantine:
-        frames["marts.quarantine_summary"] = quarantine_summary_frame(frames)
+        frames["marts.fct_submission_files"] = pd.DataFrame(
+            SUBMISSION_FILES,
+            columns=[
+                "file_sha256",
+                "ingest_seq",
+                "source_file",
+                "status",
+                "file_reason_code",
+                "rows_in",
+                "rows_loaded",
+                "rows_quarantined",
+                "reason_codes",
+            ],
+        )
+        frames["marts.fct_submission_quarantine"] = pd.DataFrame(
+            SUBMISSION_QUARANTINE,
+            columns=[
+                "file_sha256",
+                "ingest_seq",
+                "source_file",
+                "sheet",
+                "source_row",
+                "column_name",
+                "raw_value",
+                "reason_code",
+                "reason_vi",
+                "reason_en",
+            ],
+        )
     return frames
-
-
-def quarantine_summary_frame(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Rows per source file across the marts: everything read was loaded, nothing quarantined."""
-    counts = (
-        pd.concat([f["source_file"] for n, f in frames.items() if n.startswith("marts.")])
-        .value_counts()
-        .sort_index()
-    )
-    return pd.DataFrame(
-        {
-            "source_file": counts.index,
-            "rows_in": counts.values,
-            "rows_loaded": counts.values,
-            "rows_quarantined": 0,
-        }
-    )
 
 
 def write_warehouse(path: Path, frames: dict[str, pd.DataFrame]) -> Path:

@@ -6,6 +6,7 @@ fct_task_status equals a build from scratch."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,8 @@ SUBMISSION_MARTS = (
     "fct_budget_execution",
     "mart_reporting_compliance",
     "mart_actuals_vs_national",
+    "fct_submission_files",
+    "fct_submission_quarantine",
 )
 TASK_STATUS_KEY = "file_sha256, source_row, is_latest, derived_status, percent_complete"
 
@@ -155,6 +158,48 @@ def test_the_real_lang_son_figures_are_actuals_and_one_meets_the_national_floor(
             date(2025, 3, 31),
         )
     ]
+
+
+def test_every_file_and_refusal_of_the_store_is_in_the_warehouse(warehouse):
+    with duckdb.connect(str(warehouse["store"]), read_only=True) as store:
+        files = store.execute(
+            "select file_sha256, status, rows_in, rows_loaded, rows_quarantined "
+            "from raw.submission_files order by 1"
+        ).fetchall()
+        refusals = store.execute(
+            "select file_sha256, sheet, row_number, column_name, reason_code "
+            "from raw.submission_quarantine order by all"
+        ).fetchall()
+    published = warehouse["published"]
+    assert files == rows(
+        published,
+        "select file_sha256, status, rows_in, rows_loaded, rows_quarantined "
+        "from marts.fct_submission_files order by 1",
+    )
+    assert refusals == rows(
+        published,
+        "select file_sha256, sheet, source_row, column_name, reason_code "
+        "from marts.fct_submission_quarantine order by all",
+    )
+    # The simulated defects reach the auditors: some files rejected whole, some rows refused.
+    statuses = {status for _, status, *_ in files}
+    assert {"accepted", "partially_accepted", "rejected"} <= statuses
+    whole, by_row = rows(
+        published,
+        "select count(*) filter (where is_whole_file), count(*) filter (where not is_whole_file) "
+        "from marts.fct_submission_quarantine",
+    )[0]
+    assert whole > 0 and by_row > 0
+    # And the gate ran its checks on them (rows in = loaded + quarantined among them): all passed.
+    report = sorted((warehouse["root"] / "reports").glob("*/summary.html"))[-1]
+    # Checks table: run, passed, blocking, warnings, skipped.
+    checked = re.search(
+        r"<tr><td>marts.fct_submission_files</td>" + r'<td class="num">(\d+)</td>' * 5 + "</tr>",
+        report.read_text(encoding="utf-8"),
+    )
+    assert checked, "no checks row for marts.fct_submission_files in the report"
+    run, passed, blocking, warnings, skipped = map(int, checked.groups())
+    assert run == passed >= 10 and blocking == warnings == skipped == 0
 
 
 def test_derived_status_follows_due_and_completion_dates(warehouse):

@@ -58,23 +58,13 @@ def duplicate_task(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def lose_quarantine_row(con: duckdb.DuckDBPyConnection) -> None:
-    """A quarantine summary whose counts lose a row: 37 read, 36 loaded, 0 quarantined.
-
-    Replaces the summary wherever the build put one, else adds it to marts;
-    the gate looks it up by name in any schema.
-    """
-    found = con.execute(
-        "select table_schema, table_type from information_schema.tables "
-        "where table_catalog = current_database() and table_name = 'quarantine_summary'"
-    ).fetchone()
-    schema = found[0] if found else "marts"
-    if found:
-        kind = "view" if found[1] == "VIEW" else "table"
-        con.execute(f'drop {kind} "{schema}".quarantine_summary')
+    """A submission file whose counts lose a row: 37 read, 36 loaded, 0 quarantined."""
     con.execute(
-        f'create table "{schema}".quarantine_summary as select * from (values '
-        "('budget_lines.csv', 37, 36, 0)) "
-        "as summary(source_file, rows_in, rows_loaded, rows_quarantined)"
+        "insert into marts.fct_submission_files "
+        "(file_sha256, ingest_seq, source_file, received_at, status, "
+        "rows_in, rows_loaded, rows_quarantined) values "
+        "(repeat('d', 64), 999, 'nq57_lang-son_so-khcn_2026-01.csv', "
+        "timestamp '2026-02-10 03:00:00', 'accepted', 37, 36, 0)"
     )
 
 
@@ -83,7 +73,7 @@ FAULTS: dict[str, tuple[Callable[[duckdb.DuckDBPyConnection], None], str]] = {
     "duplicate key": (duplicate_task, "fct_tasks.key_unique"),
     "quarantine count mismatch": (
         lose_quarantine_row,
-        "quarantine_summary.rows_in_equals_loaded_plus_quarantined",
+        "fct_submission_files.rows_in_equals_loaded_plus_quarantined",
     ),
 }
 
@@ -167,9 +157,9 @@ def test_the_publish_asset_refused_by_the_gate_links_the_report_from_its_failure
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     refusal = failure.event_specific_data.user_failure_data
-    assert "quarantine_summary.rows_in_equals_loaded_plus_quarantined" in refusal.description
+    assert "fct_submission_files.rows_in_equals_loaded_plus_quarantined" in refusal.description
     summary = Path(refusal.metadata["quality_report"].value)
-    assert "quarantine_summary.rows_in_equals_loaded_plus_quarantined" in summary.read_text(
+    assert "fct_submission_files.rows_in_equals_loaded_plus_quarantined" in summary.read_text(
         encoding="utf-8"
     )
     assert refusal.metadata["quality_report_url"].value == summary.resolve().as_uri()

@@ -24,10 +24,11 @@ from .results import PASSED, SKIPPED, CheckResult, GateResult
 from .severity import ERROR
 
 SUMMARY_FILE = "summary.html"
-# The row-level quarantine table (file, row, column, raw value, reason) that the
-# quarantine loader will write; looked up by name in any schema.
-QUARANTINE_TABLE = "quarantine"
-QUARANTINE_SUMMARY_TABLE = "quarantine_summary"
+# Submission files with their row counts, and every refused row or file with its reason.
+SUBMISSION_FILES_TABLE = "marts.fct_submission_files"
+QUARANTINE_TABLE = "marts.fct_submission_quarantine"
+# Files listed one by one in the report (those with anything refused, newest first).
+MAX_LISTED_FILES = 200
 PARSE_STATUS_COLUMN = "parse_status"
 BUDGET_TABLE = "marts.fct_budget_lines"
 
@@ -58,7 +59,6 @@ class ReportInputs:
     """What the summary shows besides check results; frames are keyed by checked table name."""
 
     frames: Mapping[str, pd.DataFrame]
-    quarantine: pd.DataFrame | None = None
     previous_counts: Mapping[str, int] | None = None
     documents_dir: Path | None = None
     headlines: Sequence[Headline] = field(default=HEADLINES)
@@ -281,56 +281,91 @@ def _skipped(results: Sequence[CheckResult]) -> str:
 
 
 def _quarantine(inputs: ReportInputs) -> str:
+    """Submission files by status with their row balance, refusals by reason, refused files."""
     parts = ["<h2>Cách ly / Quarantine</h2>"]
-    quarantine = inputs.quarantine
-    if quarantine is not None:
-        reasons = [c for c in quarantine.columns if c.startswith("reason")]
-        if reasons:
-            counts = (
-                quarantine.groupby(reasons, dropna=False)
-                .size()
-                .reset_index(name="rows")
-                .sort_values("rows", ascending=False)
-            )
-            parts.append("<h3>Theo lý do / By reason</h3>")
-            parts.append(
-                _table(
-                    [*reasons, "Số dòng / Rows"],
-                    counts.itertuples(index=False),
-                    numeric={len(reasons)},
-                )
-            )
-        else:
-            parts.append(
-                f"<p>Bảng {esc(QUARANTINE_TABLE)} có {len(quarantine)} dòng nhưng không có cột lý do "
-                f"/ has {len(quarantine)} rows but no reason column.</p>"
-            )
-    summary = next(
-        (
-            f
-            for name, f in inputs.frames.items()
-            if name.rsplit(".", 1)[-1] == QUARANTINE_SUMMARY_TABLE
-        ),
-        None,
-    )
-    if summary is not None:
-        columns = [
-            c
-            for c in ("source_file", "rows_in", "rows_loaded", "rows_quarantined")
-            if c in summary.columns
-        ]
-        parts.append("<h3>Theo tệp / By file</h3>")
-        parts.append(
-            _table(
-                columns,
-                summary[columns].itertuples(index=False),
-                numeric=set(range(1, len(columns))),
-            )
-        )
-    if quarantine is None and summary is None:
+    files = inputs.frames.get(SUBMISSION_FILES_TABLE)
+    quarantine = inputs.frames.get(QUARANTINE_TABLE)
+    if files is None and quarantine is None:
         parts.append(
             '<p class="muted">Chưa có bảng cách ly / quarantine tables absent '
-            f"({esc(QUARANTINE_TABLE)}, {esc(QUARANTINE_SUMMARY_TABLE)}).</p>"
+            f"({esc(SUBMISSION_FILES_TABLE)}, {esc(QUARANTINE_TABLE)}).</p>"
+        )
+        return "".join(parts)
+    if files is not None:
+        if files.empty:
+            parts.append(
+                '<p class="muted">Chưa nhận tệp báo cáo nào / no submission file ingested yet.</p>'
+            )
+        else:
+            totals = (
+                files.groupby("status", dropna=False)[
+                    ["rows_in", "rows_loaded", "rows_quarantined"]
+                ]
+                .sum()
+                .join(files.groupby("status", dropna=False).size().rename("files"))
+                .reset_index()
+            )
+            parts.append("<h3>Tệp báo cáo / Submission files</h3>")
+            parts.append(
+                _table(
+                    [
+                        "Trạng thái / Status",
+                        "Tệp / Files",
+                        "Dòng vào / Rows in",
+                        "Đã nạp / Loaded",
+                        "Cách ly / Quarantined",
+                    ],
+                    totals[
+                        ["status", "files", "rows_in", "rows_loaded", "rows_quarantined"]
+                    ].itertuples(index=False),
+                    numeric={1, 2, 3, 4},
+                )
+            )
+            refused = files[(files["status"] != "accepted") | (files["rows_quarantined"] > 0)]
+            refused = refused.sort_values("ingest_seq", ascending=False)
+            if not refused.empty:
+                shown = refused.head(MAX_LISTED_FILES)
+                parts.append("<h3>Tệp có dòng hoặc tệp bị từ chối / Files with refusals</h3>")
+                if len(refused) > len(shown):
+                    parts.append(
+                        f'<p class="muted">{len(shown)} tệp mới nhất trong {len(refused)} '
+                        f"/ the newest {len(shown)} of {len(refused)}; all are in "
+                        f"{esc(SUBMISSION_FILES_TABLE)}.</p>"
+                    )
+                columns = [
+                    "source_file",
+                    "status",
+                    "file_reason_code",
+                    "rows_in",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "reason_codes",
+                ]
+                parts.append(
+                    _table(
+                        columns,
+                        shown[columns].itertuples(index=False),
+                        numeric={3, 4, 5},
+                    )
+                )
+    if quarantine is not None and not quarantine.empty:
+        counts = (
+            quarantine.groupby("reason_code", dropna=False)
+            .agg(
+                entries=("reason_code", "size"),
+                files=("file_sha256", "nunique"),
+                example_en=("reason_en", "first"),
+            )
+            .reset_index()
+            .sort_values(["entries", "reason_code"], ascending=[False, True])
+        )
+        parts.append("<h3>Theo lý do / By reason</h3>")
+        parts.append(
+            _table(
+                ["reason_code", "Mục / Entries", "Tệp / Files", "Ví dụ / Example"],
+                counts.itertuples(index=False),
+                numeric={1, 2},
+            )
         )
     return "".join(parts)
 

@@ -112,7 +112,8 @@ def validate_tables(
         for c in table_checks
         if loaded[c.table].frame is not None
     }
-    results += validator.check_row_counts(current, previous_counts)
+    append_only = {c.table for c in table_checks if c.append_only}
+    results += validator.check_row_counts(current, previous_counts, append_only)
     return results
 
 
@@ -157,11 +158,7 @@ def run_quality_gate(
     checked_at = datetime.now(UTC)
     folder = new_report_folder(report_dir, checked_at)
 
-    read = read_warehouse(
-        warehouse_path, [*(c.table for c in table_checks), report.QUARANTINE_TABLE]
-    )
-    loaded = {c.table: read[c.table] for c in table_checks}
-    quarantine = read[report.QUARANTINE_TABLE]
+    loaded = read_warehouse(warehouse_path, [c.table for c in table_checks])
 
     previous = history.previous_counts(report_dir)
     # A file context rooted in the report folder keeps the suites, validation
@@ -187,7 +184,6 @@ def run_quality_gate(
         result,
         report.ReportInputs(
             frames={name: t.frame for name, t in loaded.items() if t.frame is not None},
-            quarantine=quarantine.frame,
             previous_counts=previous,
             documents_dir=documents_dir,
         ),

@@ -9,7 +9,7 @@ a report folder when Data Docs are wanted, an ephemeral one otherwise.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -101,9 +101,12 @@ class FrameValidator:
         )
 
     def check_row_counts(
-        self, current: Mapping[str, int], previous: Mapping[str, int] | None
+        self,
+        current: Mapping[str, int],
+        previous: Mapping[str, int] | None,
+        append_only: Collection[str] = (),
     ) -> list[CheckResult]:
-        frame = row_counts.row_count_changes(current, previous)
+        frame = row_counts.row_count_changes(current, previous, append_only)
         return self.run_frame(
             row_counts.NAME,
             row_counts.NAME,
