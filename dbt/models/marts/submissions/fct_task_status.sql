@@ -25,6 +25,12 @@ loaded as (
 
 ),
 
+current_deadlines as (
+
+    select * from {{ ref('stg_parsed__task_deadlines') }}
+
+),
+
 touched_reports as (
 
     -- A new file of a report changes is_latest on the report's earlier rows, so
@@ -33,6 +39,18 @@ touched_reports as (
     from rows
     cross join loaded
     where rows.ingest_seq > loaded.max_ingest_seq
+
+    union
+
+    -- A deadline read differently since the rows were built (a corrected seed,
+    -- a parser fix) changes their derived status: their reports are rebuilt too.
+    select distinct built.province_id, built.reporting_agency_id, built.period
+    from {{ this }} as built
+    left join current_deadlines
+        on built.plan_id = current_deadlines.plan_id
+        and built.task_key = current_deadlines.task_key
+    where built.due_date is distinct from current_deadlines.due_date
+        or built.deadline_parse_status is distinct from current_deadlines.parse_status
 
 ),
 
