@@ -19,6 +19,7 @@ The defaults finish in under ten minutes on 2 cores:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -92,15 +94,53 @@ def build(published: Path, seeds: Path, reports: Path) -> float:
     from dagster_project.warehouse.build import run_build
 
     started = time.perf_counter()
-    run_build(published=published, seeds_dir=seeds, report_dir=reports, out=io.StringIO())
+    with output_to(reports.parent / "build.log"):
+        run_build(published=published, seeds_dir=seeds, report_dir=reports, out=io.StringIO())
     return time.perf_counter() - started
 
 
-def model_seconds(warehouse: Path, model: str, *, full_refresh: bool) -> float:
-    """Seconds dbt spends building ``model`` alone on a copy of ``warehouse`` (run_results.json).
+@contextlib.contextmanager
+def output_to(log: Path) -> Iterator[None]:
+    """File descriptors 1 and 2 appended to ``log`` meanwhile: dbt's own log (a
+    line per model and test, on stderr) would bury the figures. A failed build
+    still raises, after the descriptors are back."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as handle:
+        for fd in saved:
+            os.dup2(handle.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+
+
+SUBMISSION_MARTS = (
+    "fct_submission_files",
+    "fct_submission_quarantine",
+    "fct_task_status",
+    "fct_indicator_actuals",
+    "fct_budget_execution",
+    "mart_indicator_progress",
+    "mart_reporting_compliance",
+    "mart_actuals_vs_national",
+)
+
+
+def model_seconds(
+    warehouse: Path, models: Sequence[str], *, full_refresh: bool
+) -> dict[str, float]:
+    """Seconds dbt spends building each of ``models`` on a copy of ``warehouse`` (run_results.json).
 
     Whole builds are dominated by fixed costs (loading seeds, parsing, the
-    quality gate); this isolates what incremental materialization saves.
+    quality gate); this isolates what each model costs, and what incremental
+    materialization saves. The store beside ``warehouse`` is the one read.
     """
     from dagster_project.warehouse.paths import DBT_PROJECT_DIR, warehouse_env
 
@@ -108,7 +148,7 @@ def model_seconds(warehouse: Path, model: str, *, full_refresh: bool) -> float:
         copy = Path(scratch) / warehouse.name
         shutil.copyfile(warehouse, copy)
         shutil.copyfile(warehouse.parent / "submissions.duckdb", copy.parent / "submissions.duckdb")
-        command = [str(Path(sys.executable).with_name("dbt")), "run", "--select", model]
+        command = [str(Path(sys.executable).with_name("dbt")), "run", "--select", *models]
         command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", f"{scratch}/target"]
         if full_refresh:
             command.append("--full-refresh")
@@ -117,7 +157,19 @@ def model_seconds(warehouse: Path, model: str, *, full_refresh: bool) -> float:
                 command, cwd=DBT_PROJECT_DIR, check=True, capture_output=True, env=os.environ.copy()
             )
         results = json.loads((Path(scratch) / "target" / "run_results.json").read_text())
-    return sum(result["execution_time"] for result in results["results"])
+    return {
+        result["unique_id"].rsplit(".", 1)[-1]: result["execution_time"]
+        for result in results["results"]
+    }
+
+
+def report_models(previous: Path) -> None:
+    """Each submission mart rebuilt alone on ``previous``, incrementally and from scratch."""
+    incremental = model_seconds(previous, SUBMISSION_MARTS, full_refresh=False)
+    full = model_seconds(previous, SUBMISSION_MARTS, full_refresh=True)
+    print(f"  {'model':<28} {'incremental':>12} {'full refresh':>13}")
+    for model in SUBMISSION_MARTS:
+        print(f"  {model:<28} {incremental[model]:>10.2f} s {full[model]:>11.2f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,13 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             report_build(
                 "incremental build", build(warehouse, seeds.seeds_dir, workdir / "reports")
             )
-            print("\nfct_task_status alone after the new month (dbt run on a copy of the build):")
-            report_build(
-                "  incremental", model_seconds(previous, "fct_task_status", full_refresh=False)
-            )
-            report_build(
-                "  full refresh", model_seconds(previous, "fct_task_status", full_refresh=True)
-            )
+            print("\nsubmission marts alone after the new month (dbt run on a copy of the build):")
+            report_models(previous)
         print(f"\npeak RSS: {peak_rss_mib():.0f} MiB")
     finally:
         if args.workdir is None:
