@@ -13,6 +13,7 @@ import great_expectations as gx
 import pandas as pd
 
 from .base import TableChecks, Validation, error, suite
+from .common import key_rules
 
 TABLE = "marts.fct_submission_files"
 SHORT = "fct_submission_files"
@@ -50,18 +51,7 @@ def build_suite() -> gx.ExpectationSuite:
     ]
     return suite(
         f"{TABLE}.rows_accounted",
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.file_sha256_not_null",
-            why="A submission file is identified by the sha256 of its bytes.",
-            column="file_sha256",
-        ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeUnique,
-            check=f"{SHORT}.key_unique",
-            why="One row per distinct file, or its counts would be booked twice.",
-            column="file_sha256",
-        ),
+        *key_rules(SHORT, KEY),
         error(
             gx.expectations.ExpectColumnValuesToNotBeNull,
             check=f"{SHORT}.source_file_present",
