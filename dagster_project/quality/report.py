@@ -280,94 +280,90 @@ def _skipped(results: Sequence[CheckResult]) -> str:
     )
 
 
+FILE_STATUS_HEADERS = (
+    "Trạng thái / Status",
+    "Tệp / Files",
+    "Dòng vào / Rows in",
+    "Đã nạp / Loaded",
+    "Cách ly / Quarantined",
+)
+REFUSED_FILE_COLUMNS = (
+    "source_file",
+    "status",
+    "file_reason_code",
+    "rows_in",
+    "rows_loaded",
+    "rows_quarantined",
+    "reason_codes",
+)
+
+
 def _quarantine(inputs: ReportInputs) -> str:
-    """Submission files by status with their row balance, refusals by reason, refused files."""
-    parts = ["<h2>Cách ly / Quarantine</h2>"]
+    """Submission files by status with their row balance, refused files, refusals by reason."""
     files = inputs.frames.get(SUBMISSION_FILES_TABLE)
     quarantine = inputs.frames.get(QUARANTINE_TABLE)
+    parts = ["<h2>Cách ly / Quarantine</h2>"]
     if files is None and quarantine is None:
         parts.append(
             '<p class="muted">Chưa có bảng cách ly / quarantine tables absent '
             f"({esc(SUBMISSION_FILES_TABLE)}, {esc(QUARANTINE_TABLE)}).</p>"
         )
-        return "".join(parts)
     if files is not None:
-        if files.empty:
-            parts.append(
-                '<p class="muted">Chưa nhận tệp báo cáo nào / no submission file ingested yet.</p>'
-            )
-        else:
-            totals = (
-                files.groupby("status", dropna=False)[
-                    ["rows_in", "rows_loaded", "rows_quarantined"]
-                ]
-                .sum()
-                .join(files.groupby("status", dropna=False).size().rename("files"))
-                .reset_index()
-            )
-            parts.append("<h3>Tệp báo cáo / Submission files</h3>")
-            parts.append(
-                _table(
-                    [
-                        "Trạng thái / Status",
-                        "Tệp / Files",
-                        "Dòng vào / Rows in",
-                        "Đã nạp / Loaded",
-                        "Cách ly / Quarantined",
-                    ],
-                    totals[
-                        ["status", "files", "rows_in", "rows_loaded", "rows_quarantined"]
-                    ].itertuples(index=False),
-                    numeric={1, 2, 3, 4},
-                )
-            )
-            refused = files[(files["status"] != "accepted") | (files["rows_quarantined"] > 0)]
-            refused = refused.sort_values("ingest_seq", ascending=False)
-            if not refused.empty:
-                shown = refused.head(MAX_LISTED_FILES)
-                parts.append("<h3>Tệp có dòng hoặc tệp bị từ chối / Files with refusals</h3>")
-                if len(refused) > len(shown):
-                    parts.append(
-                        f'<p class="muted">{len(shown)} tệp mới nhất trong {len(refused)} '
-                        f"/ the newest {len(shown)} of {len(refused)}; all are in "
-                        f"{esc(SUBMISSION_FILES_TABLE)}.</p>"
-                    )
-                columns = [
-                    "source_file",
-                    "status",
-                    "file_reason_code",
-                    "rows_in",
-                    "rows_loaded",
-                    "rows_quarantined",
-                    "reason_codes",
-                ]
-                parts.append(
-                    _table(
-                        columns,
-                        shown[columns].itertuples(index=False),
-                        numeric={3, 4, 5},
-                    )
-                )
+        parts.append(_submission_files(files))
     if quarantine is not None and not quarantine.empty:
-        counts = (
-            quarantine.groupby("reason_code", dropna=False)
-            .agg(
-                entries=("reason_code", "size"),
-                files=("file_sha256", "nunique"),
-                example_en=("reason_en", "first"),
-            )
-            .reset_index()
-            .sort_values(["entries", "reason_code"], ascending=[False, True])
-        )
-        parts.append("<h3>Theo lý do / By reason</h3>")
-        parts.append(
-            _table(
-                ["reason_code", "Mục / Entries", "Tệp / Files", "Ví dụ / Example"],
-                counts.itertuples(index=False),
-                numeric={1, 2},
-            )
-        )
+        parts.append(_refusals_by_reason(quarantine))
     return "".join(parts)
+
+
+def _submission_files(files: pd.DataFrame) -> str:
+    if files.empty:
+        return '<p class="muted">Chưa nhận tệp báo cáo nào / no submission file ingested yet.</p>'
+    totals = (
+        files.groupby("status", dropna=False)
+        .agg(
+            files=("file_sha256", "size"),
+            rows_in=("rows_in", "sum"),
+            rows_loaded=("rows_loaded", "sum"),
+            rows_quarantined=("rows_quarantined", "sum"),
+        )
+        .reset_index()
+    )
+    parts = [
+        "<h3>Tệp báo cáo / Submission files</h3>",
+        _table(FILE_STATUS_HEADERS, totals.itertuples(index=False), numeric={1, 2, 3, 4}),
+    ]
+    refused = files[(files["status"] != "accepted") | (files["rows_quarantined"] > 0)]
+    if refused.empty:
+        return "".join(parts)
+    shown = refused.sort_values("ingest_seq", ascending=False).head(MAX_LISTED_FILES)
+    parts.append("<h3>Tệp có dòng hoặc tệp bị từ chối / Files with refusals</h3>")
+    if len(refused) > len(shown):
+        parts.append(
+            f'<p class="muted">{len(shown)} tệp mới nhất trong {len(refused)} '
+            f"/ the newest {len(shown)} of {len(refused)}; all are in "
+            f"{esc(SUBMISSION_FILES_TABLE)}.</p>"
+        )
+    columns = list(REFUSED_FILE_COLUMNS)
+    parts.append(_table(columns, shown[columns].itertuples(index=False), numeric={3, 4, 5}))
+    return "".join(parts)
+
+
+def _refusals_by_reason(quarantine: pd.DataFrame) -> str:
+    counts = (
+        quarantine.groupby("reason_code", dropna=False)
+        .agg(
+            entries=("reason_code", "size"),
+            files=("file_sha256", "nunique"),
+            example_en=("reason_en", "first"),
+        )
+        .reset_index()
+        .sort_values(["entries", "reason_code"], ascending=[False, True])
+    )
+    return "<h3>Theo lý do / By reason</h3>" + _table(
+        ["reason_code", "Mục / Entries", "Tệp / Files", "Ví dụ / Example"],
+        counts.itertuples(index=False),
+        numeric={1, 2},
+    )
 
 
 def _parse_status(inputs: ReportInputs) -> str:
