@@ -44,7 +44,7 @@ touched_reports as (
 
     -- A deadline read differently since the rows were built (a corrected seed,
     -- a parser fix) changes their derived status: their reports are rebuilt too.
-    select distinct built.province_id, built.reporting_agency_id, built.period
+    select built.province_id, built.reporting_agency_id, built.period
     from {{ this }} as built
     left join current_deadlines
         on built.plan_id = current_deadlines.plan_id
