@@ -26,6 +26,7 @@ from dagster_project.semantics.agencies import (
     normalize_agency_name,
     read_reference_csv,
 )
+from dagster_project.semantics.reference_tables import reference_rows
 from dagster_project.simulate.calendar import PERIOD_KINDS
 
 Tables = dict[str, list[dict[str, str]]]
@@ -70,7 +71,8 @@ FIGURE_UNITS = {"%": lambda unit: unit == "percent" or unit.startswith("percent_
 
 
 def load_tables() -> Tables:
-    return {name: read_reference_csv(REFERENCE_DIR / f"{name}.csv") for name in COLUMNS}
+    """The tables as the pipeline loads them: the agency tables with the template expanded."""
+    return {name: reference_rows(REFERENCE_DIR, name) for name in COLUMNS}
 
 
 @pytest.fixture(scope="module")
@@ -637,7 +639,7 @@ def _crosswalk_to_missing_code(t):
 
 
 def _canonical_name_without_alias(t):
-    _row(t["agencies"], agency_id="nghe-an:so-tu-phap")["agency_name"] = "Sở Tư pháp tỉnh Nghệ An"
+    _row(t["agencies"], agency_id="nghe-an:so-tu-phap")["agency_name"] = "Sở Tư pháp Nghệ An"
 
 
 def _unknown_kind(t):

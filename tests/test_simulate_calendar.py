@@ -14,7 +14,7 @@ from dagster_project.simulate.calendar import (
     load_calendar,
     periods_between,
 )
-from dagster_project.simulate.provinces import PROVINCES_2025
+from dagster_project.simulate.provinces import provinces_2025
 from dagster_project.submissions.periods import parse_period
 from dagster_project.submissions.reference import Plan
 from dagster_project.warehouse.paths import SEEDS_DIR
@@ -80,7 +80,7 @@ def test_periods_between_come_in_sending_order():
 
 
 def test_the_34_provinces_of_2025_are_listed_once():
-    ids = [province.province_id for province in PROVINCES_2025]
+    ids = [province.province_id for province in provinces_2025()]
     assert len(ids) == 34 == len(set(ids))
-    unchanged = [p for p in PROVINCES_2025 if p.formed_from == (p.province_name,)]
+    unchanged = [p for p in provinces_2025() if p.formed_from == (p.province_name,)]
     assert len(unchanged) == 11

@@ -262,7 +262,7 @@ def test_successor_agency_reports_merged_agency_task(tmp_path, reference):
 # (case id, metadata changes, reason code, column)
 # fmt: off
 METADATA_CASES = [
-    ("province_unknown", {"province_id": "ha-noi"}, "province_unknown", "province_id"),
+    ("province_unknown", {"province_id": "atlantis"}, "province_unknown", "province_id"),
     ("province_merged", {"province_id": "bac-kan", "agency_id": "bac-kan:so-khcn"}, "province_not_current", "province_id"),
     ("agency_unknown", {"agency_id": "nghe-an:so-abc"}, "agency_unknown", "agency_id"),
     ("agency_of_other_province", {"agency_id": "lang-son:so-khcn"}, "agency_not_in_province", "agency_id"),

@@ -198,9 +198,9 @@ def test_cli_template_then_ingest(tmp_path, capsys, monkeypatch, reference):
 def test_cli_reports_bad_arguments(tmp_path, capsys):
     args = parse(
         template_cli,
-        ["--province", "ha-noi", "--agency", "x", "--period", "2026-Q1", "--out", str(tmp_path)],
+        ["--province", "atlantis", "--agency", "x", "--period", "2026-Q1", "--out", str(tmp_path)],
     )
     assert template_cli.main(args) == 2
-    assert "Province id 'ha-noi' is not in the registry" in capsys.readouterr().err
+    assert "Province id 'atlantis' is not in the registry" in capsys.readouterr().err
     assert ingest_cli.main(parse(ingest_cli, [str(tmp_path / "missing")])) == 2
     assert "no such file or folder" in capsys.readouterr().err

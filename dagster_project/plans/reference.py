@@ -1,8 +1,11 @@
 """The hand-maintained reference tables (``seeds/reference/*.csv``) loaded into ``raw``.
 
 They land as ``raw.ref_<name>``, all text as written, so dbt reads them
-through a source like every other input. Their meaning and review rule are in
-``seeds/reference/README.md``; their integrity is tested in
+through a source like every other input. The agency tables land expanded:
+the curated rows plus what the agency template (``agency_kinds.csv``,
+``agency_kind_aliases.csv``) gives every province (see
+:mod:`dagster_project.semantics.reference_tables`). Their meaning and review
+rule are in ``seeds/reference/README.md``; their integrity is tested in
 ``tests/test_reference_seeds.py``.
 """
 
@@ -14,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.semantics.reference_tables import reference_rows
 from dagster_project.warehouse.loading import (
     LoadedTable,
     SeedFormatError,
@@ -28,6 +32,7 @@ REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
     "provinces": (
         "province_id",
         "province_name",
+        "province_kind",
         "valid_from",
         "valid_to",
         "successor_province_id",
@@ -103,7 +108,8 @@ def reference_dir(seeds_dir: Path) -> Path:
 
 
 def read_reference_table(path: Path, name: str) -> pd.DataFrame:
-    """One reference CSV as text, refusing a header that differs from the layout."""
+    """One reference table as text (the agency tables expanded), refusing a header that
+    differs from the layout."""
     expected = REFERENCE_TABLES[name]
     with path.open(encoding="utf-8", newline="") as handle:
         header = tuple(next(csv.reader(handle), ()))
@@ -112,7 +118,7 @@ def read_reference_table(path: Path, name: str) -> pd.DataFrame:
             f"{path}: header is {','.join(header) or '(empty)'}; "
             f"the {name} reference layout is {','.join(expected)}"
         )
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+    return pd.DataFrame(reference_rows(path.parent, name), columns=list(expected), dtype=str)
 
 
 def load_reference_table(con: duckdb.DuckDBPyConnection, seeds_dir: Path, name: str) -> LoadedTable:

@@ -21,7 +21,6 @@ an assignment on a given date.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,7 +29,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from dagster_project.semantics import normalize_cell_text
+from dagster_project.semantics.reference_tables import (
+    ReferenceDataError,
+    normalize_agency_name,
+    read_reference_csv,
+    reference_tables,
+)
 from dagster_project.warehouse.paths import SEEDS_DIR
+
+__all__ = [
+    "ReferenceDataError",
+    "normalize_agency_name",
+    "read_reference_csv",
+]
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
 
@@ -49,9 +60,6 @@ AGENCY_KINDS = frozenset(
 # U+FFFD marks a cell the web copy cut off; such a name cannot be looked up.
 REPLACEMENT_CHARACTER = "\ufffd"
 
-_FOOTNOTE_MARK = re.compile(r"\[\d+\]")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;])")
-_NO_SPACE_AFTER_PUNCT = re.compile(r"([,;])(?=\S)")
 _TRAILING_PUNCT = " .,;:"
 
 # Separators between pieces of one ';'-part. A comma may end a name; ' và ' and
@@ -62,26 +70,6 @@ _PIECE_SEPARATOR = re.compile(r"\s*,\s*|\s+và\s+|\s+[-–]\s+")
 # named departments. It is dropped only when what follows is one known agency,
 # so that 'Các sở, ngành' still reads as a group.
 _PLURAL_PREFIX = re.compile(r"(?i)các\s+")
-
-
-class ReferenceDataError(ValueError):
-    """The reference CSVs contradict themselves (dangling id, ambiguous alias...)."""
-
-
-def normalize_agency_name(text: str) -> str:
-    """The key an agency name is compared by.
-
-    NFC, whitespace collapsed (NBSP and line breaks included), casefolded,
-    ``đ`` read as ``d`` (the documents mix ``Đ``/``đ`` with ``D`` in
-    abbreviations such as ``Sở KH&ĐT``/``Sở KH&DT``), one space after ``,``
-    and ``;`` and none before, footnote marks such as ``[1]`` and trailing
-    ``.,;:`` dropped (``Sở Tài Chính.``, ``UBND các huyện, thành phố[1]``).
-    All other diacritics stay significant: ``Sở Khoa hoc`` is not ``Sở Khoa học``.
-    """
-    key = normalize_cell_text(_FOOTNOTE_MARK.sub("", text)).casefold().replace("đ", "d")
-    key = _SPACE_BEFORE_PUNCT.sub(r"\1", key)
-    key = _NO_SPACE_AFTER_PUNCT.sub(r"\1 ", key)
-    return key.rstrip(_TRAILING_PUNCT)
 
 
 @dataclass(frozen=True)
@@ -318,15 +306,6 @@ def current_agency(agency_id: str, as_of: date, registry: Registry | None = None
     return agency.agency_id
 
 
-def read_reference_csv(path: Path) -> list[dict[str, str]]:
-    """Rows of one reference CSV with surrounding whitespace stripped from every value."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            {key: (value or "").strip() for key, value in row.items()}
-            for row in csv.DictReader(handle)
-        ]
-
-
 def _date_or_none(value: str, where: str) -> date | None:
     if not value:
         return None
@@ -374,12 +353,10 @@ def load_registry(reference_dir: Path = REFERENCE_DIR) -> Registry:
     ids, ambiguous aliases. The full referential checks over every reference
     table live in ``tests/test_reference_seeds.py``.
     """
-    provinces = {
-        row["province_id"]: row["province_name"]
-        for row in read_reference_csv(reference_dir / "provinces.csv")
-    }
+    tables = reference_tables(reference_dir)
+    provinces = {row["province_id"]: row["province_name"] for row in tables["provinces"]}
     agencies: dict[str, Agency] = {}
-    for row in read_reference_csv(reference_dir / "agencies.csv"):
+    for row in tables["agencies"]:
         where = f"agencies.csv {row['agency_id']}"
         if row["agency_id"] in agencies:
             raise ReferenceDataError(f"{where}: duplicate agency_id")
@@ -406,7 +383,7 @@ def load_registry(reference_dir: Path = REFERENCE_DIR) -> Registry:
             )
 
     targets: list[AliasTarget] = []
-    for row in read_reference_csv(reference_dir / "agency_aliases.csv"):
+    for row in tables["agency_aliases"]:
         if row["agency_id"] not in agencies:
             raise ReferenceDataError(
                 f"agency_aliases.csv {row['alias_text']!r}: agency {row['agency_id']!r} does not exist"

@@ -1,13 +1,25 @@
-"""The 34 provincial-level units from 01/07/2025 (Nghị quyết 202/2025/QH15).
+"""The 34 provincial-level units from 01/07/2025 (Nghị quyết 202/2025/QH15), as the simulator
+sees them.
 
-Only the names and what each was formed from are real; this list exists so
-that a national-scale simulation has the right provinces. Their plans,
-agencies' reports and budgets are synthetic (see :mod:`.synthetic`).
+They are read from ``seeds/reference/provinces.csv``, the one list the warehouse
+and the agency registry use too: the units with no ``valid_to``, in the file's
+order, each with the names of the units merged into it on 2025-07-01. Only the
+names and what each was formed from are real; the plans, reports and budgets a
+national-scale simulation gives the provinces without seeds are synthetic
+(see :mod:`.synthetic`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+from dagster_project.semantics.agencies import REFERENCE_DIR, read_reference_csv
+
+# The day the provinces formed by Nghị quyết 202/2025/QH15 started operating.
+MERGER_DATE = date(2025, 7, 1)
 
 
 @dataclass(frozen=True)
@@ -17,46 +29,25 @@ class Province:
     formed_from: tuple[str, ...]
 
 
-def _p(province_id: str, name: str, *formed_from: str) -> Province:
-    return Province(province_id, name, formed_from or (name,))
+def read_provinces_2025(reference_dir: Path = REFERENCE_DIR) -> tuple[Province, ...]:
+    """The units that exist from 2025-07-01, with the units merged into them that day."""
+    rows = read_reference_csv(reference_dir / "provinces.csv")
+    merged_into: dict[str, list[str]] = {}
+    for row in rows:
+        if row["valid_to"] and date.fromisoformat(row["valid_to"]) == MERGER_DATE - timedelta(1):
+            merged_into.setdefault(row["successor_province_id"], []).append(row["province_name"])
+    return tuple(
+        Province(
+            row["province_id"],
+            row["province_name"],
+            (*merged_into.get(row["province_id"], []), row["province_name"]),
+        )
+        for row in rows
+        if not row["valid_to"]
+    )
 
 
-# Eleven units kept their borders; the others absorbed one to three neighbours.
-PROVINCES_2025: tuple[Province, ...] = (
-    _p("ha-noi", "Hà Nội"),
-    _p("hue", "Huế"),
-    _p("lai-chau", "Lai Châu"),
-    _p("dien-bien", "Điện Biên"),
-    _p("son-la", "Sơn La"),
-    _p("lang-son", "Lạng Sơn"),
-    _p("quang-ninh", "Quảng Ninh"),
-    _p("thanh-hoa", "Thanh Hóa"),
-    _p("nghe-an", "Nghệ An"),
-    _p("ha-tinh", "Hà Tĩnh"),
-    _p("cao-bang", "Cao Bằng"),
-    _p("tuyen-quang", "Tuyên Quang", "Hà Giang", "Tuyên Quang"),
-    _p("lao-cai", "Lào Cai", "Yên Bái", "Lào Cai"),
-    _p("thai-nguyen", "Thái Nguyên", "Bắc Kạn", "Thái Nguyên"),
-    _p("phu-tho", "Phú Thọ", "Vĩnh Phúc", "Hòa Bình", "Phú Thọ"),
-    _p("bac-ninh", "Bắc Ninh", "Bắc Giang", "Bắc Ninh"),
-    _p("hung-yen", "Hưng Yên", "Thái Bình", "Hưng Yên"),
-    _p("hai-phong", "Hải Phòng", "Hải Dương", "Hải Phòng"),
-    _p("ninh-binh", "Ninh Bình", "Hà Nam", "Nam Định", "Ninh Bình"),
-    _p("quang-tri", "Quảng Trị", "Quảng Bình", "Quảng Trị"),
-    _p("da-nang", "Đà Nẵng", "Quảng Nam", "Đà Nẵng"),
-    _p("quang-ngai", "Quảng Ngãi", "Kon Tum", "Quảng Ngãi"),
-    _p("gia-lai", "Gia Lai", "Bình Định", "Gia Lai"),
-    _p("khanh-hoa", "Khánh Hòa", "Ninh Thuận", "Khánh Hòa"),
-    _p("lam-dong", "Lâm Đồng", "Đắk Nông", "Bình Thuận", "Lâm Đồng"),
-    _p("dak-lak", "Đắk Lắk", "Phú Yên", "Đắk Lắk"),
-    _p(
-        "ho-chi-minh", "Thành phố Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu", "TP. Hồ Chí Minh"
-    ),
-    _p("dong-nai", "Đồng Nai", "Bình Phước", "Đồng Nai"),
-    _p("tay-ninh", "Tây Ninh", "Long An", "Tây Ninh"),
-    _p("can-tho", "Cần Thơ", "Sóc Trăng", "Hậu Giang", "Cần Thơ"),
-    _p("vinh-long", "Vĩnh Long", "Bến Tre", "Trà Vinh", "Vĩnh Long"),
-    _p("dong-thap", "Đồng Tháp", "Tiền Giang", "Đồng Tháp"),
-    _p("ca-mau", "Cà Mau", "Bạc Liêu", "Cà Mau"),
-    _p("an-giang", "An Giang", "Kiên Giang", "An Giang"),
-)
+@cache
+def provinces_2025() -> tuple[Province, ...]:
+    """:func:`read_provinces_2025` of the repository's reference tables, read once."""
+    return read_provinces_2025()

@@ -14,8 +14,10 @@ from the real plans' structure:
   ``key_ambiguous`` possible;
 - a budget plan cloned from Lạng Sơn 234, amounts multiplied by an exact
   decimal factor so that parent lines still equal the sum of their children;
-- agencies, aliases and lineage cloned from Nghệ An's registry (and the Bắc
-  Kạn bodies Nghệ An lacks), without the Bắc Kạn - Thái Nguyên merger.
+- the standard bodies of every province come from the registry's agency
+  template (``seeds/reference/agency_kinds.csv``); the bodies particular to
+  Nghệ An (and the Bắc Kạn ones Nghệ An lacks), such as its newspaper, are
+  cloned with their aliases, without the Bắc Kạn - Thái Nguyên merger.
 
 Everything cloned is marked: plan ids start with ``synthetic-``, titles with
 ``[SYNTHETIC]``, document numbers and signers read ``(synthetic)``, flags and
@@ -40,13 +42,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from dagster_project.semantics.agencies import normalize_agency_name, read_reference_csv
+from dagster_project.semantics.agencies import normalize_agency_name
 from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
+from dagster_project.semantics.reference_tables import reference_tables
 from dagster_project.submissions.periods import format_date
 from dagster_project.submissions.reference import Plan, load_reference
 
 from .calendar import calendar_file, read_calendar_rows
-from .provinces import PROVINCES_2025, Province
+from .provinces import MERGER_DATE, Province, read_provinces_2025
 
 SYNTHETIC_PREFIX = "synthetic-"
 IMPLEMENTATION_TEMPLATES = ("nghe-an-348-2025", "bac-kan-131-2025")
@@ -122,8 +125,9 @@ def _issue_date_text(plans: dict[str, Plan], template_id: str, days: int) -> str
 def _clone_agencies(
     reference_dir: Path, province: Province
 ) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """(agencies, aliases, lineage) of one synthetic province."""
-    agencies_rows = read_reference_csv(reference_dir / "agencies.csv")
+    """(agencies, aliases, lineage) of one synthetic province, beyond what the template gives it."""
+    tables = reference_tables(reference_dir)
+    agencies_rows = tables["agencies"]
     by_id = {row["agency_id"]: row for row in agencies_rows}
     agencies: dict[str, dict[str, str]] = {}
     slug_of: dict[str, str] = {}
@@ -133,7 +137,7 @@ def _clone_agencies(
                 continue
             slug = _rename_slug(row["agency_id"].split(":", 1)[1], province)
             slug_of[row["agency_id"]] = slug
-            if slug in agencies:
+            if slug in agencies or f"{province.province_id}:{slug}" in by_id:
                 continue
             successor = row["successor_agency_id"]
             same_province = successor and by_id[successor]["province_id"] == template
@@ -154,9 +158,13 @@ def _clone_agencies(
                 "source_note": f"{MARK_NOTE}; cloned from {row['agency_id']}",
             }
     aliases: list[dict[str, str]] = []
-    seen: set[str] = set()
+    seen = {
+        normalize_agency_name(row["alias_text"])
+        for row in tables["agency_aliases"]
+        if row["province_id"] == province.province_id
+    }
     for template in AGENCY_TEMPLATE_PROVINCES:
-        for row in read_reference_csv(reference_dir / "agency_aliases.csv"):
+        for row in tables["agency_aliases"]:
             if row["province_id"] != template or row["agency_id"] not in slug_of:
                 continue
             text = _rename(row["alias_text"], province)
@@ -173,11 +181,13 @@ def _clone_agencies(
                 }
             )
     lineage = []
-    for row in read_reference_csv(reference_dir / "agency_lineage.csv"):
+    for row in tables["agency_lineage"]:
         predecessor = row["predecessor_agency_id"]
         if not predecessor.startswith("nghe-an:"):
             continue
         slug = slug_of[predecessor]
+        if slug not in agencies:
+            continue
         successor = agencies[slug]["successor_agency_id"]
         if successor:
             lineage.append(
@@ -251,20 +261,21 @@ def _clone_budget(
 
 
 def write_national_seeds(
-    real_seeds: Path, out_dir: Path, seed: int, provinces: tuple[Province, ...] = PROVINCES_2025
+    real_seeds: Path, out_dir: Path, seed: int, provinces: tuple[Province, ...] | None = None
 ) -> SyntheticSeeds:
     """Copy the real seeds to ``out_dir`` and add the synthetic provinces' rows.
 
-    Provinces already in the real registry (with their real plans, or none)
-    are left as they are; every other province of ``provinces`` is synthesized.
+    ``provinces`` defaults to the 34 units of 2025 in ``provinces.csv``.
+    Provinces with a real plan, or holding one since the 2025 merger (Thái
+    Nguyên holds Bắc Kạn's), are left as they are; every other one is
+    synthesized.
     """
     if out_dir.exists():
         shutil.rmtree(out_dir)
     shutil.copytree(real_seeds, out_dir)
     reference_dir = out_dir / "reference"
-    real_provinces = {
-        row["province_id"] for row in read_reference_csv(reference_dir / "provinces.csv")
-    }
+    if provinces is None:
+        provinces = read_provinces_2025(reference_dir)
     _, plans = _read(out_dir / "plans.csv")
     plans_by_id = {row["plan_id"]: row for row in plans}
     _, tasks = _read(out_dir / "tasks.csv")
@@ -276,23 +287,15 @@ def write_national_seeds(
     calendar_path = calendar_file(out_dir)
     calendar_rows = read_calendar_rows(calendar_path)
     real = load_reference(real_seeds)
+    real_provinces = {plan.province_id for plan in real.plans.values()} | {
+        real.current_province(plan.province_id, MERGER_DATE) for plan in real.plans.values()
+    }
     rng = random.Random(f"nq57-synthetic-seeds|{seed}")
 
     synthetic = [p for p in provinces if p.province_id not in real_provinces]
     two_plans = []
     for index, province in enumerate(synthetic):
         agencies, aliases, lineage = _clone_agencies(reference_dir, province)
-        _append(
-            reference_dir / "provinces.csv",
-            [
-                {
-                    "province_id": province.province_id,
-                    "province_name": province.province_name,
-                    "source_note": f"{MARK_NOTE}; formed 2025-07-01 from "
-                    + ", ".join(province.formed_from),
-                }
-            ],
-        )
         _append(reference_dir / "agencies.csv", agencies)
         _append(reference_dir / "agency_aliases.csv", aliases)
         _append(reference_dir / "agency_lineage.csv", lineage)

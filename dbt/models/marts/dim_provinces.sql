@@ -17,6 +17,7 @@ final as (
     select
         provinces.province_id,
         provinces.province_name,
+        provinces.province_kind,
         provinces.valid_from,
         provinces.valid_to,
         provinces.successor_province_id,
