@@ -14,7 +14,7 @@ from __future__ import annotations
 import great_expectations as gx
 import pandas as pd
 
-from dagster_project.semantics.targets import COMPARATORS, STATUSES
+from dagster_project.semantics.targets import COMPARATORS, STATUSES, TARGET_KINDS
 
 from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
 from .common import key_rules, not_empty, provenance_rules
@@ -34,11 +34,20 @@ def _numbers(series: pd.Series) -> pd.Series:
 
 
 def bounds_checked(targets: pd.DataFrame) -> pd.DataFrame:
-    """Per row: a parsed cell has a comparator and low <= high; any other has neither."""
+    """Per row: a parsed cell has a comparator, a kind and low <= high (and a change its
+    baseline year); any other has none of them."""
     low, high = _numbers(targets["target_low"]), _numbers(targets["target_high"])
     parsed = targets["parse_status"] == "parsed"
-    has_values = low.notna() & high.notna() & targets["comparator"].notna()
-    has_none = low.isna() & high.isna() & targets["comparator"].isna()
+    kind, baseline = targets["target_kind"], targets["baseline_year"]
+    change_has_baseline = (kind != "change") | baseline.notna()
+    has_values = (
+        low.notna()
+        & high.notna()
+        & targets["comparator"].notna()
+        & kind.isin(TARGET_KINDS)
+        & change_has_baseline
+    )
+    has_none = low.isna() & high.isna() & targets["comparator"].isna() & kind.isna()
     out = targets[[*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"]].copy()
     out["is_consistent"] = ((parsed & has_values & (low <= high)) | (~parsed & has_none)).astype(
         bool
@@ -63,7 +72,10 @@ def sequences_checked(targets: pd.DataFrame) -> pd.DataFrame:
     lower-is-better (ranks), the upper bound must not rise.
     """
     columns = [*KEY, *SOURCE_COLUMNS, "target_text", "direction", "unit"]
-    parsed = targets[targets["parse_status"] == "parsed"].copy()
+    # Levels only: a change against a baseline says nothing about the level.
+    parsed = targets[
+        (targets["parse_status"] == "parsed") & (targets["target_kind"] == "level")
+    ].copy()
     parsed["low"] = _numbers(parsed["target_low"])
     parsed["high"] = _numbers(parsed["target_high"])
     parsed = parsed.sort_values(["plan_id", "indicator_code", "unit", "target_year"])
@@ -116,7 +128,8 @@ def build_bounds_suite() -> gx.ExpectationSuite:
             SHORT,
             "bounds_consistent",
             "is_consistent",
-            "A parsed target has a comparator and low <= high; an unparsed one has no value, "
+            "A parsed target has a comparator, a kind (level, change, growth rate) and "
+            "low <= high, a change also its baseline year; an unparsed one has no value, "
             "so no number is ever shown for a cell that was not read.",
         ),
     )

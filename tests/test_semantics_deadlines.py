@@ -217,6 +217,8 @@ def test_to_dict_gives_iso_dates():
         "due_date": "2026-12-31",
         "start_date": "2025-01-01",
         "recurrence": "once",
+        "recurrence_due_month": None,
+        "recurrence_due_day": None,
         "parse_status": "parsed",
         "parse_note": "",
         "cleaned_text": "Năm 2025-2026",
@@ -241,6 +243,10 @@ def _assert_invariants(result: DeadlineParse) -> None:
             assert result.due_date is not None
     else:
         assert (result.due_date, result.start_date, result.recurrence) == (None, None, None)
+    # Only an annual deadline has a day of the year, and it is a real one.
+    if result.recurrence_due_month is not None:
+        assert result.recurrence == "annual"
+        date(2000, result.recurrence_due_month, result.recurrence_due_day)
 
 
 @given(
@@ -278,3 +284,92 @@ def test_any_month_is_due_on_its_last_day(year, month, pattern, prefix):
 def test_any_year_range_spans_first_january_to_last_december(first, length, prefix):
     result = parse_deadline(f"{prefix}{first}-{first + length}")
     assert (result.start_date, result.due_date) == (date(first, 1, 1), date(first + length, 12, 31))
+
+
+# --- forms beyond the five seed documents ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "start"),
+    [
+        ("Quý I/2026", date(2026, 3, 31), None),
+        ("Quý 2 năm 2026", date(2026, 6, 30), None),
+        ("Trong quý II/2026", date(2026, 6, 30), None),
+        ("Cuối quý III/2025", date(2025, 9, 30), None),
+        ("Quý III-IV/2025", date(2025, 12, 31), date(2025, 7, 1)),
+        ("Quý III và IV năm 2025", date(2025, 12, 31), date(2025, 7, 1)),
+        ("Quý IV/2025 - Quý I/2026", date(2026, 3, 31), date(2025, 10, 1)),
+        ("Tháng 10/2025 đến tháng 3/2026", date(2026, 3, 31), date(2025, 10, 1)),
+        ("Trước ngày 30/6/2026", date(2026, 6, 29), None),
+        ("Hoàn thành trước 30/9/2025", date(2025, 9, 29), None),
+        ("Chậm nhất ngày 30/6/2026", date(2026, 6, 30), None),
+        ("ngày 30 tháng 6 năm 2026", date(2026, 6, 30), None),
+        ("Cuối tháng 6/2026", date(2026, 6, 30), None),
+        ("6 tháng đầu năm 2026", date(2026, 6, 30), None),
+        ("Nửa cuối năm 2025", date(2025, 12, 31), None),
+        ("Từ năm 2025 đến năm 2030", date(2030, 12, 31), date(2025, 1, 1)),
+        ("Giai đoạn 2026 - 2030", date(2030, 12, 31), date(2026, 1, 1)),
+    ],
+)
+def test_one_off_forms_beyond_the_seeds(text, due, start):
+    result = parse_deadline(text)
+    assert result.parse_status == "parsed", result
+    assert (result.due_date, result.start_date, result.recurrence) == (due, start, "once")
+
+
+@pytest.mark.parametrize(
+    ("text", "recurrence", "month", "day"),
+    [
+        ("Hằng quý", "quarterly", None, None),
+        ("Định kỳ hàng quý", "quarterly", None, None),
+        ("Tháng 12 hằng năm", "annual", 12, 31),
+        ("Quý IV hằng năm", "annual", 12, 31),
+        ("Quý II hàng năm", "annual", 6, 30),
+        ("Trước ngày 15/12 hằng năm", "annual", 12, 14),
+        ("Hằng năm, trước ngày 15/12", "annual", 12, 14),
+        ("Ngày 30/11 hàng năm", "annual", 11, 30),
+    ],
+)
+def test_recurring_deadlines_keep_their_due_day(text, recurrence, month, day):
+    result = parse_deadline(text)
+    assert result.parse_status == "parsed", result
+    assert (result.due_date, result.recurrence) == (None, recurrence)
+    assert (result.recurrence_due_month, result.recurrence_due_day) == (month, day)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tháng 6 và tháng 12 hằng năm",
+        "Sau khi có hướng dẫn của Trung ương",
+        "Theo tiến độ của Bộ Khoa học và Công nghệ",
+        "Quý V/2026",
+        "Đầu nhiệm kỳ",
+    ],
+)
+def test_forms_the_parser_does_not_know_are_never_given_a_date(text):
+    result = parse_deadline(text)
+    assert result.parse_status in ("ambiguous", "invalid"), result
+    assert result.parse_note
+    assert (result.due_date, result.start_date, result.recurrence) == (None, None, None)
+
+
+def test_a_period_that_runs_backwards_is_invalid():
+    assert parse_deadline("Tháng 3/2026 - Tháng 1/2026").parse_status == "invalid"
+
+
+@given(st.integers(2020, 2040), st.sampled_from(["I", "II", "III", "IV", "1", "2", "3", "4"]))
+def test_any_quarter_is_due_on_its_last_day(year, quarter):
+    number = {"I": 1, "II": 2, "III": 3, "IV": 4}.get(quarter) or int(quarter)
+    result = parse_deadline(f"Quý {quarter}/{year}")
+    assert result.due_date == date(year, number * 3, calendar.monthrange(year, number * 3)[1])
+
+
+@given(st.integers(1, 12), st.integers(1, 28), st.sampled_from(["hằng năm", "hàng năm"]))
+def test_any_day_every_year_is_an_annual_deadline_on_that_day(month, day, every_year):
+    result = parse_deadline(f"Ngày {day}/{month} {every_year}")
+    assert (result.recurrence, result.recurrence_due_month, result.recurrence_due_day) == (
+        "annual",
+        month,
+        day,
+    )

@@ -22,6 +22,7 @@ from dagster_project.semantics.targets import (
     COMPARATORS,
     OTHER_UNIT_PREFIX,
     STATUSES,
+    TARGET_KINDS,
     UNITS,
     TargetParse,
     indicator_direction,
@@ -287,6 +288,10 @@ def _fixture_keys() -> list[tuple[str, str]]:
 
 def _check(expected: Expected, result: TargetParse) -> None:
     assert result.parse_status == expected.status, result
+    if result.parse_status == "parsed":
+        # %/năm is the one growth rate among the seed documents' targets.
+        kind = "growth_rate" if result.unit == "percent_per_year" else "level"
+        assert result.target_kind == kind, result
     assert result.comparator == expected.comparator, result
     assert result.target_low == (Decimal(expected.low) if expected.low else None), result
     assert result.target_high == (Decimal(expected.high) if expected.high else None), result
@@ -443,7 +448,9 @@ def test_percent_in_cell_against_a_non_percent_unit_column_is_noted():
         ("Số doanh nghiệp/100.000 dân", "per_100000_people"),
         ("Chỉ số phát triển con người (HDI)", "index"),
         ("\u00a0", ""),
-        ("Tỷ đồng", "other:Tỷ đồng"),
+        ("Tỷ đồng", "million_vnd"),
+        ("Triệu đồng", "million_vnd"),
+        ("Lượt", "other:Lượt"),
     ],
 )
 def test_unit_column_vocabulary(unit_text, unit):
@@ -511,6 +518,15 @@ def _assert_invariants(result: TargetParse) -> None:
     else:
         assert (result.comparator, result.target_low, result.target_high) == (None, None, None)
     assert result.is_qualitative == (result.parse_status == "qualitative")
+    # Only a parsed cell has a kind; a change or growth rate is never a plain level unit.
+    if result.parse_status == "parsed":
+        assert result.target_kind in TARGET_KINDS
+        if result.target_kind != "level":
+            assert result.unit in ("percent_change", "percent_per_year", "times") or (
+                result.target_kind == "change"
+            )
+    else:
+        assert (result.target_kind, result.baseline_year) == (None, None)
     assert set(result.to_dict()) == {
         "comparator",
         "target_low",
@@ -519,6 +535,8 @@ def _assert_invariants(result: TargetParse) -> None:
         "is_qualitative",
         "parse_status",
         "parse_note",
+        "target_kind",
+        "baseline_year",
     }
 
 
@@ -565,3 +583,169 @@ def test_printed_range_reads_back_or_is_flagged_when_reversed(first, second):
         )
     else:
         assert result.parse_status == "ambiguous"
+
+
+# --- forms beyond the five seed documents ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "unit_text", "comparator", "low", "high", "unit"),
+    [
+        # Ranges and bounds in words.
+        ("Từ 80% đến 90%", "", "between", "80", "90", "percent"),
+        ("từ 80 đến 90%", "", "between", "80", "90", "percent"),
+        ("80% trở lên", "", ">=", "80", "80", "percent"),
+        ("Từ 95% trở lên", "", ">=", "95", "95", "percent"),
+        ("5% trở xuống", "", "<=", "5", "5", "percent"),
+        ("Không thấp hơn 60%", "", ">=", "60", "60", "percent"),
+        ("Không vượt quá 3 ngày", "", "<=", "3", "3", "count"),
+        ("Không ít hơn 12", "Người/vạn dân", ">=", "12", "12", "per_10000_people"),
+        ("Phấn đấu đạt 100%", "", "=", "100", "100", "percent"),
+        ("Đạt trên 80%", "", ">", "80", "80", "percent"),
+        ("Đạt tối thiểu 70%", "", ">=", "70", "70", "percent"),
+        ("Hơn 50%", "", ">", "50", "50", "percent"),
+        ("Khoảng 35%", "", "=", "35", "35", "percent"),
+        ("Tăng lên 80%", "", "=", "80", "80", "percent"),
+        # Rank groups.
+        ("Thuộc nhóm 10 tỉnh, thành phố dẫn đầu cả nước", "", "<=", "10", "10", "rank"),
+        ("Nằm trong nhóm 20 địa phương dẫn đầu", "Thứ bậc", "<=", "20", "20", "rank"),
+        # Money, converted to million VND.
+        ("500 tỷ đồng", "", "=", "500000", "500000", "million_vnd"),
+        ("≥ 1.500 triệu đồng", "", ">=", "1500", "1500", "million_vnd"),
+        ("2 nghìn tỷ đồng", "", "=", "2000000", "2000000", "million_vnd"),
+        ("≥ 120", "Tỷ đồng", ">=", "120000", "120000", "million_vnd"),
+        ("1,5", "Tỷ đồng", "=", "1500", "1500", "million_vnd"),
+        ("250", "Triệu đồng", "=", "250", "250", "million_vnd"),
+    ],
+)
+def test_level_forms_beyond_the_seeds(text, unit_text, comparator, low, high, unit):
+    result = parse_target(text, unit_text)
+    assert result.parse_status == "parsed", result
+    assert result.target_kind == "level", result
+    assert (result.comparator, result.target_low, result.target_high, result.unit) == (
+        comparator,
+        Decimal(low),
+        Decimal(high),
+        unit,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "comparator", "low", "high", "unit", "kind", "baseline"),
+    [
+        ("Tăng 20% so với năm 2024", "=", "20", "20", "percent_change", "change", 2024),
+        ("Giảm 10% so với năm 2020", "=", "-10", "-10", "percent_change", "change", 2020),
+        ("Giảm ít nhất 30% so với năm 2025", "<=", "-30", "-30", "percent_change", "change", 2025),
+        (
+            "Tăng ít nhất 15% so với cuối năm 2024",
+            ">=",
+            "15",
+            "15",
+            "percent_change",
+            "change",
+            2024,
+        ),
+        ("Tăng gấp 2 lần so với năm 2025", "=", "2", "2", "times", "change", 2025),
+        ("Tăng 100 doanh nghiệp so với năm 2024", "=", "100", "100", "count", "change", 2024),
+        ("Tăng bình quân 15%/năm", "=", "15", "15", "percent_per_year", "growth_rate", None),
+        (
+            "Tốc độ tăng trưởng bình quân đạt 8%/năm",
+            "=",
+            "8",
+            "8",
+            "percent_per_year",
+            "growth_rate",
+            None,
+        ),
+        ("≥ 10%/năm", ">=", "10", "10", "percent_per_year", "growth_rate", None),
+        (
+            "Tăng trưởng bình quân 8-10%/năm",
+            "between",
+            "8",
+            "10",
+            "percent_per_year",
+            "growth_rate",
+            None,
+        ),
+        ("Tăng 10% so với năm trước", "=", "10", "10", "percent_per_year", "growth_rate", None),
+    ],
+)
+def test_relative_targets_are_their_own_kind_never_a_level(
+    text, comparator, low, high, unit, kind, baseline
+):
+    result = parse_target(text)
+    assert result.parse_status == "parsed", result
+    assert (result.target_kind, result.baseline_year, result.unit) == (kind, baseline, unit)
+    assert (result.comparator, result.target_low, result.target_high) == (
+        comparator,
+        Decimal(low),
+        Decimal(high),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("Tăng 20%", "no baseline"),
+        ("Tăng 20% so với đầu nhiệm kỳ", "baseline is not a year"),
+        ("Giảm dần, khoảng 5%", "no baseline"),
+        ("Nhóm 10 tỉnh cuối bảng", "rank group not read"),
+        ("Tăng bình quân 20 sản phẩm/năm", "not a percentage"),
+        ("80% trở lên, riêng khu vực đô thị 95%", "several values"),
+        ("≥ 80% trở xuống", "two comparators"),
+        ("Khoảng 80-90 tỷ", "a scale word after the value"),
+    ],
+)
+def test_forms_the_parser_does_not_know_stay_ambiguous_with_a_note(text, note):
+    result = parse_target(text)
+    assert result.parse_status == "ambiguous", result
+    assert note in result.parse_note, result
+    assert (result.target_low, result.target_high, result.target_kind) == (None, None, None)
+
+
+def test_a_percent_per_year_unit_column_makes_a_growth_rate():
+    result = parse_target("3%", "%/năm")
+    assert (result.target_kind, result.unit) == ("growth_rate", "percent_per_year")
+
+
+@given(
+    st.sampled_from(["Tăng", "Giảm"]),
+    st.decimals(min_value=0, max_value=1000, places=1, allow_nan=False),
+    st.integers(2000, 2045),
+)
+def test_printed_change_reads_back_with_its_sign_and_baseline(verb, value, year):
+    result = parse_target(f"{verb} {format_vn_number(value)}% so với năm {year}")
+    signed = -value if verb == "Giảm" else value
+    assert result.parse_status == "parsed", result
+    assert (result.target_kind, result.baseline_year, result.unit) == (
+        "change",
+        year,
+        "percent_change",
+    )
+    assert result.target_low == result.target_high == signed
+
+
+@given(
+    st.decimals(min_value=0, max_value=10**5, places=3, allow_nan=False),
+    st.sampled_from([("tỷ đồng", 1000), ("triệu đồng", 1), ("nghìn tỷ đồng", 1_000_000)]),
+)
+def test_printed_money_reads_back_in_million_vnd(value, unit):
+    printed, factor = unit
+    result = parse_target(f"{format_vn_number(value)} {printed}")
+    assert result.parse_status == "parsed", result
+    assert result.unit == "million_vnd"
+    assert result.target_low == value * factor
+
+
+@given(
+    st.sampled_from(["Tăng", "Giảm", "tăng thêm", "giảm"]),
+    st.text(alphabet=st.sampled_from(list("0123456789%,. -/namăsovớikhoảngđến")), max_size=25),
+)
+def test_an_increase_or_decrease_is_never_read_as_a_level(verb, tail):
+    result = parse_target(f"{verb} 5{tail}")
+    assert result.target_kind != "level", result
+
+
+def test_an_indicator_asked_only_to_decrease_is_lower_is_better():
+    parses = [parse_target("Giảm 20% so với năm 2024"), parse_target("Giảm 40% so với năm 2024")]
+    assert indicator_direction("Số vụ tấn công mạng", "", parses) == "lower_is_better"

@@ -38,6 +38,8 @@ TARGET_COLUMNS: dict[str, str] = {
     "target_low": "decimal(18,6)",
     "target_high": "decimal(18,6)",
     "unit": "varchar",
+    "target_kind": "varchar",
+    "baseline_year": "integer",
     "is_qualitative": "boolean",
     "parse_status": "varchar",
     "parse_note": "varchar",

@@ -25,6 +25,8 @@ DEADLINE_COLUMNS: dict[str, str] = {
     "due_date": "date",
     "start_date": "date",
     "recurrence": "varchar",
+    "recurrence_due_month": "integer",
+    "recurrence_due_day": "integer",
     "parse_status": "varchar",
     "parse_note": "varchar",
     "plan_horizon_start": "date",

@@ -17,7 +17,18 @@ Reading rules
   December of the last year, recurrence ``once``.
 - ``Từ 2026`` starts on 1 January 2026 and is ``ongoing``, with no due date.
 - ``Hàng năm`` / ``Hằng năm`` are ``annual`` with no dates: the plan does not
-  say which day of the year.
+  say which day of the year. ``Tháng 12 hằng năm``, ``Quý IV hằng năm`` and
+  ``Trước ngày 15/12 hằng năm`` (or ``Hằng năm, trước ngày 15/12``) are
+  ``annual`` with that day of the year in ``recurrence_due_month`` and
+  ``recurrence_due_day`` (31/12, 31/12, 14/12).
+- ``Hằng quý`` / ``Định kỳ hàng quý`` are ``quarterly``.
+- ``Trong``, ``Cuối``, ``Vào`` before a period do not move it (``Trong quý
+  II/2026`` is due 30 June 2026); ``Chậm nhất ngày 30/6/2026`` (at the
+  latest) is due that day; ``Hoàn thành trước 30/9/2025`` is ``Trước``.
+- A run of quarters or months (``Quý III-IV/2025``, ``Quý IV/2025 - Quý
+  I/2026``, ``Tháng 10/2025 đến tháng 3/2026``) is one window from the first
+  day of the first to the last day of the last. ``Nửa đầu năm 2026`` is
+  ``6 tháng đầu năm 2026``; ``ngày 30 tháng 6 năm 2026`` is ``30/6/2026``.
 - ``Thường xuyên`` / ``Nhiệm vụ thường xuyên`` / ``Liên tục`` are ``ongoing``.
 - ``Năm 2025 và giai đoạn tiếp theo`` is due 31 December 2025 (the first
   milestone the plan can be checked against) and ``ongoing`` after that.
@@ -31,7 +42,8 @@ Statuses
 ``parsed`` a date or recurrence was read; ``empty`` blank cell; ``invalid``
 the cell holds a broken date (``Tháng 11/202``, month 13, U+FFFD: cut off);
 ``ambiguous`` readable text that is not one deadline (two dates in one cell,
-free text with no date).
+free text with no date, a recurrence this module does not model such as
+``Tháng 6 và tháng 12 hằng năm``): never given a date.
 """
 
 from __future__ import annotations
@@ -39,16 +51,16 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
 from dagster_project.semantics import normalize_cell_text
 
-Recurrence = Literal["once", "annual", "ongoing"]
+Recurrence = Literal["once", "quarterly", "annual", "ongoing"]
 DeadlineStatus = Literal["parsed", "empty", "invalid", "ambiguous"]
 
-RECURRENCES: tuple[str, ...] = ("once", "annual", "ongoing")
+RECURRENCES: tuple[str, ...] = ("once", "quarterly", "annual", "ongoing")
 STATUSES: tuple[str, ...] = ("parsed", "empty", "invalid", "ambiguous")
 
 # Plans in this warehouse run 2025-2045; a year far outside that is a typo.
@@ -66,6 +78,9 @@ class DeadlineParse:
     parse_status: str
     parse_note: str
     cleaned_text: str
+    # An annual deadline's day of the year ("Tháng 12 hằng năm": 12, 31).
+    recurrence_due_month: int | None = None
+    recurrence_due_day: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for tables: dates as ISO text."""
@@ -73,6 +88,8 @@ class DeadlineParse:
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "start_date": self.start_date.isoformat() if self.start_date else None,
             "recurrence": self.recurrence,
+            "recurrence_due_month": self.recurrence_due_month,
+            "recurrence_due_day": self.recurrence_due_day,
             "parse_status": self.parse_status,
             "parse_note": self.parse_note,
             "cleaned_text": self.cleaned_text,
@@ -120,12 +137,24 @@ _M = r"(?P<month>[0-9]{1,2})"
 _SEP = r"\s*(?:/|-|\.|năm)\s*"
 
 _ANNUAL = re.compile(r"(?:định kỳ\s+)?h[àằ]ng năm|mỗi năm|annually", re.IGNORECASE)
+_QUARTERLY = re.compile(r"(?:định kỳ\s+)?(?:h[àằ]ng quý|mỗi quý)", re.IGNORECASE)
+_EVERY_YEAR = r"\s*,?\s*(?:h[àằ]ng năm|mỗi năm)"
+# "Tháng 12 hằng năm", "Quý IV hằng năm", "Trước ngày 15/12 hằng năm", and the same
+# with the recurrence first ("Hằng năm, trước ngày 15/12").
+_ANNUAL_MONTH = re.compile(rf"tháng\s*(?P<month>[0-9]{{1,2}}){_EVERY_YEAR}", re.IGNORECASE)
+_ANNUAL_QUARTER = re.compile(rf"quý\s*(?P<q>iv|iii|ii|i|[1-4]){_EVERY_YEAR}", re.IGNORECASE)
+_DAY_MONTH = r"(?:(?P<before>trước)\s+)?(?:ngày\s+)?(?P<day>[0-9]{1,2})\s*(?:/|tháng)\s*(?P<month>[0-9]{1,2})"
+_ANNUAL_DAY = (
+    re.compile(rf"{_DAY_MONTH}{_EVERY_YEAR}", re.IGNORECASE),
+    re.compile(rf"(?:h[àằ]ng năm|mỗi năm)\s*,?\s*{_DAY_MONTH}", re.IGNORECASE),
+)
 _ONGOING = re.compile(
     r"(?:nhiệm vụ\s+)?thường xuyên(?:\s*,?\s*liên tục)?|liên tục|thường xuyên hằng năm",
     re.IGNORECASE,
 )
 _FULL_DATE = re.compile(
-    rf"(?:(?P<before>trước)\s+)?(?:ngày\s+)?(?P<day>[0-9]{{1,2}})\s*/\s*{_M}\s*/\s*{_Y}",
+    rf"(?:(?P<before>trước)\s+)?(?:ngày\s+)?(?P<day>[0-9]{{1,2}})\s*(?:/|\s+tháng\s+)\s*{_M}"
+    rf"\s*(?:/|\s+năm\s+)\s*{_Y}",
     re.IGNORECASE,
 )
 _MONTH = re.compile(rf"(?:(?P<before>trước)\s+)?(?:tháng\s*)?{_M}{_SEP}{_Y}", re.IGNORECASE)
@@ -134,7 +163,18 @@ _QUARTER = re.compile(
     r"(?:(?P<before>trước)\s+)?quý\s*(?P<q>iv|iii|ii|i|[1-4])(?:" + _SEP + _Y + r")?",
     re.IGNORECASE,
 )
-_HALF = re.compile(rf"6 tháng (?P<half>đầu|cuối) năm\s*{_Y}", re.IGNORECASE)
+_HALF = re.compile(rf"(?:6 tháng|nửa) (?P<half>đầu|cuối) năm\s*{_Y}", re.IGNORECASE)
+_QUARTER_RANGE = re.compile(
+    r"quý\s*(?P<first>iv|iii|ii|i|[1-4])\s*(?:-|–|đến|và|,)\s*(?:quý\s*)?(?P<last>iv|iii|ii|i|[1-4])"
+    + _SEP
+    + _Y,
+    re.IGNORECASE,
+)
+# Words that say when within the period, not another date: "trong quý II/2026",
+# "cuối tháng 6/2026", "chậm nhất ngày 30/6/2026" (at the latest: that day).
+_WITHIN = re.compile(r"^(?:trong|cuối|vào|hoàn thành trong|hoàn thành)\s+", re.IGNORECASE)
+_AT_THE_LATEST = re.compile(r"^(?:chậm nhất|muộn nhất)\s+(?:là\s+)?", re.IGNORECASE)
+_BEFORE_WORDS = re.compile(r"^(?:hoàn thành|xong)\s+trước\s+", re.IGNORECASE)
 _YEAR = re.compile(rf"(?:(?P<prefix>năm|đến năm|đến|trong năm)\s*)?{_Y}", re.IGNORECASE)
 _RANGE = re.compile(
     r"(?:(?:năm|giai đoạn|từ năm|từ|trong giai đoạn)\s*)?(?P<first>[0-9]+)\s*(?:-|–|—|đến|tới)\s*(?:năm\s*)?(?P<last>[0-9]+)",
@@ -160,8 +200,29 @@ def _read(text: str, plan_year: int | None) -> tuple[date | None, date | None, s
     ``_BrokenDate`` for a broken date, ``LookupError`` when no rule matches."""
     if _ANNUAL.fullmatch(text):
         return None, None, "annual", []
+    if _QUARTERLY.fullmatch(text):
+        return None, None, "quarterly", []
     if _ONGOING.fullmatch(text):
         return None, None, "ongoing", []
+    if (found := _read_annual_day(text)) is not None:
+        return found
+    if match := _BEFORE_WORDS.match(text):
+        return _read("trước " + text[match.end() :], plan_year)
+    if match := _WITHIN.match(text):
+        due, start, recurrence, notes = _read(text[match.end() :], plan_year)
+        return due, start, recurrence, [*notes, f"'{match.group().strip()}' read as within"]
+    if match := _AT_THE_LATEST.match(text):
+        due, start, recurrence, notes = _read(text[match.end() :], plan_year)
+        return due, start, recurrence, [*notes, "'chậm nhất' (at the latest): due that day"]
+    if (span := _period_span(text)) is not None:
+        return span
+    if match := _QUARTER_RANGE.fullmatch(text):
+        first = _ROMAN_QUARTERS[match["first"].casefold()]
+        last = _ROMAN_QUARTERS[match["last"].casefold()]
+        year = _year(match["year"])
+        if last < first:
+            raise _BrokenDate(f"quarters run backwards: {match['first']}-{match['last']}")
+        return _end_of_month(year, last * 3), date(year, first * 3 - 2, 1), "once", []
     if match := _AND_AFTER.fullmatch(text):
         year = _year(match["year"])
         return (
@@ -224,6 +285,69 @@ def _read(text: str, plan_year: int | None) -> tuple[date | None, date | None, s
     raise LookupError("no date or recurrence recognised")
 
 
+_SPAN_SEPARATOR = re.compile(r"\s+(?:-|–|đến|tới)\s+", re.IGNORECASE)
+
+
+def _period_start(text: str) -> date | None:
+    """First day of a month or quarter written with its year, else None."""
+    if (match := _MONTH.fullmatch(text)) and not match["before"]:
+        return date(_year(match["year"]), _month(match["month"]), 1)
+    if (match := _QUARTER.fullmatch(text)) and match["year"] and not match["before"]:
+        quarter = _ROMAN_QUARTERS[match["q"].casefold()]
+        return date(_year(match["year"]), quarter * 3 - 2, 1)
+    return None
+
+
+def _period_span(text: str):
+    """ "Quý IV/2025 - Quý I/2026", "Tháng 10/2025 đến tháng 3/2026": one task window."""
+    parts = _SPAN_SEPARATOR.split(text)
+    if len(parts) != 2:
+        return None
+    first, last = parts
+    start = _period_start(first)
+    if start is None or _period_start(last) is None:
+        return None
+    due, _, _, notes = _read(last, None)
+    if due < start:
+        raise _BrokenDate(f"period runs backwards: {text}")
+    return due, start, "once", notes
+
+
+def _read_annual_day(text: str):
+    """An annual deadline on a day of the year, or None when ``text`` is not one.
+
+    Returned as (None, None, "annual", notes) with the day of the year carried
+    in the notes' companion: see :func:`_annual_due`.
+    """
+    due = _annual_due(text)
+    if due is None:
+        return None
+    month, day, notes = due
+    return None, None, "annual", [*notes, f"due {day:02d}/{month:02d} every year"]
+
+
+def _annual_due(text: str) -> tuple[int, int, list[str]] | None:
+    """(month, day, notes) of "Tháng 12 hằng năm", "Quý IV hằng năm", "Trước 15/12 hằng năm"."""
+    if match := _ANNUAL_MONTH.fullmatch(text):
+        month = _month(match["month"])
+        return month, calendar.monthrange(2001, month)[1], []
+    if match := _ANNUAL_QUARTER.fullmatch(text):
+        month = _ROMAN_QUARTERS[match["q"].casefold()] * 3
+        return month, calendar.monthrange(2001, month)[1], []
+    match = next((m for p in _ANNUAL_DAY if (m := p.fullmatch(text))), None)
+    if match is not None:
+        groups = {k: v for k, v in match.groupdict().items() if v is not None}
+        month, day = _month(groups["month"]), int(groups["day"])
+        # A leap year: 29/02 every year is a date, if an odd one.
+        if not 1 <= day <= calendar.monthrange(2000, month)[1]:
+            raise _BrokenDate(f"day {day} does not exist in month {month}")
+        if groups.get("before"):
+            stated = date(2000, month, day) - timedelta(days=1)
+            return stated.month, stated.day, [_BEFORE_NOTE]
+        return month, day, []
+    return None
+
+
 def _result(
     status: str,
     cleaned: str,
@@ -244,7 +368,13 @@ def _result(
 
 def _attempt(text: str, plan_year: int | None, notes: list[str]) -> DeadlineParse:
     due, start, recurrence, rule_notes = _read(text, plan_year)
-    return _result("parsed", text, [*notes, *rule_notes], due, start, recurrence)
+    result = _result("parsed", text, [*notes, *rule_notes], due, start, recurrence)
+    if recurrence == "annual":
+        annual = _annual_due(_WITHIN.sub("", text))
+        if annual is not None:
+            month, day, _ = annual
+            return replace(result, recurrence_due_month=month, recurrence_due_day=day)
+    return result
 
 
 def parse_deadline(text: str, plan_year: int | None = None) -> DeadlineParse:

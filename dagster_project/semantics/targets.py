@@ -23,7 +23,32 @@ Comparators and values
 and ``target_high``; the comparator says which side is open.
 ``=``: a bare value (``100%``, ``7``, ``Có``); whether exceeding it counts as
 meeting it is decided downstream with :func:`indicator_direction`.
-``between``: a range (``80-90%``, ``15 - 20``, ``5% - 10%``), low and high set.
+``between``: a range (``80-90%``, ``15 - 20``, ``5% - 10%``, ``từ 80% đến
+90%``), low and high set.
+
+Bounds may be written in words: ``tối thiểu``, ``ít nhất``, ``không thấp
+hơn``, ``không dưới`` (>=), ``tối đa``, ``không quá``, ``không vượt quá``
+(<=), ``trên``, ``hơn`` (>), ``dưới`` (<), or after the value: ``80% trở
+lên`` (>=), ``5% trở xuống`` (<=). ``đạt``, ``phấn đấu đạt``, ``đạt mức`` and
+``từ`` before a value change nothing; ``khoảng`` (about) keeps the value
+with a note.
+
+Kinds (``target_kind``)
+-----------------------
+``level``        a level to reach: everything above.
+``change``       a change against a baseline year (``tăng 20% so với năm
+                 2024``: +20 ``percent_change``, ``baseline_year`` 2024;
+                 ``giảm ít nhất 10% so với năm 2020``: ``<=`` -10;
+                 ``tăng gấp 2 lần so với năm 2025``: 2 ``times``). Never a
+                 level: a decrease is a negative value and the comparator is
+                 mirrored.
+``growth_rate``  a yearly rate (``tăng bình quân 15%/năm``, ``≥ 10%/năm``,
+                 a ``%/năm`` unit column, ``tăng 10% so với năm trước``),
+                 unit ``percent_per_year``.
+
+An increase or decrease with no baseline (``Tăng 20%``) or a baseline that
+is not a year (``so với đầu nhiệm kỳ``) is ``ambiguous``: a change must not
+be read as a level. ``tăng lên 80%`` (rise *to*) is a level.
 
 Decisions on the odd cells:
 
@@ -32,10 +57,14 @@ Decisions on the odd cells:
 - ``6G (50%)`` is ``=`` 50 ``percent`` with note ``6G coverage``: the
   indicator is a coverage rate and the percentage is what can be measured.
   A bare ``6G`` is ``=`` 6 with unit ``generation``.
-- ``Top 20 của cả nước`` is ``<=`` 20 with unit ``rank`` (lower is better).
+- ``Top 20 của cả nước`` is ``<=`` 20 with unit ``rank`` (lower is better);
+  so is a rank group, ``thuộc nhóm 10 tỉnh, thành phố dẫn đầu`` (``<=`` 10).
 - ``Có`` / ``Không`` are ``=`` 1 / 0 with unit ``yes_no``.
 - ``≥ 3% và tăng dần theo yêu cầu phát triển`` is ``>=`` 3 with the
   qualitative rider kept in the note; the rider is not scored.
+- Money is converted to million VND: ``500 tỷ đồng`` is 500000, a bare
+  ``120`` under a ``Tỷ đồng`` unit column is 120000. A scale word with no
+  currency (``80 tỷ``, ``2 lần``) is ``ambiguous``.
 - A bare number with no unit in the cell, no unit column and nothing in the
   indicator name is read as a ``count``, with a note saying so.
 
@@ -56,6 +85,9 @@ Unit vocabulary (``unit``)
 ``per_100000_people``      per 100,000 inhabitants (``.../100.000 dân``)
 ``yes_no``                 ``Có`` (1) / ``Không`` (0)
 ``generation``             a mobile network generation (``6G``)
+``million_vnd``            money, converted from ``đồng``/``triệu``/``tỷ``/``nghìn tỷ``
+``percent_change``         a change in % against ``baseline_year`` (kind ``change``)
+``times``                  a multiple of the baseline (``gấp 2 lần``, kind ``change``)
 ``other:<text>``           a unit column value outside this list, as printed
 ``''``                     no unit known (empty or unreadable cells)
 =========================  ==================================================
@@ -65,7 +97,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -95,7 +127,11 @@ UNITS: tuple[str, ...] = (
     "per_100000_people",
     "yes_no",
     "generation",
+    "million_vnd",
+    "percent_change",
+    "times",
 )
+TARGET_KINDS: tuple[str, ...] = ("level", "change", "growth_rate")
 OTHER_UNIT_PREFIX = "other:"
 
 
@@ -110,6 +146,8 @@ class TargetParse:
     is_qualitative: bool
     parse_status: str
     parse_note: str
+    target_kind: str | None = None
+    baseline_year: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain values for tables: Decimals as exact decimal-point text."""
@@ -121,6 +159,8 @@ class TargetParse:
             "is_qualitative": self.is_qualitative,
             "parse_status": self.parse_status,
             "parse_note": self.parse_note,
+            "target_kind": self.target_kind,
+            "baseline_year": self.baseline_year,
         }
 
 
@@ -186,6 +226,8 @@ def normalize_unit_text(unit_text: str) -> str:
         return "index"
     if folded in ("có/không", "có / không"):
         return "yes_no"
+    if money_factor(text) is not None:
+        return "million_vnd"
     parts = [part.strip() for part in folded.split(",")]
     if all(part.startswith(_COUNT_NOUNS) for part in parts):
         return "count"
@@ -264,20 +306,38 @@ _SYMBOL_COMPARATORS: tuple[tuple[str, str], ...] = (
     ("<", "<"),
     ("=", "="),
 )
+# Longest first as well: "không thấp hơn" before "hơn", "lớn hơn" before "hơn".
 _WORD_COMPARATORS: tuple[tuple[str, str], ...] = (
     ("không dưới", ">="),
     ("không thấp hơn", ">="),
+    ("không ít hơn", ">="),
+    ("không nhỏ hơn", ">="),
     ("không vượt quá", "<="),
     ("không quá", "<="),
+    ("không cao hơn", "<="),
+    ("không lớn hơn", "<="),
+    ("không vượt", "<="),
     ("tối thiểu", ">="),
     ("ít nhất", ">="),
     ("tối đa", "<="),
+    ("lớn hơn", ">"),
+    ("cao hơn", ">"),
+    ("nhỏ hơn", "<"),
+    ("thấp hơn", "<"),
     ("trên", ">"),
+    ("hơn", ">"),
     ("dưới", "<"),
     ("đạt", "="),
     ("top", "top"),
     ("tốp", "top"),
 )
+# Words before a value that do not change it: "phấn đấu đạt 80%", "đạt mức 80%",
+# "đạt trên 80%", "từ 80% đến 90%", "từ 80% trở lên".
+_LEAD_WORDS = re.compile(r"^(?:phấn đấu\s+)?(?:đạt\s+(?:mức\s+|tỷ lệ\s+|tỉ lệ\s+)?|từ\s+)", re.I)
+_APPROXIMATE = re.compile(r"^(?:khoảng|xấp xỉ|khoảng chừng)\s+", re.I)
+# "80% trở lên" (or more), "5% trở xuống" (or less).
+_OR_MORE = re.compile(r"\s+(?:trở lên|trở lại)$", re.I)
+_OR_LESS = re.compile(r"\s+trở xuống$", re.I)
 
 _NUM = NUMBER_TOKEN
 _RANGE = re.compile(
@@ -289,6 +349,44 @@ _GRDP = re.compile(r"\s*GRDP\b", re.IGNORECASE)
 _GENERATION = re.compile(r"(?P<g>[0-9])\s*G(?:\s*\((?P<inner>[^()]*)\))?", re.IGNORECASE)
 _DIGIT = re.compile(r"[0-9]")
 
+# Money printed after a value, in million VND per printed unit.
+_MONEY = re.compile(
+    r"^(?P<scale>nghìn tỷ|ngàn tỷ|tỷ|tỉ|triệu|nghìn|ngàn)?\s*(?:đồng|vnđ|vnd)(?!\w)", re.I
+)
+MILLION_VND_PER: dict[str, Decimal] = {
+    "nghìn tỷ": Decimal(1_000_000),
+    "ngàn tỷ": Decimal(1_000_000),
+    "tỷ": Decimal(1000),
+    "tỉ": Decimal(1000),
+    "triệu": Decimal(1),
+    "nghìn": Decimal("0.001"),
+    "ngàn": Decimal("0.001"),
+    "": Decimal("0.000001"),
+}
+
+_SCALE_WORD = re.compile(r"(?:tỷ|tỉ|triệu|nghìn|ngàn|vạn|trăm|lần)(?!\w)", re.I)
+
+# A yearly growth rate: "%/năm", "% mỗi năm".
+_PER_YEAR = re.compile(r"\s*(?:/\s*năm|mỗi năm|một năm|hằng năm|hàng năm)$", re.I)
+_GROWTH_WORDS = re.compile(
+    r"^(?:(?:tốc độ|tăng trưởng|tăng|trung bình|bình quân|đạt|là|mức)\s+)+", re.I
+)
+# A change against a baseline: "tăng 20% so với năm 2024", "giảm 10% so với 2020".
+_CHANGE = re.compile(r"^(?P<verb>tăng|giảm)(?:\s+thêm)?\s+(?P<expr>.+)$", re.I)
+# "tăng lên 80%" (rise to), "giảm xuống còn 5%" (fall to): a level, not a change.
+_CHANGE_TO_LEVEL = re.compile(r"^(?:tăng lên|giảm xuống còn|giảm xuống|giảm còn)\s+", re.I)
+_COMPARED_WITH = re.compile(r"\s+so với\s+", re.I)
+_BASELINE_YEAR = re.compile(
+    r"^(?:(?:cuối|đầu|hết)\s+)?(?:năm\s+)?(?P<year>(?:19|20)[0-9]{2})(?:\s+.*)?$", re.I
+)
+_PREVIOUS_YEAR = re.compile(r"^(?:năm trước|cùng kỳ(?: năm trước)?|năm liền trước)$", re.I)
+_TIMES = re.compile(rf"^(?:gấp\s+)?(?P<a>{_NUM})\s+lần$", re.I)
+# "nhóm 10 tỉnh, thành phố dẫn đầu", "trong tốp 20 cả nước".
+_RANK_GROUP = re.compile(
+    r"^(?:thuộc|nằm trong|đứng trong|lọt vào|vào|trong)?\s*nhóm\s+(?P<n>[0-9]+)\s+(?P<rest>.*)$",
+    re.I,
+)
+
 
 def _result(
     status: str,
@@ -297,7 +395,10 @@ def _result(
     comparator: str | None = None,
     low: Decimal | None = None,
     high: Decimal | None = None,
+    kind: str = "level",
+    baseline_year: int | None = None,
 ) -> TargetParse:
+    parsed = status == "parsed"
     return TargetParse(
         comparator=comparator,
         target_low=low,
@@ -305,7 +406,9 @@ def _result(
         unit=unit,
         is_qualitative=status == "qualitative",
         parse_status=status,
-        parse_note="; ".join(note for note in notes if note),
+        parse_note="; ".join(dict.fromkeys(note for note in notes if note)),
+        target_kind=kind if parsed else None,
+        baseline_year=baseline_year if parsed else None,
     )
 
 
@@ -319,6 +422,12 @@ def _split_comparator(text: str) -> tuple[str | None, str]:
         if folded.startswith(word) and re.match(r"\s*[0-9]", text[len(word) :]):
             return comparator, text[len(word) :].lstrip()
     return None, text
+
+
+def money_factor(unit_text: str) -> Decimal | None:
+    """Million VND per unit of a money unit (``Tỷ đồng`` -> 1000), or None for other units."""
+    match = _MONEY.fullmatch(normalize_cell_text(unit_text).casefold())
+    return MILLION_VND_PER[(match["scale"] or "").casefold()] if match else None
 
 
 def parse_target(target_text: str, unit_text: str = "", indicator_name: str = "") -> TargetParse:
@@ -377,73 +486,231 @@ def parse_target(target_text: str, unit_text: str = "", indicator_name: str = ""
         # A sentence ending in a full stop is normal prose: no note about it.
         return _result("qualitative", column_unit, [])
 
-    is_top = comparator == "top"
-    if is_top:
-        notes.append("Top N read as rank <= N")
+    reading = _Reading(unit_text, column_unit, indicator_name)
+    for reader in (reading.growth, reading.change, reading.rank_group):
+        found = reader(core, notes)
+        if found is not None:
+            return found
+    level = reading.level(core, notes)
+    if level.parse_status == "parsed" and level.unit == "percent_per_year":
+        # A %/năm unit column: the targets are yearly growth rates, not levels.
+        return replace(level, target_kind="growth_rate")
+    return level
 
-    match = _RANGE.match(body) or _SINGLE.match(body)
-    if match is None:
-        return _result(
-            "ambiguous",
-            column_unit,
-            [*notes, "number inside text that is not a target expression"],
-        )
-    is_range = "b" in match.groupdict() and match["b"] is not None
-    rest = body[match.end() :]
-    has_percent = bool(match["pa"] or (is_range and match["pb"]))
-    has_grdp = False
-    if grdp := _GRDP.match(rest):
-        has_grdp = True
-        rest = rest[grdp.end() :]
-    elif rest[:1].isalnum():
-        # "5G toàn tỉnh", "50người": the number is part of a word, not a value.
-        return _result("ambiguous", column_unit, [*notes, f"number joined to text: '{core}'"])
-    rest = rest.strip(" ,;")
 
-    unit, unit_notes = _resolve_unit(
-        has_percent=has_percent,
-        has_grdp=has_grdp,
-        is_top=is_top,
-        column_unit=column_unit,
-        unit_text=normalize_cell_text(unit_text),
-        indicator_name=indicator_name,
-    )
+class _Reading:
+    """The readers of one cell, sharing the row's unit column and indicator name."""
 
-    if rest and _DIGIT.search(rest):
-        return _result("ambiguous", unit, [*notes, f"several values in one cell: '{core}'"])
-    if rest:
-        if rest.casefold().startswith(("và ", "and ")):
-            notes.append(f"qualitative rider not scored: '{rest}'")
+    def __init__(self, unit_text: str, column_unit: str, indicator_name: str):
+        self.unit_text = unit_text
+        self.column_unit = column_unit
+        self.indicator_name = indicator_name
+
+    def growth(self, core: str, notes: list[str]) -> TargetParse | None:
+        """``tăng bình quân 15%/năm``, ``≥ 8%/năm``: a yearly growth rate."""
+        per_year = _PER_YEAR.search(core)
+        if per_year is None:
+            return None
+        expr = _GROWTH_WORDS.sub("", core[: per_year.start()])
+        rate = self.level(expr, [*notes])
+        if rate.parse_status != "parsed":
+            return _result("ambiguous", "", [rate.parse_note, f"growth rate not read: '{core}'"])
+        if rate.unit != "percent":
+            return _result(
+                "ambiguous", "", [*notes, f"a value per year that is not a percentage: '{core}'"]
+            )
+        return replace(rate, unit="percent_per_year", target_kind="growth_rate")
+
+    def change(self, core: str, notes: list[str]) -> TargetParse | None:
+        """``tăng 20% so với năm 2024``: a change against a baseline, never a level."""
+        if _CHANGE_TO_LEVEL.match(core):
+            return self.level(
+                _CHANGE_TO_LEVEL.sub("", core), [*notes, f"read as a level: '{core}'"]
+            )
+        match = _CHANGE.match(core)
+        if match is None:
+            return None
+        decrease = match["verb"].casefold() == "giảm"
+        parts = _COMPARED_WITH.split(match["expr"], maxsplit=1)
+        if len(parts) == 1:
+            return _result(
+                "ambiguous",
+                "",
+                [*notes, f"an increase or decrease with no baseline, not a level: '{core}'"],
+            )
+        expr, baseline = parts
+        baseline_year = None
+        kind = "change"
+        if year := _BASELINE_YEAR.match(baseline):
+            baseline_year = int(year["year"])
+        elif _PREVIOUS_YEAR.match(baseline):
+            kind = "growth_rate"
+            notes = [*notes, f"compared with the year before: a yearly rate ('{baseline}')"]
         else:
-            notes.append(f"text after the value not scored: '{rest}'")
+            return _result(
+                "ambiguous", "", [*notes, f"baseline is not a year: 'so với {baseline}'"]
+            )
+        if times := _TIMES.match(expr):
+            number = parse_vn_number_with_note(times["a"])
+            if number.value is None or number.is_ambiguous:
+                return _result("ambiguous", "", [*notes, f"'{times['a']}' is not a number"])
+            value = -number.value if decrease else number.value
+            return _result("parsed", "times", notes, "=", value, value, "change", baseline_year)
+        amount = self.level(expr, [*notes])
+        if amount.parse_status != "parsed":
+            return _result("ambiguous", "", [amount.parse_note, f"change not read: '{core}'"])
+        unit = amount.unit
+        if kind == "growth_rate":
+            if unit != "percent":
+                return _result(
+                    "ambiguous", "", [*notes, f"a yearly change that is not a %: '{core}'"]
+                )
+            unit = "percent_per_year"
+        elif unit == "percent":
+            unit = "percent_change"
+        if not decrease:
+            return replace(amount, unit=unit, target_kind=kind, baseline_year=baseline_year)
+        # A decrease of at least 10% is a change of at most -10%.
+        mirrored = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}.get(
+            amount.comparator, amount.comparator
+        )
+        return replace(
+            amount,
+            unit=unit,
+            target_kind=kind,
+            baseline_year=baseline_year,
+            comparator=mirrored,
+            target_low=-amount.target_high,
+            target_high=-amount.target_low,
+            parse_note="; ".join(
+                n for n in (amount.parse_note, "decrease read as a negative change") if n
+            ),
+        )
 
-    tokens = [match["a"], match["b"]] if is_range else [match["a"]]
-    values: list[Decimal] = []
-    for token in tokens:
-        number = parse_vn_number_with_note(token, fraction_scale=unit == "index")
-        if number.value is None:
-            return _result("invalid", unit, [*notes, f"'{token}' is not a number"])
-        if number.is_ambiguous:
-            return _result("ambiguous", unit, [*notes, number.note])
-        if number.note:
-            notes.append(number.note)
-        values.append(number.value)
-    notes.extend(unit_notes)
+    def rank_group(self, core: str, notes: list[str]) -> TargetParse | None:
+        """``nhóm 10 tỉnh dẫn đầu``: a rank of at most 10."""
+        match = _RANK_GROUP.match(core)
+        if match is None:
+            return None
+        rest = match["rest"].casefold()
+        if "dẫn đầu" not in rest or "cuối" in rest:
+            return _result("ambiguous", "rank", [*notes, f"rank group not read: '{core}'"])
+        value = Decimal(match["n"])
+        return _result(
+            "parsed", "rank", [*notes, "rank group read as rank <= N"], "<=", value, value
+        )
 
-    if is_top:
-        comparator = "<="
-    if not is_range:
-        value = values[0]
-        return _result("parsed", unit, notes, comparator or "=", value, value)
+    def level(self, core: str, notes: list[str]) -> TargetParse:
+        """A level to reach: comparator, value or range, unit."""
+        notes = list(notes)
+        text = core
+        approximate = _APPROXIMATE.match(text)
+        if approximate:
+            text = text[approximate.end() :]
+            notes.append(f"approximate value ('{approximate.group().strip()}') read as the value")
+        text = _LEAD_WORDS.sub("", text)
+        suffix_comparator = None
+        for pattern, suffix in ((_OR_MORE, ">="), (_OR_LESS, "<=")):
+            if found := pattern.search(text):
+                text, suffix_comparator = text[: found.start()], suffix
+        comparator, body = _split_comparator(text)
+        if suffix_comparator is not None:
+            if comparator not in (None, suffix_comparator):
+                return _result(
+                    "ambiguous", self.column_unit, [*notes, f"two comparators: '{core}'"]
+                )
+            comparator = suffix_comparator
+        if not body:
+            return _result("invalid", self.column_unit, [*notes, "comparator without a value"])
 
-    low, high = values
-    if low > high:
-        return _result("ambiguous", unit, [*notes, f"range runs high to low: '{core}'"])
-    if comparator in (">=", ">"):
-        notes.append(f"minimum written as a range ('{core}'); read as between")
-    elif comparator in ("<=", "<"):
-        notes.append(f"maximum written as a range ('{core}'); read as between")
-    return _result("parsed", unit, notes, "between", low, high)
+        is_top = comparator == "top"
+        if is_top:
+            notes.append("Top N read as rank <= N")
+
+        match = _RANGE.match(body) or _SINGLE.match(body)
+        if match is None:
+            return _result(
+                "ambiguous",
+                self.column_unit,
+                [*notes, "number inside text that is not a target expression"],
+            )
+        is_range = "b" in match.groupdict() and match["b"] is not None
+        rest = body[match.end() :]
+        has_percent = bool(match["pa"] or (is_range and match["pb"]))
+        has_grdp = False
+        factor = None
+        if grdp := _GRDP.match(rest):
+            has_grdp = True
+            rest = rest[grdp.end() :]
+        elif (money := _MONEY.match(rest.lstrip())) and not has_percent:
+            factor = MILLION_VND_PER[(money["scale"] or "").casefold()]
+            notes.append(f"'{money.group().strip()}' converted to million VND")
+            rest = rest.lstrip()[money.end() :]
+        elif _SCALE_WORD.match(rest.lstrip()):
+            # "80 tỷ", "2 lần": a scale with no unit changes what the number means.
+            return _result(
+                "ambiguous", self.column_unit, [*notes, f"a scale word after the value: '{core}'"]
+            )
+        elif rest[:1].isalnum():
+            # "5G toàn tỉnh", "50người": the number is part of a word, not a value.
+            return _result(
+                "ambiguous", self.column_unit, [*notes, f"number joined to text: '{core}'"]
+            )
+        rest = rest.strip(" ,;")
+
+        if factor is not None:
+            unit, unit_notes = "million_vnd", []
+        else:
+            unit, unit_notes = _resolve_unit(
+                has_percent=has_percent,
+                has_grdp=has_grdp,
+                is_top=is_top,
+                column_unit=self.column_unit,
+                unit_text=normalize_cell_text(self.unit_text),
+                indicator_name=self.indicator_name,
+            )
+            if unit == "million_vnd":
+                factor = money_factor(self.unit_text)
+                if factor != 1:
+                    unit_notes = [
+                        f"'{normalize_cell_text(self.unit_text)}' converted to million VND"
+                    ]
+
+        if rest and _DIGIT.search(rest):
+            return _result("ambiguous", unit, [*notes, f"several values in one cell: '{core}'"])
+        if rest:
+            if rest.casefold().startswith(("và ", "and ")):
+                notes.append(f"qualitative rider not scored: '{rest}'")
+            else:
+                notes.append(f"text after the value not scored: '{rest}'")
+
+        tokens = [match["a"], match["b"]] if is_range else [match["a"]]
+        values: list[Decimal] = []
+        for token in tokens:
+            number = parse_vn_number_with_note(token, fraction_scale=unit == "index")
+            if number.value is None:
+                return _result("invalid", unit, [*notes, f"'{token}' is not a number"])
+            if number.is_ambiguous:
+                return _result("ambiguous", unit, [*notes, number.note])
+            if number.note:
+                notes.append(number.note)
+            values.append(number.value * factor if factor is not None else number.value)
+        notes.extend(unit_notes)
+
+        if is_top:
+            comparator = "<="
+        if not is_range:
+            value = values[0]
+            return _result("parsed", unit, notes, comparator or "=", value, value)
+
+        low, high = values
+        if low > high:
+            return _result("ambiguous", unit, [*notes, f"range runs high to low: '{core}'"])
+        if comparator in (">=", ">"):
+            notes.append(f"minimum written as a range ('{core}'); read as between")
+        elif comparator in ("<=", "<"):
+            notes.append(f"maximum written as a range ('{core}'); read as between")
+        return _result("parsed", unit, notes, "between", low, high)
 
 
 def indicator_direction(
@@ -454,17 +721,23 @@ def indicator_direction(
     Ranks are lower-is-better: an indicator named ``Xếp hạng ...``, a
     ``Thứ bậc`` unit column with a numeric target, ``Top N``, ``<=N`` on a
     rank. So is an indicator whose every numeric target is an upper bound
-    (``<``/``<=``). Everything else, qualitative-only ones included, defaults
-    to higher-is-better.
+    (``<``/``<=``), and one whose targets are all decreases against a
+    baseline. Everything else, qualitative-only ones included, defaults to
+    higher-is-better. Changes and growth rates never count as levels here.
     """
     name = normalize_cell_text(indicator_name).casefold()
     if "xếp hạng" in name or "thứ hạng" in name:
         return "lower_is_better"
-    numeric = [parse for parse in parses if parse.parse_status == "parsed"]
+    parsed = [parse for parse in parses if parse.parse_status == "parsed"]
+    numeric = [parse for parse in parsed if parse.target_kind == "level"]
     if any(parse.unit == "rank" for parse in numeric):
         return "lower_is_better"
     if normalize_unit_text(unit_text) == "rank" and numeric:
         return "lower_is_better"
     if numeric and all(parse.comparator in ("<=", "<") for parse in numeric):
+        return "lower_is_better"
+    # With no level to reach, a plan that only asks for decreases wants less.
+    changes = [parse for parse in parsed if parse.target_kind != "level"]
+    if not numeric and changes and all(parse.target_high < 0 for parse in changes):
         return "lower_is_better"
     return "higher_is_better"

@@ -38,6 +38,8 @@ final as (
         parsed_targets.target_low,
         parsed_targets.target_high,
         parsed_targets.unit,
+        parsed_targets.target_kind,
+        parsed_targets.baseline_year,
         parsed_targets.is_qualitative,
         parsed_targets.parse_status,
         parsed_targets.parse_note,

@@ -37,6 +37,8 @@ final as (
         deadlines.due_date,
         deadlines.start_date,
         deadlines.recurrence,
+        deadlines.recurrence_due_month,
+        deadlines.recurrence_due_day,
         deadlines.parse_status as deadline_parse_status,
         deadlines.parse_note as deadline_parse_note,
         owners.lead_assignment_count,

@@ -33,12 +33,18 @@ provinces as (
 -- The crosswalk states that a provincial indicator and its national target
 -- are one measure at two scales; a share of provincial GDP (GRDP) is the
 -- province-scale share of GDP (seeds/reference/README.md). No value is
--- converted: only the unit names are aligned.
+-- converted: only the unit names are aligned. A change against a baseline or
+-- a yearly growth rate is not a level, so it is comparable with no national
+-- target.
 comparable_targets as (
 
     select
         *,
-        case unit when 'percent_grdp' then 'percent_gdp' else unit end as comparable_unit,
+        case
+            when target_kind is distinct from 'level' then null
+            when unit = 'percent_grdp' then 'percent_gdp'
+            else unit
+        end as comparable_unit,
     from targets
 
 ),
@@ -64,7 +70,8 @@ final as (
         national_indicators.target_value as national_target_value,
         national_indicators.unit as national_unit,
         comparable_targets.target_year = national_indicators.target_year as is_same_target_year,
-        comparable_targets.comparable_unit = national_indicators.unit as is_unit_comparable,
+        coalesce(comparable_targets.comparable_unit = national_indicators.unit, false)
+            as is_unit_comparable,
         case
             when comparable_targets.parse_status = 'parsed'
                 and comparable_targets.comparable_unit = national_indicators.unit

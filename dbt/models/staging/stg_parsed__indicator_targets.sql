@@ -18,6 +18,8 @@ final as (
         target_low,
         target_high,
         unit,
+        target_kind,
+        baseline_year,
         is_qualitative,
         parse_status,
         parse_note,

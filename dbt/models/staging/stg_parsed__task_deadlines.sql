@@ -16,6 +16,8 @@ final as (
         due_date,
         start_date,
         recurrence,
+        recurrence_due_month,
+        recurrence_due_day,
         parse_status,
         parse_note,
         plan_horizon_start,

@@ -12,7 +12,8 @@ targets as (
 
     select *
     from {{ ref('stg_parsed__indicator_targets') }}
-    where parse_status = 'parsed' and not is_qualitative and target_low is not null
+    -- Levels only: a change against a baseline is not a value to reach.
+    where parse_status = 'parsed' and target_kind = 'level' and not is_qualitative and target_low is not null
 
 ),
 
