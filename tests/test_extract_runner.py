@@ -60,9 +60,69 @@ def _tables():
     }
 
 
+def test_a_drop_removes_the_row_it_guards():
+    tables = _tables()
+    apply_corrections(tables, [_fix(action="drop", corrected_value="")])
+    assert tables["tasks"] == []
+
+
+def test_a_drop_that_no_longer_applies_fails_loudly():
+    with pytest.raises(CorrectionError, match="no longer applies"):
+        apply_corrections(_tables(), [_fix(action="drop", expected_value="Tháng 12/2025")])
+
+
+def test_an_add_appends_the_row_with_its_key_lineage_and_a_flag():
+    tables = _tables()
+    values = '{"task_name": "Nhiệm vụ bị sót", "deadline_text": "2026", "source_file": "x.txt", "source_line": 12}'
+    apply_corrections(
+        tables, [_fix(action="add", row_key="plan_id=p;task_key=I.2", corrected_value=values)]
+    )
+    added = tables["tasks"][1]
+    assert (added["task_key"], added["task_name"], added["source_line"]) == (
+        "I.2",
+        "Nhiệm vụ bị sót",
+        12,
+    )
+    assert added["flags"].startswith("added: by review (cut-off year; reviewed by reviewer)")
+
+
+@pytest.mark.parametrize(
+    ("row_key", "values", "message"),
+    [
+        (
+            "plan_id=p;task_key=I.1",
+            '{"source_file": "x.txt", "source_line": 1}',
+            "already extracted",
+        ),
+        ("plan_id=p;task_key=I.2", '{"task_name": "x"}', "says where it is printed"),
+        (
+            "plan_id=p;task_key=I.2",
+            '{"colour": "x", "source_file": "x", "source_line": 1}',
+            "no column",
+        ),
+        ("plan_id=p", '{"source_file": "x.txt", "source_line": 1}', "must name plan_id, task_key"),
+        ("plan_id=p;task_key=I.2", "[1, 2]", "not a JSON object"),
+    ],
+)
+def test_an_add_that_cannot_be_placed_is_refused(row_key, values, message):
+    with pytest.raises(CorrectionError, match=message):
+        apply_corrections(_tables(), [_fix(action="add", row_key=row_key, corrected_value=values)])
+
+
+def test_a_correction_without_a_reviewer_is_refused():
+    with pytest.raises(CorrectionError, match="reviewed_by and reason are required"):
+        apply_corrections(_tables(), [_fix(reviewed_by="")])
+
+
+def test_an_unknown_action_is_refused():
+    with pytest.raises(CorrectionError, match="action 'replace'"):
+        apply_corrections(_tables(), [_fix(action="replace")])
+
+
 def _fix(**overrides) -> Correction:
     values = dict(
         line=2,
+        action="set",
         table="tasks",
         row_key="plan_id=p;task_key=I.1",
         column="deadline_text",
@@ -70,6 +130,7 @@ def _fix(**overrides) -> Correction:
         corrected_value="Tháng 11/2025",
         reason="cut-off year",
         reviewed_by="reviewer",
+        review_date="2026-11-30",
     )
     values.update(overrides)
     return Correction(**values)

@@ -450,7 +450,8 @@ def test_percent_in_cell_against_a_non_percent_unit_column_is_noted():
         ("\u00a0", ""),
         ("Tỷ đồng", "million_vnd"),
         ("Triệu đồng", "million_vnd"),
-        ("Lượt", "other:Lượt"),
+        ("Lượt", "count"),
+        ("Héc-ta", "other:Héc-ta"),
     ],
 )
 def test_unit_column_vocabulary(unit_text, unit):

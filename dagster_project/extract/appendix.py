@@ -4,13 +4,27 @@ The parser is driven by what the text shows, never by line numbers:
 
 1. an appendix starts at a heading line ``PHỤ LỤC <I|1|II|2...>``;
 2. its table header is recognized from column labels (``TT``, ``Chỉ tiêu``,
-   ``Đơn vị``, ``Năm 2030``, ``Cơ quan chủ trì``, ``Thời gian hoàn thành``...),
-   which also decide whether the table lists indicators or tasks;
+   ``Đơn vị``, ``Năm 2030``, ``Cơ quan chủ trì``, ``Thời gian hoàn thành``,
+   ``Ghi chú``...), which also decide whether the table lists indicators or
+   tasks; columns keep the order their header cells are printed in (year
+   columns under a spanning ``Mục tiêu`` header take its place);
 3. rows are cut at row codes (``I``..``VII`` for groups, ``1``, ``9.1``, ``12.``)
    that continue the numbering seen so far and are followed by a name, so
    a target value such as ``12`` is never mistaken for a row;
-4. cells are mapped to columns; anything that does not fit (missing, extra
-   or cut-off cells, stray characters in a code) is kept and flagged.
+4. page numbers and headers the page dump repeats inside the table are
+   recognized and skipped: a page number followed by the header again, one
+   printed alone in pipe layout, or, once the page numbers are known, the next
+   one where it makes a row one cell too long;
+5. cells are mapped to columns; anything that does not fit (missing, extra
+   or cut-off cells, stray characters in a code) is kept and flagged;
+6. every column is checked for what it must hold (targets do not look like
+   agency names, agency columns do, deadlines read as dates): a table whose
+   columns fail is refused whole, never shifted.
+
+An appendix that cannot be read (no ``TT`` header, a header word the parser
+does not know, columns that fail the check) is set aside with its reason and
+line, and the document's other tables are read on. ``seeds/layouts.yml``
+(:mod:`.layouts`) says what the parser cannot see for itself.
 """
 
 from __future__ import annotations
@@ -18,8 +32,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .cells import Cell, clean_text, is_pipe_layout, region_cells
+from dagster_project.semantics.deadlines import parse_deadline
+from dagster_project.semantics.targets import parse_target
+
+from .budget import is_budget_table_header
+from .cells import (
+    DECORATED_PAGE_NUMBER,
+    Cell,
+    clean_text,
+    is_pipe_layout,
+    page_number,
+    region_cells,
+)
 from .documents import Document
+from .layouts import NO_LAYOUT, ColumnRole, DocumentLayout, header_key
 from .schema import join_flags
 
 APPENDIX_HEADING = re.compile(r"^\s*PH[ỤU]\s+L[ỤU]C\s+(?P<label>[IVX]+|\d+)\s*$", re.IGNORECASE)
@@ -34,6 +60,73 @@ LOOSE_NUMERIC_CODE = re.compile(r"^(?P<code>\d+(?:\.\d+)*)(?:\.\.+|[,;:)]\.?)$")
 CONTINUATION = re.compile(r"^(\(\d+\)|\d+\)|[-+•–]\s|[a-zđ]\)|[a-zđàáảãạăâèéêìíòóôơùúưỳý])")
 YEAR_IN_TEXT = re.compile(r"\b(20\d{2})\b")
 LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+# A year column: "Năm 2030", "2030", "Đến năm 2030", "Giai đoạn 2026 - 2030",
+# "Mục tiêu đến năm 2030" (the last year is the target year).
+YEAR_HEADER = re.compile(
+    r"(?:(?:mục tiêu|chỉ tiêu|kết quả)\s+)?(?:năm |đến năm |giai đoạn )?"
+    r"(?:20\d{2}\s*[-–]\s*)?(?P<year>20\d{2})"
+)
+CODE_HEADERS = {"tt", "stt", "số tt", "số thứ tự"}
+UNIT_HEADERS = {"đơn vị", "đơn vị tính", "đvt", "đơn vị đo"}
+RESULT_HEADERS = {
+    "kết quả",
+    "sản phẩm",
+    "kết quả dự kiến",
+    "sản phẩm đầu ra",
+    "kết quả đầu ra",
+    "sản phẩm dự kiến",
+    "kết quả/sản phẩm",
+    "sản phẩm/kết quả",
+    "kết quả, sản phẩm",
+    "hình thức văn bản",
+}
+NOTES_HEADERS = {"ghi chú", "ghi chú khác"}
+DEADLINE_PREFIXES = ("thời gian", "tiến độ", "thời hạn", "lộ trình", "mốc thời gian")
+LEAD_WORDS = ("chủ trì", "đơn vị thực hiện", "cơ quan thực hiện", "đầu mối")
+# How a cell that names an agency or group starts; used to tell an agency
+# column from a shifted one, never to resolve a name.
+AGENCY_HEADS = (
+    "sở ",
+    "ubnd",
+    "ủy ban",
+    "uỷ ban",
+    "công an",
+    "ban ",
+    "văn phòng",
+    "các ",
+    "bộ ",
+    "bchqs",
+    "ngân hàng",
+    "bảo hiểm",
+    "bhxh",
+    "đài ",
+    "báo ",
+    "hội đồng",
+    "hđnd",
+    "thanh tra",
+    "cơ quan",
+    "trung tâm",
+    "tỉnh ủy",
+    "tỉnh uỷ",
+    "tỉnh đoàn",
+    "liên đoàn",
+    "hội ",
+    "hiệp hội",
+    "trường ",
+    "đại học",
+    "viện ",
+    "cục ",
+    "chi cục",
+    "kho bạc",
+    "doanh nghiệp",
+    "mặt trận",
+)
+# What share of a column's non-empty cells may look wrong before the table
+# is refused; the documents have odd cells, a shifted column has many.
+MAX_FOREIGN_SHARE = 0.25
+MIN_AGENCY_SHARE = 0.6
+MIN_DATE_SHARE = 0.5
+MIN_CELLS_CHECKED = 3
 
 
 class AppendixError(ValueError):
@@ -54,6 +147,10 @@ class Row:
     cells: list[Cell]
     is_group: bool
     flags: list[str] = field(default_factory=list)
+    # Cells that may be a page number printed inside the row (line layout).
+    page_candidates: list[Cell] = field(default_factory=list)
+    # The row's cells by column role, once fitted to the header.
+    assigned: dict[str, list[Cell]] = field(default_factory=dict)
 
     @property
     def line(self) -> int:
@@ -77,26 +174,27 @@ def _norm(text: str) -> str:
 def header_role(label: str) -> Column | None:
     """The column a header label stands for, or None if it is not a header label."""
     text = _norm(label)
-    year = YEAR_IN_TEXT.search(text)
-    if text in {"tt", "stt", "số tt"}:
+    if text in CODE_HEADERS:
         return Column("code", label)
-    if year and re.fullmatch(r"(năm |đến năm |giai đoạn )?20\d{2}", text):
-        return Column("target", label, int(year.group(1)))
+    if match := YEAR_HEADER.fullmatch(text):
+        return Column("target", label, int(match["year"]))
+    if text in NOTES_HEADERS:
+        return Column("notes", label)
     if "theo dõi" in text:
         return Column("monitoring_agency", label)
-    if "chủ trì" in text:
+    if text.startswith(DEADLINE_PREFIXES):
+        return Column("deadline", label)
+    if any(word in text for word in LEAD_WORDS):
         return Column("lead_agency", label)
     if "phối hợp" in text:
         return Column("coordinating_agency", label)
-    if text in {"đơn vị", "đơn vị tính", "đvt"}:
+    if text in UNIT_HEADERS:
         return Column("unit", label)
-    if text.startswith(("thời gian", "tiến độ", "thời hạn")):
-        return Column("deadline", label)
-    if text.startswith("chỉ tiêu"):
-        return Column("indicator_name", label)
     if text.startswith("mục tiêu"):
         return Column("target_span", label)
-    if text in {"kết quả", "sản phẩm", "kết quả dự kiến", "sản phẩm đầu ra", "kết quả đầu ra"}:
+    if text.startswith("chỉ tiêu") or text.startswith(("tên chỉ tiêu", "nội dung chỉ tiêu")):
+        return Column("indicator_name", label)
+    if text in RESULT_HEADERS:
         return Column("result", label)
     if "nhiệm vụ" in text or text.startswith(("nội dung", "tên nhiệm vụ", "các chương trình")):
         return Column("task_name", label)
@@ -115,9 +213,11 @@ def _resolve_columns(header: list[Column]) -> tuple[str, list[Column]]:
     if "indicator_name" not in roles and kind == "indicators":
         raise AppendixError("no 'Chỉ tiêu' nor task columns in the table header")
     years = [c for c in header if c.role == "target"]
+    spanned = "target_span" in roles
     columns: list[Column] = []
     for column in header:
-        if column.role == "target":
+        if column.role == "target" and spanned:
+            # Printed in a second header row, under the spanning header.
             continue
         if column.role == "target_span":
             columns.extend(years or [Column("target", column.label)])
@@ -126,7 +226,8 @@ def _resolve_columns(header: list[Column]) -> tuple[str, list[Column]]:
             columns.append(Column("target" if kind == "indicators" else "output", column.label))
         else:
             columns.append(column)
-    columns.extend(years)
+    if spanned:
+        columns.extend(years)
     return kind, columns
 
 
@@ -209,7 +310,48 @@ def _next(cells: list[Cell], index: int) -> Cell | None:
     return cells[index + 1] if index + 1 < len(cells) else None
 
 
-def parse_table(doc: Document, start: int, end: int, label: str) -> Table:
+@dataclass(frozen=True)
+class UnreadableAppendix:
+    """An appendix set aside: its label, the line where the trouble is, and why."""
+
+    label: str
+    line: int
+    reason: str
+
+    def flag(self) -> str:
+        return f"appendix_unreadable: {self.reason}"
+
+
+def _header_columns(
+    header_cells: list[Cell], label: str, layout: DocumentLayout, source_file: str
+) -> list[Column]:
+    """The header's columns in printed order, as the layout override or the words say."""
+    override = layout.columns.get(label)
+    if override is not None:
+        labels = [c.text for c in header_cells]
+        if len(labels) != len(override):
+            labels = [role.role for role in override]
+        return [_from_role(role, text) for role, text in zip(override, labels, strict=True)]
+    header = []
+    for cell in header_cells:
+        named = layout.header_roles.get(header_key(cell.text))
+        role = _from_role(named, cell.text) if named else header_role(cell.text)
+        if role is None:
+            raise AppendixError(
+                f"{source_file}:{cell.line}: unknown column header {cell.text!r} in Phụ lục "
+                f"{label}; name its role under header_roles in seeds/layouts.yml"
+            )
+        header.append(role)
+    return header
+
+
+def _from_role(role: ColumnRole, label: str) -> Column:
+    return Column(role.role, label, role.year)
+
+
+def parse_table(
+    doc: Document, start: int, end: int, label: str, layout: DocumentLayout = NO_LAYOUT
+) -> Table:
     """Parse the table of the appendix whose heading is at line ``start``."""
     numbered = list(doc.numbered(start + 1, end))
     pipe = is_pipe_layout(numbered)
@@ -221,21 +363,102 @@ def parse_table(doc: Document, start: int, end: int, label: str) -> Table:
         raise AppendixError(f"{doc.source_file}:{start}: Phụ lục {label} has no 'TT' header")
     body_start = _header_end(cells[first_header:]) + first_header
     header_cells = [c for c in cells[first_header:body_start] if not c.is_empty]
-    header = []
-    for cell in header_cells:
-        role = header_role(cell.text)
-        if role is None:
-            raise AppendixError(
-                f"{doc.source_file}:{cell.line}: unknown column header {cell.text!r} "
-                f"in Phụ lục {label}"
-            )
-        header.append(role)
+    header = _header_columns(header_cells, label, layout, doc.source_file)
     kind, columns = _resolve_columns(header)
     header_labels = {_norm(c.text) for c in header_cells}
     rows, table_flags = _segment_rows(cells[body_start:], pipe, header_labels, columns)
     if rows:
         table_flags.extend(_cut_trailer(rows[-1], len(columns)))
-    return Table(kind, label, columns, rows, start, table_flags)
+    for row in rows:
+        row.assigned = _fit_cells(row, columns)
+    table = Table(kind, label, columns, rows, start, table_flags)
+    problem = column_problem(table)
+    if problem:
+        raise AppendixError(f"{doc.source_file}:{problem[0]}: Phụ lục {label}: {problem[1]}")
+    return table
+
+
+def _looks_like_agency(text: str) -> bool:
+    return clean_text(text).casefold().startswith(AGENCY_HEADS)
+
+
+def _looks_like_target(text: str) -> bool:
+    return parse_target(text).parse_status == "parsed"
+
+
+def _looks_like_date(text: str) -> bool:
+    return parse_deadline(text).parse_status == "parsed"
+
+
+# role -> (test a cell must pass, least share passing; test it must fail, most share passing)
+_COLUMN_RULES = {
+    "target": (None, 0.0, _looks_like_agency, MAX_FOREIGN_SHARE),
+    "unit": (None, 0.0, _looks_like_agency, MAX_FOREIGN_SHARE),
+    "lead_agency": (_looks_like_agency, MIN_AGENCY_SHARE, _looks_like_target, MAX_FOREIGN_SHARE),
+    "coordinating_agency": (
+        _looks_like_agency,
+        MIN_AGENCY_SHARE,
+        _looks_like_target,
+        MAX_FOREIGN_SHARE,
+    ),
+    "monitoring_agency": (
+        _looks_like_agency,
+        MIN_AGENCY_SHARE,
+        _looks_like_target,
+        MAX_FOREIGN_SHARE,
+    ),
+    "deadline": (_looks_like_date, MIN_DATE_SHARE, _looks_like_agency, MAX_FOREIGN_SHARE),
+}
+_WHAT = {
+    _looks_like_agency: "agency names",
+    _looks_like_target: "target values",
+    _looks_like_date: "dates",
+}
+
+
+def column_problem(table: Table) -> tuple[int, str] | None:
+    """(line, reason) of the first column whose cells do not hold what its header says.
+
+    A column is judged on its non-empty cells once there are enough of them:
+    an agency column must mostly name agencies and not hold target values, a
+    deadline column must mostly read as dates, a target or unit column must
+    not hold agency names. Columns shifted against their header fail this.
+    """
+    cells_by_column: dict[int, list[Cell]] = {}
+    for row in table.rows:
+        if row.is_group:
+            continue
+        seen: dict[str, int] = {}
+        for position, column in enumerate(table.columns):
+            index = seen.get(column.role, 0)
+            seen[column.role] = index + 1
+            chunk = row.assigned.get(column.role, [])
+            if index < len(chunk) and not chunk[index].is_empty:
+                cells_by_column.setdefault(position, []).append(chunk[index])
+    for position, column in enumerate(table.columns):
+        rule = _COLUMN_RULES.get(column.role)
+        cells = cells_by_column.get(position, [])
+        if rule is None or len(cells) < MIN_CELLS_CHECKED:
+            continue
+        must, least, must_not, most = rule
+        if must is not None:
+            passing = [c for c in cells if must(c.text)]
+            if len(passing) < least * len(cells):
+                odd = next(c for c in cells if not must(c.text))
+                return odd.line, (
+                    f"column {column.label!r} holds {_WHAT[must]} in only {len(passing)} of "
+                    f"{len(cells)} cells (e.g. line {odd.line}: {odd.text[:60]!r}); the columns "
+                    "do not match the header: set the column map under columns in seeds/layouts.yml"
+                )
+        foreign = [c for c in cells if must_not(c.text)]
+        if len(foreign) > most * len(cells):
+            return foreign[0].line, (
+                f"column {column.label!r} holds {_WHAT[must_not]} in {len(foreign)} of "
+                f"{len(cells)} cells (e.g. line {foreign[0].line}: {foreign[0].text[:60]!r}); the "
+                "columns do not match the header: set the column map under columns in "
+                "seeds/layouts.yml"
+            )
+    return None
 
 
 def _cut_trailer(last: Row, width: int) -> list[str]:
@@ -269,15 +492,33 @@ def _is_value_slot(row: Row | None, columns: list[Column], pipe: bool) -> bool:
     return filled < len(columns) and columns[filled].role == "target"
 
 
+def _next_filled(cells: list[Cell], index: int) -> int:
+    while index < len(cells) and cells[index].is_empty:
+        index += 1
+    return index
+
+
 def _segment_rows(
     cells: list[Cell], pipe: bool, header_labels: set[str], columns: list[Column]
 ) -> tuple[list[Row], list[str]]:
     numbering = _Numbering()
     rows: list[Row] = []
     table_flags: list[str] = []
+    last_page: int | None = None
     index = 0
     while index < len(cells):
         cell = cells[index]
+        page = page_number(cell)
+        if page is not None and (
+            cell.is_page_mark
+            or DECORATED_PAGE_NUMBER.match(cell.text)
+            or (rows and _is_repeated_header(cells, _next_filled(cells, index + 1), header_labels))
+        ):
+            # A page break: the number is the page's, not the table's.
+            last_page = page
+            table_flags.append(f"page_break: page number {page} at line {cell.line} skipped")
+            index += 1
+            continue
         if (
             _norm(cell.text) in header_labels
             and rows
@@ -297,7 +538,11 @@ def _segment_rows(
             code
             and numbering.accepts(code[0])
             and _is_name(_next(cells, index))
-            and not _is_value_slot(rows[-1] if rows else None, columns, pipe)
+            and (
+                # "12." with its dot is a row code; a bare "12" in a target slot is a value.
+                cell.text.endswith(".")
+                or not _is_value_slot(rows[-1] if rows else None, columns, pipe)
+            )
         ):
             if pipe and rows and rows[-1].cells and rows[-1].cells[-1].is_empty:
                 # In pipe layout every row opens with an empty marker cell.
@@ -308,6 +553,10 @@ def _segment_rows(
             )
         elif rows:
             rows[-1].cells.append(cell)
+            if last_page is not None and page == last_page + 1:
+                # The next page number, maybe; the row's length decides (_fit_cells).
+                rows[-1].page_candidates.append(cell)
+                last_page = page
         index += 1
     return rows, table_flags
 
@@ -341,6 +590,17 @@ def _join_continuations(row: Row, cells: list[Cell], width: int) -> list[Cell]:
 def _fit_cells(row: Row, columns: list[Column]) -> dict[str, list[Cell]]:
     """Assign a row's cells to columns, flagging rows that do not fit the header."""
     cells = list(row.cells)
+    for page in row.page_candidates:
+        # The next page's number, where a bare number cannot be a value (an
+        # agency, a deadline, a name) or where it makes the row too long.
+        position = next(i for i, c in enumerate(cells) if c is page)
+        filled = len(cells)
+        while filled > len(columns) and cells[filled - 1].is_empty:
+            filled -= 1
+        in_text_slot = position < len(columns) and columns[position].role != "target"
+        if in_text_slot or filled > len(columns):
+            del cells[position]
+            row.flags.append(f"page_break: page number {page.text} at line {page.line} removed")
     while len(cells) > len(columns) and cells[-1].is_empty:
         cells.pop()
     if not row.is_group and len(cells) > len(columns):
@@ -421,13 +681,37 @@ def _text(assigned: dict[str, list[Cell]], role: str) -> str:
     return " ".join(c.text for c in assigned.get(role, []) if not c.is_empty)
 
 
-def iter_tables(doc: Document) -> list[Table]:
-    """Every appendix table found in a document."""
+def read_tables(
+    doc: Document, layout: DocumentLayout = NO_LAYOUT
+) -> tuple[list[Table], list[UnreadableAppendix]]:
+    """Every appendix table of a document, and the appendices set aside with their reason.
+
+    An appendix the layout skips, and one that prints an inline budget table
+    (read by :mod:`.budget`), yield neither.
+    """
     headings = find_appendix_headings(doc)
-    tables = []
+    tables: list[Table] = []
+    unreadable: list[UnreadableAppendix] = []
     for position, (line, label) in enumerate(headings):
         end = headings[position + 1][0] - 1 if position + 1 < len(headings) else len(doc.lines)
-        tables.append(parse_table(doc, line, end, label))
+        if label in layout.skip_appendices or any(
+            is_budget_table_header(text) for _, text in doc.numbered(line + 1, end)
+        ):
+            continue
+        try:
+            tables.append(parse_table(doc, line, end, label, layout))
+        except AppendixError as error:
+            reason = str(error)
+            where = re.match(rf"{re.escape(doc.source_file)}:(\d+): ", reason)
+            unreadable.append(UnreadableAppendix(label, int(where[1]) if where else line, reason))
+    return tables, unreadable
+
+
+def iter_tables(doc: Document, layout: DocumentLayout = NO_LAYOUT) -> list[Table]:
+    """Every appendix table of a document; the first unreadable one raises its AppendixError."""
+    tables, unreadable = read_tables(doc, layout)
+    if unreadable:
+        raise AppendixError(unreadable[0].reason)
     return tables
 
 
@@ -439,7 +723,7 @@ def indicator_rows(doc: Document, table: Table, plan_id: str) -> tuple[list[dict
     group_year: int | None = None
     target_columns = [c for c in table.columns if c.role == "target"]
     for row in table.rows:
-        assigned = _fit_cells(row, table.columns)
+        assigned = row.assigned
         if row.is_group:
             group_code, group_name = row.code, _text(assigned, "indicator_name")
             years = YEAR_IN_TEXT.findall(group_name)
@@ -495,7 +779,7 @@ def task_rows(doc: Document, table: Table, plan_id: str) -> list[dict]:
     tasks: list[dict] = []
     group_code = group_name = ""
     for row in table.rows:
-        assigned = _fit_cells(row, table.columns)
+        assigned = row.assigned
         if row.is_group:
             group_code, group_name = row.code, _text(assigned, "task_name")
             continue
@@ -521,12 +805,17 @@ def task_rows(doc: Document, table: Table, plan_id: str) -> list[dict]:
 
 
 def extract_appendices(
-    doc: Document, plan_id: str
+    doc: Document, plan_id: str, layout: DocumentLayout = NO_LAYOUT
 ) -> tuple[dict[str, list[dict]], dict[str, list[str]]]:
-    """Seed rows of every appendix table in a document, and table-level flags by label."""
+    """Seed rows of every appendix table in a document, and table-level flags by label.
+
+    An appendix set aside has no rows and one ``appendix_unreadable`` flag
+    saying why and where.
+    """
     out: dict[str, list[dict]] = {"indicators": [], "indicator_targets": [], "tasks": []}
     table_flags: dict[str, list[str]] = {}
-    for table in iter_tables(doc):
+    tables, unreadable = read_tables(doc, layout)
+    for table in tables:
         table_flags[table.label] = table.flags
         if table.kind == "indicators":
             indicators, targets = indicator_rows(doc, table, plan_id)
@@ -534,4 +823,6 @@ def extract_appendices(
             out["indicator_targets"].extend(targets)
         else:
             out["tasks"].extend(task_rows(doc, table, plan_id))
+    for appendix in unreadable:
+        table_flags[appendix.label] = [appendix.flag()]
     return out, table_flags

@@ -43,6 +43,11 @@ Structure is read from the text, never from line numbers:
 * amounts in parentheses right after an amount (``14.119 triệu đồng (8.500
   triệu đồng là ...; 5.619 triệu đồng ...)``) are that line's breakdown.
 
+An amount printed for a period (``Dự toán giai đoạn 2026 - 2030``, ``Tổng
+kinh phí giai đoạn 2026 - 2030: 2.400 tỷ đồng``) is kept as a period: its
+``fiscal_year`` is ``2026-2030``, never the first year, and the warehouse
+gives it a ``period_start_year`` and ``period_end_year`` and no fiscal year.
+
 ``budget_line_id`` is ``<plan_id>-fy<year>-<path>``: the path is ``total``,
 ``investment`` or ``recurrent`` for a top-level line so named, else the parent's
 path plus the line's position among its siblings that carry amounts
@@ -72,6 +77,8 @@ FULL_NUMBER = re.compile(rf"^(?:{VN_NUMBER})$")
 # convention, not a thousands separator: ambiguous in a Vietnamese document.
 POINT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")
 YEAR = re.compile(r"(?<![\d/])(20\d{2})(?!\d)")
+# An amount for a period: "giai đoạn 2026 - 2030" is five fiscal years, not 2026.
+PERIOD = re.compile(r"(?<![\d/])(20\d{2})\s*[-–—]\s*(20\d{2})(?![\d/])")
 EMPTY_CELL_TEXTS = {"", "-", "–", "—", "x"}
 
 # --- outline markers --------------------------------------------------------------
@@ -294,6 +301,14 @@ def year_in(text: str) -> str:
     return match.group(1) if match else ""
 
 
+def fiscal_year_in(text: str) -> str:
+    """The fiscal year a text names (``2026``), or the period (``2026-2030``) it names first."""
+    period, year = PERIOD.search(text), YEAR.search(text)
+    if period and (year is None or period.start() <= year.start()):
+        return f"{period.group(1)}-{period.group(2)}"
+    return year.group(1) if year else ""
+
+
 def _label_before(text: str, position: int) -> str:
     """The words printed before an amount, back to the sentence start."""
     before = text[:position]
@@ -395,7 +410,7 @@ class ProseReader:
             label = _label_before(sentence, AMOUNT.search(sentence).start())
             owner = self._owner_of_prose(outline, label, line)
             if owner.parent is None and not owner.year_hint:
-                owner.year_hint = year_in(label)
+                owner.year_hint = fiscal_year_in(label)
             self._add_amounts(owner, sentence, line)
 
     def _owner_of_prose(self, outline: Outline, label: str, line: int) -> BudgetLine:
@@ -607,8 +622,8 @@ class TableReader:
                 flags.append(
                     f'unit_missing: no unit in column "{header}" nor an "Đơn vị" note above the table'
                 )
-            year = year_in(header) or table_year
-            if not year_in(header):
+            year = fiscal_year_in(header) or table_year
+            if not fiscal_year_in(header):
                 flags.append(
                     f'fiscal_year_inferred: column "{header}" has no year; taken from {year_source}'
                     if year
@@ -717,7 +732,7 @@ def _category_slug(name: str) -> str | None:
 def _fiscal_year(root: BudgetLine) -> tuple[str, list[str]]:
     if root.year_hint:
         return root.year_hint, []
-    name_year = year_in(root.name)
+    name_year = fiscal_year_in(root.name)
     if name_year:
         return name_year, []
     for heading in root.context:

@@ -13,6 +13,12 @@ layouts, which this module recognizes from the text itself:
 
 Cells keep their text as printed (whitespace collapsed, lines of one cell
 joined by a space) and the line where they start.
+
+A page dump of a printed document carries the page numbers too. In pipe
+layout a line that holds only a page number and no ``|`` cannot be a cell (a
+cell always closes with ``|``), so it comes out as a cell marked
+``is_page_mark``; in line layout a page number looks like any other cell and
+the table parser decides (see ``appendix``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from dataclasses import dataclass
 
 TRUNCATION_MARK = "\ufffd"
 _SPACES = re.compile(r"\s+")
+# "5", "- 5 -", "Trang 5": a page number printed alone on its line.
+PAGE_NUMBER = re.compile(r"^(?:trang\s+)?-?\s*(?P<page>[0-9]{1,3})\s*-?$", re.IGNORECASE)
+# Forms no table value takes: "- 5 -", "Trang 5".
+DECORATED_PAGE_NUMBER = re.compile(r"^(?:trang\s+[0-9]{1,3}|-\s*[0-9]{1,3}\s*-)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class Cell:
 
     text: str
     line: int
+    is_page_mark: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -60,6 +71,9 @@ def pipe_cells(numbered_lines: list[tuple[int, str]]) -> list[Cell]:
     pending: list[str] = []
     pending_line: int | None = None
     for number, text in numbered_lines:
+        if pending_line is None and "|" not in text and PAGE_NUMBER.match(clean_text(text)):
+            cells.append(Cell(clean_text(text), number, is_page_mark=True))
+            continue
         pieces = text.split("|")
         for piece in pieces[:-1]:
             if pending_line is None:
@@ -75,6 +89,12 @@ def pipe_cells(numbered_lines: list[tuple[int, str]]) -> list[Cell]:
     if pending:
         cells.append(Cell(clean_text(" ".join(pending)), pending_line or 0))
     return cells
+
+
+def page_number(cell: Cell) -> int | None:
+    """The page number a cell prints, if it is only a page number."""
+    match = PAGE_NUMBER.match(cell.text)
+    return int(match["page"]) if match else None
 
 
 def line_cells(numbered_lines: list[tuple[int, str]]) -> list[Cell]:

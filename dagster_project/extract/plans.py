@@ -288,8 +288,13 @@ def make_plan_id(province_name: str, document_number: str, issue_date_text: str)
     return f"{slugify(province_name)}-{digits.group(1) if digits else 'khong-so'}-{year}"
 
 
-def extract_plan(doc: Document) -> dict:
-    """One ``plans`` seed row for a plan document."""
+def extract_plan(doc: Document, province_override: str | None = None) -> dict:
+    """One ``plans`` seed row for a plan document.
+
+    ``province_override`` is the province name ``seeds/layouts.yml`` gives the
+    document (``nq57 add-plan --province``); it wins over what is printed, with
+    a flag when the print says something else or nothing.
+    """
     meta, head = read_metadata(doc), read_letterhead(doc)
     signature = read_signature(doc)
     flags: list[str] = []
@@ -309,6 +314,15 @@ def extract_plan(doc: Document) -> dict:
         "province_mismatch", "province", province, letterhead_province, _same_text
     )
     flags.append(flag)
+    if province_override is not None:
+        if province is None or not _same_text(province.value, province_override):
+            printed = f"'{province.value}' (line {province.line})" if province else "none"
+            flags.append(
+                f"province_from_layout: seeds/layouts.yml gives '{province_override}'; "
+                f"printed: {printed}"
+            )
+        anchor_line = province.line if province else 1
+        province = Found(province_override, anchor_line)
     signer, flag = _choose("signer_mismatch", "signer", meta.get("signer"), signature, _same_text)
     flags.append(flag)
 

@@ -200,6 +200,18 @@ _COUNT_NOUNS = (
     "vườn ươm",
     "khu",
     "số lượng",
+    "văn bằng",
+    "bằng",
+    "sáng kiến",
+    "hợp tác xã",
+    "mô hình",
+    "chương trình",
+    "lớp",
+    "lượt",
+    "vụ",
+    "cụm",
+    "giải pháp",
+    "thôn",
 )
 
 
@@ -515,7 +527,7 @@ class _Reading:
         rate = self.level(expr, [*notes])
         if rate.parse_status != "parsed":
             return _result("ambiguous", "", [rate.parse_note, f"growth rate not read: '{core}'"])
-        if rate.unit != "percent":
+        if rate.unit not in ("percent", "percent_per_year"):
             return _result(
                 "ambiguous", "", [*notes, f"a value per year that is not a percentage: '{core}'"]
             )

@@ -233,6 +233,9 @@ def load_budget_lines(seeds_dir: Path) -> dict[str, tuple[BudgetLine, ...]]:
         if "amount" not in entry:
             continue
         row = entry["row"]
+        if not row["fiscal_year"].isdigit():
+            # An amount for a period (2026-2030) is not one year's execution.
+            continue
         lines.setdefault(row["plan_id"], []).append(
             BudgetLine(
                 row["plan_id"], line_id, row["line_name"], int(row["fiscal_year"]), entry["amount"]

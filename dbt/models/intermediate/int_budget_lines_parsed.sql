@@ -23,6 +23,8 @@ final as (
         budget_line_id,
         parent_budget_line_id,
         fiscal_year,
+        period_start_year,
+        period_end_year,
         stage,
         line_code,
         line_name,

@@ -20,6 +20,8 @@ final as (
         budget_lines.budget_line_id,
         nullif(budget_lines.parent_budget_line_id, '') as parent_budget_line_id,
         budget_lines.fiscal_year,
+        budget_lines.period_start_year,
+        budget_lines.period_end_year,
         budget_lines.stage,
         budget_lines.line_code,
         budget_lines.line_name,

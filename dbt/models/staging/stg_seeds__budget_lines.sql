@@ -12,7 +12,13 @@ final as (
         plan_id,
         budget_line_id,
         parent_budget_line_id,
-        cast(nullif(fiscal_year, '') as integer) as fiscal_year,
+        -- A single year ('2026'), or a period ('2026-2030') whose amount covers
+        -- several years and so has no fiscal year of its own.
+        case
+            when regexp_full_match(fiscal_year, '[0-9]{4}') then cast(fiscal_year as integer)
+        end as fiscal_year,
+        cast(nullif(regexp_extract(fiscal_year, '^([0-9]{4})', 1), '') as integer) as period_start_year,
+        cast(nullif(regexp_extract(fiscal_year, '([0-9]{4})$', 1), '') as integer) as period_end_year,
         stage,
         line_code,
         line_name,
