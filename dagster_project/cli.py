@@ -17,6 +17,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "dagster_project.extract.runner",
         "parse the source documents into the seed CSVs under seeds/",
     ),
+    "add-plan": (
+        "dagster_project.extract.add_plan",
+        "add a province's plan document (UTF-8 text) to seeds/ and extract it",
+    ),
+    "apply-review": (
+        "dagster_project.extract.apply_review",
+        "turn the filled rows of a review workbook into reviewed seeds/corrections.csv entries",
+    ),
     "build": (
         "dagster_project.warehouse.build",
         "load the seeds, run dbt and publish the DuckDB warehouse",

@@ -105,9 +105,11 @@ def province_name_of(province_id: str | None, reference_dir: Path | None = None)
     return names[province_id]
 
 
-def extract_document(doc: Document, layout: DocumentLayout = NO_LAYOUT) -> dict[str, list[dict]]:
-    """All seed rows one document yields."""
-    plan = extract_plan(doc, province_name_of(layout.province_id))
+def extract_document(
+    doc: Document, layout: DocumentLayout = NO_LAYOUT, reference_dir: Path | None = None
+) -> dict[str, list[dict]]:
+    """All seed rows one document yields (``reference_dir`` names the layout's province)."""
+    plan = extract_plan(doc, province_name_of(layout.province_id, reference_dir))
     plan_id = plan["plan_id"]
     rows, table_flags = extract_appendices(doc, plan_id, layout)
     appendices = extract_appendix_references(doc, plan_id)
@@ -127,7 +129,9 @@ def extract_document(doc: Document, layout: DocumentLayout = NO_LAYOUT) -> dict[
 
 
 def extract_all(
-    documents: list[Document], layouts: dict[str, DocumentLayout] | None = None
+    documents: list[Document],
+    layouts: dict[str, DocumentLayout] | None = None,
+    reference_dir: Path | None = None,
 ) -> Extraction:
     """Every document's rows; a document or appendix that cannot be read is listed, not fatal."""
     layouts = layouts or {}
@@ -138,7 +142,9 @@ def extract_all(
     problems: list[str] = []
     for doc in documents:
         try:
-            extracted = extract_document(doc, layouts.get(doc.source_file, NO_LAYOUT))
+            extracted = extract_document(
+                doc, layouts.get(doc.source_file, NO_LAYOUT), reference_dir
+            )
         # Any failure: reported with the file and in the exit status, never dropped.
         except Exception as error:
             problems.append(
@@ -273,9 +279,10 @@ def extract_seeds(
     source_dir: Path = SOURCE_DIR,
     corrections: Path = CORRECTIONS_FILE,
     layouts: Path = LAYOUTS_FILE,
+    reference_dir: Path | None = None,
 ) -> Extraction:
     """A fresh extraction of every document with the reviewed layouts and corrections applied."""
-    extraction = extract_all(load_documents(source_dir), read_layouts(layouts))
+    extraction = extract_all(load_documents(source_dir), read_layouts(layouts), reference_dir)
     apply_corrections(extraction.tables, read_corrections(corrections))
     return extraction
 
