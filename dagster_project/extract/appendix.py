@@ -120,6 +120,13 @@ AGENCY_HEADS = (
     "kho bạc",
     "doanh nghiệp",
     "mặt trận",
+    "phòng ",
+    "quỹ ",
+    "công ty",
+    "tổng công ty",
+    "tập đoàn",
+    "đơn vị",
+    "ubmttq",
 )
 # What share of a column's non-empty cells may look wrong before the table
 # is refused; the documents have odd cells, a shifted column has many.
