@@ -3,8 +3,9 @@
 Each module names the table it checks and exposes ``CHECKS``, a
 :class:`expectations.base.TableChecks` whose validations build GX suites with
 a severity (``error`` blocks publication, ``warn`` is reported) in every
-expectation's ``meta``. :data:`TABLE_CHECKS` is the list the quality gate and
-the Dagster asset checks run, in report order.
+expectation's ``meta``. :data:`TABLE_CHECKS` is the list the Dagster
+``great_expectations`` asset checks run, in report order; :data:`GATE_CHECKS`
+adds the plan-semantics suites for the quality gate.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from . import (
     raw_budget_lines,
 )
 from .base import ERROR, WARN, TableChecks, Validation
+from .plan_semantics import PLAN_TABLE_CHECKS
 
 TABLE_CHECKS: tuple[TableChecks, ...] = (
     raw_budget_lines.CHECKS,
@@ -32,4 +34,9 @@ TABLE_CHECKS: tuple[TableChecks, ...] = (
     fct_submission_quarantine.CHECKS,
 )
 
-__all__ = ["ERROR", "TABLE_CHECKS", "WARN", "TableChecks", "Validation"]
+# What the quality gate runs before a publish: the general suites and the
+# plan-semantics ones (lineage, targets, deadlines, agencies), so that a build
+# refused by any of them has its report written and its failures explained.
+GATE_CHECKS: tuple[TableChecks, ...] = (*TABLE_CHECKS, *PLAN_TABLE_CHECKS)
+
+__all__ = ["ERROR", "GATE_CHECKS", "TABLE_CHECKS", "WARN", "TableChecks", "Validation"]

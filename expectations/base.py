@@ -35,20 +35,20 @@ E = TypeVar("E", bound=Expectation)
 _GX_SEVERITY = {ERROR: FailureSeverity.CRITICAL, WARN: FailureSeverity.WARNING}
 
 
-def tagged(kind: type[E], *, check: str, severity: str, why: str, **kwargs) -> E:
+def tagged(kind: type[E], *, check: str, severity: str, why: str, todo: str = "", **kwargs) -> E:
     """An expectation carrying its check name and severity in ``meta``.
 
     ``why`` goes into the expectation's notes, which Data Docs render next to
     the result, so an auditor reads the reason for a rule where it failed.
+    ``todo`` (in ``meta``) says what to do when it fails: which file to edit
+    or which command to run; the gate prints it with the failing rows.
     """
     if severity not in SEVERITIES:
         raise ValueError(f"{check}: severity must be one of {SEVERITIES}, got {severity!r}")
-    return kind(
-        **kwargs,
-        meta={"check": check, "severity": severity},
-        severity=_GX_SEVERITY[severity],
-        notes=why,
-    )
+    meta = {"check": check, "severity": severity}
+    if todo:
+        meta["todo"] = todo
+    return kind(**kwargs, meta=meta, severity=_GX_SEVERITY[severity], notes=why)
 
 
 def error(kind: type[E], *, check: str, why: str, **kwargs) -> E:

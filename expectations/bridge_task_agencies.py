@@ -7,7 +7,7 @@ import pandas as pd
 
 from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite
 from .common import key_rules, not_empty, provenance_rules
-from .plan_rules import all_true
+from .plan_rules import TODO_LINEAGE, all_true
 
 TABLE = "marts.bridge_task_agencies"
 SHORT = "bridge_task_agencies"
@@ -61,6 +61,7 @@ def build_bodies_suite() -> gx.ExpectationSuite:
             "agency_has_current_holder",
             "has_current_holder",
             "Every assigned agency is followed through the reorganization to today's holder.",
+            todo=TODO_LINEAGE,
         ),
     )
 

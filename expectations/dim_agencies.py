@@ -12,7 +12,7 @@ import pandas as pd
 
 from .base import TableChecks, Validation, error, suite
 from .common import key_rules, not_empty
-from .plan_rules import all_true
+from .plan_rules import TODO_LINEAGE, all_true
 
 TABLE = "marts.dim_agencies"
 SHORT = "dim_agencies"
@@ -44,12 +44,14 @@ def build_suite() -> gx.ExpectationSuite:
             gx.expectations.ExpectColumnValuesToNotBeNull,
             check=f"{SHORT}.current_agency_present",
             why="Every agency's duties are held by someone on the as-of date.",
+            todo=TODO_LINEAGE,
             column="current_agency_id",
         ),
         error(
             gx.expectations.ExpectColumnValuesToBeInSet,
             check=f"{SHORT}.current_agency_active",
             why="The holder reached through the lineage must exist on the as-of date.",
+            todo=TODO_LINEAGE,
             column="is_current_agency_active",
             value_set=[True],
         ),
@@ -71,12 +73,14 @@ def build_lineage_suite() -> gx.ExpectationSuite:
             "has_successor_when_ended",
             "The plans move a merged body's tasks to its successor; an ended agency without "
             "one (or a live one with one) leaves tasks ownerless.",
+            todo=TODO_LINEAGE,
         ),
         all_true(
             SHORT,
             "successor_exists",
             "successor_exists",
             "A successor must itself be an agency of the dimension.",
+            todo=TODO_LINEAGE,
         ),
     )
 

@@ -16,7 +16,7 @@ from dagster_project.semantics.deadlines import RECURRENCES, STATUSES
 
 from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
 from .common import key_rules, not_empty, provenance_rules
-from .plan_rules import all_true, status_rules, text_present
+from .plan_rules import TODO_CELL, all_true, status_rules, text_present
 
 TABLE = "parsed.task_deadlines"
 SHORT = "parsed_task_deadlines"
@@ -87,6 +87,7 @@ def build_dates_suite() -> gx.ExpectationSuite:
             "is_consistent",
             "A parsed deadline has a recurrence, a one-off has a due date, and no task ends "
             "before it starts; a deadline that was not read carries no date at all.",
+            todo=TODO_CELL,
         ),
     )
 
@@ -100,6 +101,7 @@ def build_horizon_suite() -> gx.ExpectationSuite:
             "is_within_horizon",
             "Due and start dates lie between 1 January of the plan's issue year and the end "
             "of its last target year; outside that the year is usually misprinted.",
+            todo=TODO_CELL,
             severity=warn,
         ),
     )
@@ -109,7 +111,11 @@ CHECKS = TableChecks(
     table=TABLE,
     key_columns=KEY,
     validations=(
-        Validation(TABLE, build_suite),
+        Validation(
+            TABLE,
+            build_suite,
+            sample_columns=(*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_note"),
+        ),
         Validation(
             f"{TABLE}.dates",
             build_dates_suite,

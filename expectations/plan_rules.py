@@ -17,6 +17,34 @@ from .base import error, warn
 
 NEEDS_REVIEW_STATUSES = ("ambiguous", "invalid")
 
+# What to do when a plan rule fails, by the kind of cause.
+TODO_AGENCY_NAME = (
+    "A name the registry does not know (listed, with file:line, by `nq57 add-plan` and in "
+    "parsed.agency_quarantine): if it is a real body of the province, add it to "
+    "seeds/reference/agencies.csv and agency_aliases.csv in a reviewed change (a body every "
+    "province has goes into agency_kinds.csv); if the cell is misprinted, correct it in the "
+    "review workbook and run `nq57 apply-review`."
+)
+TODO_LINEAGE = (
+    "An agency or province that ends without a successor: add the successor in "
+    "seeds/reference/agency_lineage.csv (agency_kinds.csv for a kind of body, provinces.csv "
+    "for a province), with the legal act."
+)
+TODO_CELL = (
+    "Read the document at the line shown; if the parser misread the cell, correct it in the "
+    "review workbook (reports/review/) and run `nq57 apply-review`; if the table's columns "
+    "are misplaced, set the column map in seeds/layouts.yml."
+)
+TODO_PARSER = (
+    "The parser returned something outside its own vocabulary: a bug in "
+    "dagster_project/semantics, not in the data; report it with the rows shown."
+)
+TODO_EXTRACTION = (
+    "An extraction gap (a row without its indicator or task): check the appendix flags "
+    "printed by `nq57 add-plan` or `nq57 extract`, fix the layout in seeds/layouts.yml or add "
+    "the missing row with a reviewed `add` in seeds/corrections.csv."
+)
+
 
 def status_rules(short: str, column: str, statuses: tuple[str, ...]) -> list[Expectation]:
     """The status is one of the parser's, and no cell is left for a person to read."""
@@ -25,12 +53,14 @@ def status_rules(short: str, column: str, statuses: tuple[str, ...]) -> list[Exp
             gx.expectations.ExpectColumnValuesToNotBeNull,
             check=f"{short}.{column}_present",
             why="Every cell says how it was read, so no doubt goes unrecorded.",
+            todo=TODO_PARSER,
             column=column,
         ),
         error(
             gx.expectations.ExpectColumnValuesToBeInSet,
             check=f"{short}.{column}_accepted",
             why=f"The parser only returns {', '.join(statuses)}; anything else is a pipeline bug.",
+            todo=TODO_PARSER,
             column=column,
             value_set=list(statuses),
         ),
@@ -41,6 +71,7 @@ def status_rules(short: str, column: str, statuses: tuple[str, ...]) -> list[Exp
                 "Ambiguous and invalid cells were kept as printed instead of guessed; "
                 "each one needs a person to read the document at its source line."
             ),
+            todo=TODO_CELL,
             column=column,
             value_set=list(NEEDS_REVIEW_STATUSES),
         ),
@@ -56,12 +87,15 @@ def text_present(short: str, column: str) -> Expectation:
     )
 
 
-def all_true(short: str, name: str, column: str, why: str, *, severity=error) -> Expectation:
+def all_true(
+    short: str, name: str, column: str, why: str, *, severity=error, todo: str = ""
+) -> Expectation:
     """Every row of a derived frame has ``column`` true (the frame says why a row fails)."""
     return severity(
         gx.expectations.ExpectColumnValuesToBeInSet,
         check=f"{short}.{name}",
         why=why,
+        todo=todo,
         column=column,
         value_set=[True],
     )

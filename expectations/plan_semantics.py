@@ -19,11 +19,13 @@ from . import (
     mart_targets_vs_national,
     parsed_agency_quarantine,
     parsed_indicator_targets,
+    parsed_seed_lineage,
     parsed_task_deadlines,
 )
 from .base import TableChecks
 
 PLAN_TABLE_CHECKS: tuple[TableChecks, ...] = (
+    parsed_seed_lineage.CHECKS,
     parsed_indicator_targets.CHECKS,
     parsed_task_deadlines.CHECKS,
     parsed_agency_quarantine.CHECKS,

@@ -20,8 +20,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dagster_project.extract.documents import load_documents
+from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.plans.checks import plan_asset_checks, read_relation, validate_relation
+from dagster_project.plans.lineage import seed_lineage
 from dagster_project.quality.results import FAILED, PASSED
+from dagster_project.warehouse.loading import read_seed_csv
+from dagster_project.warehouse.paths import SEEDS_DIR
 from dagster_project.warehouse.resources import DuckDBWarehouse
 from expectations import fct_tasks_owners
 from expectations.base import TableChecks, Validation, expectation_check
@@ -38,7 +43,9 @@ INDICATORS = "marts.dim_indicators"
 AGENCIES = "marts.dim_agencies"
 BRIDGE = "marts.bridge_task_agencies"
 NATIONAL = "marts.mart_targets_vs_national"
+LINEAGE = "parsed.seed_lineage"
 PREFIX = {
+    LINEAGE: "parsed_seed_lineage",
     TARGETS: "parsed_indicator_targets",
     DEADLINES: "parsed_task_deadlines",
     QUARANTINE: "parsed_agency_quarantine",
@@ -183,7 +190,21 @@ def due_in_2052(frames: Frames) -> None:
     frames[DEADLINES].loc[mask, "due_date"] = pd.Timestamp("2052-12-31")
 
 
+def target_moved_to_a_bar_line(frames: Frames) -> None:
+    """The issue's case: a seed row's source_line moved to a line that prints only '|'."""
+    seeds = {table: read_seed_csv(SEEDS_DIR / f"{table}.csv", table) for table in SEED_TABLES}
+    documents = {doc.source_file: doc for doc in load_documents()}
+    targets = seeds["indicator_targets"]
+    first = targets.index[(targets["plan_id"] == NGHE_AN) & (targets["target_text"] != "")][0]
+    doc = documents[targets.at[first, "source_file"]]
+    bar = next(n for n in range(targets.at[first, "source_line"], 0, -1) if doc.line(n) == "|")
+    targets.at[first, "source_line"] = bar
+    frames[LINEAGE] = seed_lineage(seeds, documents)
+
+
 SPECIFIC_FAULTS: dict[str, Fault] = {
+    "parsed_seed_lineage.holds_present": set_first(LINEAGE, "holds", None),
+    "parsed_seed_lineage.line_holds_the_claimed_text": target_moved_to_a_bar_line,
     "parsed_indicator_targets.target_text_present": set_first(TARGETS, "target_text", None),
     "parsed_indicator_targets.comparator_accepted": set_where(
         TARGETS, "comparator", "≥", parse_status="parsed"
@@ -387,3 +408,15 @@ def test_a_task_without_a_lead_blocks_what_is_downstream(real_frames, tmp_path: 
         for e in result.get_asset_materialization_events()
     }
     assert dg.AssetKey("task_report") not in materialized
+
+
+def test_a_row_pointing_at_a_bar_line_blocks_with_its_line_its_text_and_what_to_do(real_frames):
+    frames = clean(real_frames)
+    target_moved_to_a_bar_line(frames)
+    lineage = next(c for c in PLAN_TABLE_CHECKS if c.table == LINEAGE)
+    result = results_on(frames, lineage)["parsed_seed_lineage.line_holds_the_claimed_text"]
+    assert result.blocking and result.unexpected_count == 1
+    explained = result.describe()
+    assert "002_47b38050f79059a8.txt:" in explained
+    assert "line_text=''" in explained and "does not print" in explained
+    assert "what to do: A seed CSV edited by hand: run `nq57 extract`" in explained

@@ -23,6 +23,8 @@ from dagster import (
     multi_asset,
 )
 
+from dagster_project.extract.documents import load_documents
+from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.semantics.agencies import load_registry
 from dagster_project.semantics.deadlines import STATUSES as DEADLINE_STATUSES
 from dagster_project.semantics.targets import STATUSES as TARGET_STATUSES
@@ -32,6 +34,7 @@ from dagster_project.warehouse.row_counts import ROW_COUNT_KEY
 
 from .frames import PARSED_SCHEMA, read_raw, value_counts, write_parsed
 from .indicator_targets import DIRECTION_COLUMNS, TARGET_COLUMNS, parse_indicator_targets
+from .lineage import CALENDAR_TABLE, LINEAGE_COLUMNS, seed_lineage
 from .reference import REFERENCE_TABLES, load_reference_table, raw_table_name, reference_dir
 from .task_agencies import ASSIGNMENT_COLUMNS, QUARANTINE_COLUMNS, resolve_plan_agencies
 from .task_deadlines import DEADLINE_COLUMNS, parse_task_deadlines
@@ -56,6 +59,7 @@ INDICATOR_DIRECTIONS_KEY = parsed_key("indicator_directions")
 TASK_DEADLINES_KEY = parsed_key("task_deadlines")
 TASK_AGENCIES_KEY = parsed_key("task_agencies")
 AGENCY_QUARANTINE_KEY = parsed_key("agency_quarantine")
+SEED_LINEAGE_KEY = parsed_key("seed_lineage")
 REGISTRY_TABLES = ("provinces", "agencies", "agency_aliases", "agency_groups")
 
 
@@ -244,9 +248,40 @@ def resolve_plan_agencies_asset(
     )
 
 
+@asset(
+    key=SEED_LINEAGE_KEY,
+    group_name=PARSED_GROUP,
+    kinds={"duckdb"},
+    deps=[
+        raw_key(SOURCE_DOCUMENTS_TABLE),
+        *(raw_key(table) for table in SEED_TABLES),
+        reference_key(CALENDAR_TABLE),
+    ],
+    description=(
+        "Every seed row's source_file:source_line checked against the verified document: "
+        "the line prints the row's code, amount or text (holds), or the reason it does not."
+    ),
+    metadata=_schema(LINEAGE_COLUMNS),
+)
+def verified_seed_lineage(
+    warehouse: DuckDBWarehouse, source_files: SourceFiles
+) -> MaterializeResult:
+    # The same verified documents the raw source_documents asset recorded.
+    documents = {doc.source_file: doc for doc in load_documents(source_files.documents_path())}
+    with warehouse.connect() as con:
+        frames = {table: read_raw(con, table) for table in SEED_TABLES}
+        frames[CALENDAR_TABLE] = read_raw(con, raw_table_name(CALENDAR_TABLE))
+        frame = seed_lineage(frames, documents)
+        rows = write_parsed(con, "seed_lineage", LINEAGE_COLUMNS, frame)
+    return MaterializeResult(
+        metadata={ROW_COUNT_KEY: rows, "claims_not_holding": int((~frame["holds"]).sum())}
+    )
+
+
 plan_assets = [
     *reference_assets,
     parse_indicator_targets_asset,
     task_deadlines,
     resolve_plan_agencies_asset,
+    verified_seed_lineage,
 ]

@@ -4,7 +4,11 @@ Each table of :data:`expectations.plan_semantics.PLAN_TABLE_CHECKS` gets one
 ``plan_semantics`` check, built like the quality gate's ``great_expectations``
 checks (:mod:`dagster_project.quality.checks`), under its own name because
 ``marts.fct_tasks`` carries both: blocking when the suite has an
-error-severity expectation. The parse-status tables also carry, as check
+error-severity expectation. Its description explains each failure the way the
+gate prints it: the rule, the count, up to five rows with ``file:line`` and
+their text, and what to do. The quality gate runs the same suites
+(``expectations.GATE_CHECKS``), so ``nq57 build`` writes its report and prints
+the same explanation when one of them refuses a publish. The parse-status tables also carry, as check
 metadata, the number of rows in each status (``ambiguous`` and ``invalid``
 as plain numbers too), so what the parser refused to guess at is visible in
 the Dagster UI without opening the data.
@@ -74,6 +78,13 @@ def status_metadata(counts: dict[str, int]) -> dict[str, dg.MetadataValue]:
     }
 
 
+def explain(summary: str, results: Sequence[CheckResult]) -> str:
+    """The check's summary, then each failure: the rule, the count, up to five failing
+    rows with ``file:line`` and their text, and what to do (blocking failures first)."""
+    failed = sorted((r for r in results if r.failed), key=lambda r: not r.blocking)
+    return "\n".join([summary, *(r.describe() for r in failed)])
+
+
 def plan_asset_checks(
     table_checks: Sequence[TableChecks] = PLAN_TABLE_CHECKS,
 ) -> list[dg.AssetChecksDefinition]:
@@ -95,14 +106,13 @@ def _table_check(checks: TableChecks) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         warehouse: WarehouseFile = getattr(context.resources, WAREHOUSE_RESOURCE_KEY)
         frame = read_relation(warehouse.resolved_path(), checks.table)
-        result = check_result(checks.table, validate_relation(checks, frame))
-        if status is None:
-            return result
-        counts = parse_status_counts(frame, *status)
+        results = validate_relation(checks, frame)
+        result = check_result(checks.table, results)
+        counts = parse_status_counts(frame, *status) if status else {}
         return dg.AssetCheckResult(
             passed=result.passed,
             severity=result.severity,
-            description=result.description,
+            description=explain(result.description, results),
             metadata={**result.metadata, **status_metadata(counts)},
         )
 

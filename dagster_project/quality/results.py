@@ -14,6 +14,9 @@ FAILED = "failed"
 SKIPPED = "skipped"
 
 MAX_SAMPLES = 10
+# Failing rows shown in a failure's description; the report lists MAX_SAMPLES.
+EXAMPLES_SHOWN = 5
+SOURCE_KEYS = ("source_file", "source_line")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class CheckResult:
     samples: tuple[dict[str, Any], ...] = ()
     note: str = ""
     why: str = ""
+    todo: str = ""
 
     @property
     def success(self) -> bool:
@@ -52,7 +56,24 @@ class CheckResult:
         return self.failed and blocks_publication(self.severity)
 
     def describe(self) -> str:
-        """One line naming the check, what failed and where to look."""
+        """The check, what failed and where to look; for a failure also the rule, up to
+        five failing rows with ``file:line`` and their text, and what to do."""
+        if not self.failed:
+            return self.headline()
+        lines = [self.headline(where=False)]
+        if self.why:
+            lines.append(f"      rule: {self.why}")
+        count = self.unexpected_count if self.unexpected_count else None
+        for sample in self.samples[:EXAMPLES_SHOWN]:
+            lines.append(f"      e.g. {_example(sample)}")
+        if count and count > EXAMPLES_SHOWN:
+            lines.append(f"      ... {count - EXAMPLES_SHOWN} more row(s) in the quality report")
+        if self.todo:
+            lines.append(f"      what to do: {self.todo}")
+        return "\n".join(lines)
+
+    def headline(self, where: bool = True) -> str:
+        """One line naming the check, what failed and (``where``) the first lines to look at."""
         parts = [f"{self.table}: {self.check} ({self.expectation_type}"]
         if self.columns:
             parts.append(f" on {', '.join(self.columns)}")
@@ -61,16 +82,29 @@ class CheckResult:
             parts.append(f", {self.unexpected_count} failing row(s)")
         elif self.observed_value is not None:
             parts.append(f", observed {self.observed_value}")
-        where = [
+        places = [
             f"{s['source_file']}:{s['source_line']}"
             for s in self.samples
             if s.get("source_file") is not None and s.get("source_line") is not None
         ]
-        if where:
-            parts.append(", e.g. " + ", ".join(where[:3]))
+        if places and where:
+            parts.append(", e.g. " + ", ".join(places[:3]))
         if self.note:
             parts.append(f" [{self.note}]")
         return "".join(parts)
+
+
+def _example(sample: dict[str, Any]) -> str:
+    """A failing row: where it is printed, then its other columns."""
+    where = (
+        f"{sample['source_file']}:{sample['source_line']}"
+        if sample.get("source_file") is not None and sample.get("source_line") is not None
+        else "(no source line)"
+    )
+    text = ", ".join(
+        f"{key}={str(value)[:80]!r}" for key, value in sample.items() if key not in SOURCE_KEYS
+    )
+    return f"{where}  {text}"
 
 
 @dataclass(frozen=True)

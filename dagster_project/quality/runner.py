@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.extract.documents import REPO_ROOT
-from expectations import TABLE_CHECKS
+from expectations import GATE_CHECKS, TABLE_CHECKS
 from expectations.base import TableChecks
 
 from . import history, report
@@ -142,7 +142,7 @@ def run_quality_gate(
     warehouse_path: Path,
     report_dir: Path,
     *,
-    table_checks: Sequence[TableChecks] = TABLE_CHECKS,
+    table_checks: Sequence[TableChecks] = GATE_CHECKS,
     documents_dir: Path | None = None,
 ) -> GateResult:
     """Validate every suite against ``warehouse_path`` and write a dated report folder.

@@ -165,6 +165,7 @@ class FrameValidator:
                 status=status,
                 note=note,
                 why=_notes(e.notes),
+                todo=str(e.meta.get("todo", "")),
             )
             for e in validation.build_suite().expectations
         ]
@@ -192,6 +193,7 @@ def _to_result(table: str, validation: str, result) -> CheckResult:
         ),
         note=error_message,
         why=_notes(config.notes),
+        todo=str(config.meta.get("todo", "")),
     )
 
 

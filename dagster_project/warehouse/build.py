@@ -104,9 +104,11 @@ def unpublished_build_job(defs):
     """``build_warehouse`` without ``published/warehouse`` and the quality asset checks.
 
     This command publishes the build file itself, after the quality gate,
-    which runs the same suites as the ``great_expectations`` checks and writes
-    the report. dbt's tests and every other check stay in the run.
+    which runs the same suites as the ``great_expectations`` and
+    ``plan_semantics`` checks and writes the report, pass or fail. dbt's tests
+    stay in the run.
     """
+    from dagster_project.plans.checks import CHECK_NAME as PLAN_CHECK_NAME
     from dagster_project.quality.checks import CHECK_NAME
 
     from .jobs import BUILD_WAREHOUSE_JOB
@@ -117,7 +119,7 @@ def unpublished_build_job(defs):
     checks = {
         key
         for key in job.asset_layer.asset_graph.asset_check_keys
-        if key.asset_key in assets and key.name != CHECK_NAME
+        if key.asset_key in assets and key.name not in (CHECK_NAME, PLAN_CHECK_NAME)
     }
     return job.get_subset(asset_selection=assets, asset_check_selection=checks)
 
