@@ -137,7 +137,10 @@ def total_components(lines: pd.DataFrame) -> pd.DataFrame:
     A total is a line without parent whose name starts with "Tổng". Its
     components are the lines of the same plan, stage and year, directly under
     the total or at top level, named for development investment or recurrent
-    spending; exactly one of each must exist.
+    spending; exactly one of each must exist. A total split another way (by
+    source of funds: "Ngân sách nhà nước", "Nguồn xã hội hóa", as a plan may
+    print its period total) names neither and is left to the parent-children
+    reconciliation.
     """
     frame = _lines(lines)
     totals = frame[
@@ -159,6 +162,8 @@ def total_components(lines: pd.DataFrame) -> pd.DataFrame:
         names = same_group["line_name"].fillna("")
         investment = same_group[names.str.contains(INVESTMENT_NAME)]
         recurrent = same_group[names.str.contains(RECURRENT_NAME)]
+        if investment.empty and recurrent.empty:
+            continue
         components = pd.concat([investment, recurrent])
         found = len(investment) == 1 and len(recurrent) == 1
         complete = found and components["amount_million_vnd"].notna().all()

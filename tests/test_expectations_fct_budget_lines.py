@@ -61,6 +61,15 @@ def test_a_total_without_a_recurrent_line_has_no_difference():
     assert pd.isna(row["diff_million_vnd"])
 
 
+def test_a_total_split_by_source_of_funds_is_left_to_the_children_sum():
+    # Gia Lai prints "Tổng dự toán kinh phí giai đoạn 2026 - 2030" split into state budget
+    # and private funds, not into investment and recurrent spending.
+    lines = budget_frame()
+    names = {"ls234-2026-dtpt": "Ngân sách nhà nước", "ls234-2026-tx": "Nguồn xã hội hóa"}
+    lines["line_name"] = lines["budget_line_id"].map(names).fillna(lines["line_name"])
+    assert "ls234-2026-tong" not in _by_id(total_components(lines)).index
+
+
 def test_project_stages_sit_side_by_side_with_the_first_source_line():
     projects = _by_id(project_stages(budget_frame()))
     assert sorted(projects.index) == [

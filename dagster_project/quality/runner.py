@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.extract.documents import REPO_ROOT
-from expectations import GATE_CHECKS, TABLE_CHECKS
+from expectations import TABLE_CHECKS
 from expectations.base import TableChecks
 
 from . import history, report
@@ -142,7 +142,7 @@ def run_quality_gate(
     warehouse_path: Path,
     report_dir: Path,
     *,
-    table_checks: Sequence[TableChecks] = GATE_CHECKS,
+    table_checks: Sequence[TableChecks] = TABLE_CHECKS,
     documents_dir: Path | None = None,
 ) -> GateResult:
     """Validate every suite against ``warehouse_path`` and write a dated report folder.
@@ -215,13 +215,22 @@ class QualityGateCheck:
     the gate passed or not.
     """
 
-    def __init__(self, report_dir: Path, documents_dir: Path | None = None):
+    def __init__(
+        self,
+        report_dir: Path,
+        documents_dir: Path | None = None,
+        table_checks: Sequence[TableChecks] = TABLE_CHECKS,
+    ):
         self.report_dir = Path(report_dir)
         self.documents_dir = documents_dir
+        self.table_checks = table_checks
         self.result: GateResult | None = None
 
     def __call__(self, build_file: Path) -> None:
         self.result = run_quality_gate(
-            build_file, self.report_dir, documents_dir=self.documents_dir
+            build_file,
+            self.report_dir,
+            table_checks=self.table_checks,
+            documents_dir=self.documents_dir,
         )
         self.result.raise_if_blocking()

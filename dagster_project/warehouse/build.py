@@ -179,6 +179,7 @@ def run_build(
     """
     from dagster_project.quality import QualityGateCheck
     from dagster_project.quality.runner import DEFAULT_REPORT_DIR
+    from expectations import GATE_CHECKS
 
     from .gate import prune_reports
     from .publish import build_and_publish
@@ -186,7 +187,8 @@ def run_build(
     stream = out or sys.stdout
     target = target_path(published)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
-    gate = QualityGateCheck(reports)
+    # The plan-semantics suites too: their failures get the report and the explanation.
+    gate = QualityGateCheck(reports, table_checks=GATE_CHECKS)
     started = time.monotonic()
     try:
         outcome = build_and_publish(

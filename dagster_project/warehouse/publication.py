@@ -32,7 +32,7 @@ from pydantic import Field
 from dagster_project.quality import GateResult, QualityGateCheck, QualityGateError
 from dagster_project.quality.checks import build_quality_asset_checks, default_asset_key
 from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-from expectations import TABLE_CHECKS
+from expectations import GATE_CHECKS, TABLE_CHECKS
 
 from .gate import DEFAULT_KEEP_REPORTS, file_url, prune_reports
 from .resources import DuckDBWarehouse, SourceFiles
@@ -112,7 +112,9 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
         warehouse: DuckDBWarehouse, source_files: SourceFiles, quality_reports: QualityReports
     ) -> MaterializeResult:
         report_dir = quality_reports.resolved_dir()
-        gate = QualityGateCheck(report_dir, documents_dir=source_files.documents_path())
+        gate = QualityGateCheck(
+            report_dir, documents_dir=source_files.documents_path(), table_checks=GATE_CHECKS
+        )
         try:
             gate(warehouse.resolved_path())
         except QualityGateError as blocked:
