@@ -26,8 +26,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = REPO / "tests" / "fixtures" / "plans"
-# What a working copy holds besides the sources: never copied.
-NOT_COPIED = shutil.ignore_patterns(
+# What a working copy holds besides the sources, at its top level and anywhere: never copied.
+TOP_LEVEL_OUTPUTS = {
     ".git",
     ".venv",
     ".venv-tools",
@@ -36,13 +36,19 @@ NOT_COPIED = shutil.ignore_patterns(
     "reports",
     "landing",
     "demo",
-    "target",
-    "logs",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".hypothesis",
-)
+}
+BUILD_OUTPUTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
+DBT_OUTPUTS = {"target", "logs", "dbt_packages"}
+
+
+def not_copied(directory: str, names: list[str]) -> set[str]:
+    here = Path(directory)
+    skipped = set(names) & BUILD_OUTPUTS
+    if here == REPO:
+        skipped |= set(names) & TOP_LEVEL_OUTPUTS
+    if here == REPO / "dbt":
+        skipped |= set(names) & DBT_OUTPUTS
+    return skipped
 
 
 def nq57(repo: Path, *args: str) -> subprocess.CompletedProcess:
@@ -61,7 +67,7 @@ def nq57(repo: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("onboarding") / "nq57"
-    shutil.copytree(REPO, copy, ignore=NOT_COPIED)
+    shutil.copytree(REPO, copy, ignore=not_copied)
     for fixture in ("quang_binh_52", "ha_tinh_168", "gia_lai_1205"):
         added = nq57(copy, "add-plan", str(PLANS / fixture / "plan.txt"))
         assert added.returncode == 0, added.stderr
@@ -119,7 +125,10 @@ def test_a_period_total_is_published_as_a_period(published):
         "from marts.fct_budget_lines where plan_id = 'ha-tinh-168-2025' and line_name = 'Tổng cộng' "
         "order by period_end_year",
     )
-    assert rows == [(2026, 2026, 2026, Decimal("250000.000")), (None, 2026, 2030, Decimal("1500000.000"))]
+    assert rows == [
+        (2026, 2026, 2026, Decimal("250000.000")),
+        (None, 2026, 2030, Decimal("1500000.000")),
+    ]
 
 
 def test_the_published_targets_match_the_answer_key(published):
@@ -169,7 +178,9 @@ def test_a_plan_whose_agencies_are_unknown_is_refused_with_what_to_do(repo, publ
     assert "e.g. 008_" in err and ".txt:" in err
     assert "what to do: A name the registry does not know" in err
     report = next(
-        line.split(":", 1)[1].strip() for line in err.splitlines() if line.startswith("quality report:")
+        line.split(":", 1)[1].strip()
+        for line in err.splitlines()
+        if line.startswith("quality report:")
     )
     assert Path(report).is_file()
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before

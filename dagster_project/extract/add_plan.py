@@ -42,6 +42,7 @@ from .review import province_ids as review_province
 from .review import review_items, write_workbook
 from .runner import (
     CORRECTIONS_FILE,
+    REVIEW_DIR,
     SEED_DIR,
     CorrectionError,
     Extraction,
@@ -50,7 +51,6 @@ from .runner import (
     write_seeds,
 )
 
-REVIEW_DIR = SEED_DIR.parent / "reports" / "review"
 MAX_DOCUMENT_BYTES = 5_000_000
 DOCUMENT_NAME = re.compile(r"^(?P<index>\d{3})_[0-9a-f]{16}\.txt$")
 # Letters only Vietnamese uses: a cp1258 (Windows Vietnamese) file decodes into them.
@@ -80,6 +80,14 @@ class Paths:
     @property
     def corrections(self) -> Path:
         return self.seeds / CORRECTIONS_FILE.name
+
+
+def shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it is under it, as a user typed it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def read_plan_text(path: Path) -> tuple[bytes, str]:
@@ -288,7 +296,7 @@ def report(plan: Plan, registry: Registry, review_path: Path | None, out: TextIO
     for problem in set_aside:
         out.write(f"  set aside: {problem}\n")
     if review_path is not None:
-        out.write(f"review workbook: {review_path}\n")
+        out.write(f"review workbook: {shown(review_path)}\n")
     if items or set_aside:
         out.write(
             "next: fill 'corrected value', reviewer and reason in the workbook and run "
@@ -368,7 +376,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         commit(prepared, paths)
         action = f"replaced {prepared.replaced} with" if prepared.replaced else "added"
-        print(f"{action} {paths.documents / prepared.name} (sha256 {prepared.sha256})")
+        print(f"{action} {shown(paths.documents / prepared.name)} (sha256 {prepared.sha256})")
         items = review_items(prepared.extraction.tables, registry, {prepared.plan["plan_id"]})
         problems = [p for p in prepared.extraction.problems if p.startswith(prepared.name)]
         review_path = write_workbook(

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .add_plan import Paths
+from .add_plan import Paths, shown
 from .layouts import LayoutError
 from .review import FilledRow, ReviewError, read_filled_rows, today
 from .runner import (
@@ -135,7 +135,7 @@ def main(args: argparse.Namespace) -> int:
         )
     verb = "would add" if args.dry_run else "added"
     print(
-        f"nq57 apply-review: {verb} {len(new)} correction(s) to {paths.corrections}"
+        f"nq57 apply-review: {verb} {len(new)} correction(s) to {shown(paths.corrections)}"
         + (f"; {already} row(s) already applied" if already else "")
         + ("" if args.dry_run or not new else "; seeds extracted again")
     )

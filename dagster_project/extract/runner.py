@@ -12,6 +12,9 @@ what the parser cannot see for itself, and are applied here on every run:
   silently rewriting data; a corrected or added row keeps a flag saying so,
   which reaches the marts.
 
+A run that writes the seeds also writes the review workbook
+(``reports/review/review.xlsx``, :mod:`.review`) for every plan.
+
 One document's trouble never stops the others: an appendix that cannot be
 read is set aside (``plan_appendices.status`` ``unreadable``, with the reason
 and line in ``flags``), a document that cannot be read at all is left out
@@ -28,6 +31,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.semantics.agencies import load_registry
 from dagster_project.semantics.reference_tables import read_reference_csv
 
 from .appendix import extract_appendices
@@ -37,11 +41,14 @@ from .documents import REPO_ROOT, SOURCE_DIR, Document, load_documents
 from .figures import extract_reported_figures
 from .layouts import LAYOUTS_FILE_NAME, NO_LAYOUT, DocumentLayout, LayoutError, read_layouts
 from .plans import extract_plan
+from .review import review_items, write_workbook
 from .schema import SEED_TABLES, join_flags
 
 SEED_DIR = REPO_ROOT / "seeds"
 CORRECTIONS_FILE = SEED_DIR / "corrections.csv"
 LAYOUTS_FILE = SEED_DIR / LAYOUTS_FILE_NAME
+REVIEW_DIR = REPO_ROOT / "reports" / "review"
+REVIEW_WORKBOOK = "review.xlsx"
 CORRECTION_COLUMNS = (
     "action",
     "table",
@@ -340,6 +347,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=SEED_DIR,
         help="where the seed CSVs are written or checked (default: seeds/)",
     )
+    parser.add_argument(
+        "--review-dir",
+        type=Path,
+        default=REVIEW_DIR,
+        help=f"where the review workbook ({REVIEW_WORKBOOK}) is written (default: reports/review/)",
+    )
 
 
 def report_problems(problems: tuple[str, ...], command: str) -> None:
@@ -373,5 +386,11 @@ def main(args: argparse.Namespace) -> int:
         return 1 if extraction.problems else 0
     for table, rows in write_seeds(extraction.tables, args.seed_dir).items():
         print(f"wrote {args.seed_dir / (table + '.csv')}: {rows} rows")
+    registry = load_registry(SEED_DIR / "reference")
+    items = review_items(extraction.tables, registry)
+    workbook = write_workbook(
+        args.review_dir / REVIEW_WORKBOOK, items, registry, extraction.problems
+    )
+    print(f"review workbook: {workbook} ({len(items)} cells and names to review)")
     report_problems(extraction.problems, "nq57 extract")
     return 1 if extraction.problems else 0
