@@ -327,6 +327,13 @@ def commit(plan: Plan, paths: Paths) -> None:
     write_seeds(plan.extraction.tables, paths.seeds)
 
 
+def add_seeds_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--seeds DIR``, the seeds folder a command writes to."""
+    parser.add_argument(
+        "--seeds", type=Path, default=SEED_DIR, metavar="DIR", help=f"{what} (default: seeds/)"
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="the plan as UTF-8 text (.txt)")
     parser.add_argument(
@@ -343,13 +350,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="check and extract, print the report, write nothing"
     )
-    parser.add_argument(
-        "--seeds",
-        type=Path,
-        default=SEED_DIR,
-        metavar="DIR",
-        help="seeds folder to add the plan to (default: seeds/)",
-    )
+    add_seeds_argument(parser, "seeds folder to add the plan to")
     parser.add_argument(
         "--review-dir",
         type=Path,

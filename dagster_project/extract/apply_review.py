@@ -16,12 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .add_plan import Paths, shown
+from .add_plan import Paths, add_seeds_argument, shown
 from .layouts import LayoutError
 from .review import FilledRow, ReviewError, read_filled_rows, today
 from .runner import (
     CORRECTION_COLUMNS,
-    SEED_DIR,
     CorrectionError,
     extract_seeds,
     write_seeds,
@@ -108,13 +107,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reviewer", metavar="NAME", help="reviewer for the rows that do not name one"
     )
-    parser.add_argument(
-        "--seeds",
-        type=Path,
-        default=SEED_DIR,
-        metavar="DIR",
-        help="seeds folder whose corrections.csv is extended (default: seeds/)",
-    )
+    add_seeds_argument(parser, "seeds folder whose corrections.csv is extended")
     parser.add_argument(
         "--dry-run", action="store_true", help="check the corrections, write nothing"
     )
