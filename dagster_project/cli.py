@@ -45,6 +45,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "dagster_project.submissions.ingest_cli",
         "load agency submission files into the submissions store",
     ),
+    "store": (
+        "dagster_project.submissions.store_cli",
+        "check the submissions store, or rebuild it from the archived files",
+    ),
 }
 
 

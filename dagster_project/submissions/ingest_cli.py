@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
     from .paths import landing_dir
     from .readers import DEFAULT_MAX_BYTES, Limits
     from .reference import ReferenceError
-    from .store import StoreLockTimeout
+    from .store import StoreCorrupt, StoreLockTimeout
 
     paths = list(args.paths) or [landing_dir()]
     limits = Limits(max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
@@ -68,7 +68,13 @@ def main(args: argparse.Namespace) -> int:
             received_at_basis=args.received_at.replace("-", "_"),
             allow_synthetic=args.allow_synthetic,
         )
-    except (FileNotFoundError, ReferenceError, StoreLockTimeout, IngestError) as error:
+    except (
+        FileNotFoundError,
+        ReferenceError,
+        StoreLockTimeout,
+        StoreCorrupt,
+        IngestError,
+    ) as error:
         print(f"nq57 ingest: {error}", file=sys.stderr)
         return 2
     counts: dict[str, int] = {}

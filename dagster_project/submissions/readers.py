@@ -154,38 +154,51 @@ def _reject(code: str, fmt: str, detail: str = "", **kwargs: str) -> FileRejecte
 def read_submission(path: Path, limits: Limits = Limits()) -> ParsedFile:
     """Read one file, or raise :class:`FileRejected` saying why it cannot be read."""
     size = path.stat().st_size
-    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_bytes + 1) if size <= limits.max_bytes else handle.read(8)
+    if size <= limits.max_bytes:
+        size = len(data)
+    return read_data(path.name, size, data[:8], data if size <= limits.max_bytes else None, limits)
+
+
+def read_data(
+    name: str, size: int, head: bytes, data: bytes | None, limits: Limits = Limits()
+) -> ParsedFile:
+    """Read a file's bytes (``data``; None when it was too large to keep, then ``head`` is
+    its first bytes), or raise :class:`FileRejected` saying why it cannot be read."""
+    suffix = Path(name).suffix.lower()
     if size == 0:
         raise _reject("empty_file", "empty")
-    with path.open("rb") as handle:
-        head = handle.read(8)
     content = sniff_content(head)
-    if size > limits.max_bytes:
+    if size > limits.max_bytes or data is None:
         raise _reject("file_too_large", content, str(size), hint=str(limits.max_bytes))
     if suffix == ".xlsx":
-        return read_xlsx(path, limits)
+        return read_xlsx(data, limits)
     if suffix == ".csv":
-        return read_csv(path)
+        return read_csv(data)
     detail = f"'{suffix or '(no extension)'}', content: {content}"
     raise _reject("unsupported_file_type", content, detail)
+
+
+def _data_of(source: Path | bytes) -> bytes:
+    return source.read_bytes() if isinstance(source, Path) else source
 
 
 # --- xlsx -----------------------------------------------------------------
 
 
-def check_zip_safety(path: Path, limits: Limits) -> None:
+def check_zip_safety(source: Path | bytes, limits: Limits) -> None:
     """Refuse archives that are not xlsx workbooks or that would inflate too far.
 
     Runs on the zip directory only (declared sizes), before any member is
     decompressed.
     """
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    content = sniff_content(head)
+    data = _data_of(source)
+    content = sniff_content(data[:8])
     if content != "zip":
         raise _reject("not_xlsx", content, f"content: {content}")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
@@ -284,7 +297,9 @@ class _SheetCells:
 _RawCell = tuple[object, str | None, bool]
 
 
-def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, list[_RawCell]]]]]:
+def _read_workbook(
+    source: Path | bytes,
+) -> tuple[list[str], dict[str, list[tuple[int, list[_RawCell]]]]]:
     """Sheet names and the raw cells of every row holding a value, straight from openpyxl.
 
     Only this function talks to openpyxl, so only library errors are turned
@@ -300,7 +315,11 @@ def _read_workbook(path: Path) -> tuple[list[str], dict[str, list[tuple[int, lis
     raw: dict[str, list[tuple[int, list[_RawCell]]]] = {}
     try:
         workbook = openpyxl.load_workbook(
-            path, read_only=True, data_only=False, keep_links=False, keep_vba=False
+            io.BytesIO(_data_of(source)),
+            read_only=True,
+            data_only=False,
+            keep_links=False,
+            keep_vba=False,
         )
         try:
             names = list(workbook.sheetnames)
@@ -434,9 +453,9 @@ def _worksheet_rows(worksheet) -> list[tuple[int, list[_RawCell]]]:
     return rows
 
 
-def _load_workbook_cells(path: Path) -> tuple[dict[str, _SheetCells], list[str]]:
+def _load_workbook_cells(source: Path | bytes) -> tuple[dict[str, _SheetCells], list[str]]:
     """Every sheet's non-blank rows as :class:`Cell` text. Raises FileRejected when unreadable."""
-    names, raw = _read_workbook(path)
+    names, raw = _read_workbook(source)
     sheets: dict[str, _SheetCells] = {}
     for name in names:
         rows = []
@@ -469,9 +488,10 @@ def _defused_cause(error: BaseException) -> DefusedXmlException | None:
     return None
 
 
-def read_xlsx(path: Path, limits: Limits = Limits()) -> ParsedFile:
-    check_zip_safety(path, limits)
-    sheets, names = _load_workbook_cells(path)
+def read_xlsx(source: Path | bytes, limits: Limits = Limits()) -> ParsedFile:
+    data = _data_of(source)
+    check_zip_safety(data, limits)
+    sheets, names = _load_workbook_cells(data)
     required = (spec.README_SHEET, *spec.DATA_SHEETS)
     missing = [name for name in required if name not in sheets]
     if missing:
@@ -650,8 +670,8 @@ def _choose_delimiter(first_line: str) -> str:
     return max((",", ";", "\t"), key=score)
 
 
-def read_csv(path: Path) -> ParsedFile:
-    data = path.read_bytes()
+def read_csv(source: Path | bytes) -> ParsedFile:
+    data = _data_of(source)
     content = sniff_content(data[:8])
     if content != "unknown":
         raise FileRejected(

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 REASONS: dict[str, tuple[str, str]] = {
     # Whole file
     "empty_file": ("Tệp rỗng (0 byte).", "The file is empty (0 bytes)."),
+    "not_regular_file": (
+        "Mục trong thư mục nhận không phải là tệp thông thường ({detail}) nên bị từ chối và không được lưu; hãy gửi chính tệp báo cáo.",
+        "The entry in the landing folder is not a regular file ({detail}); it was refused and not copied. Send the report file itself.",
+    ),
     "file_too_large": (
         "Tệp quá lớn: {detail} byte, tối đa {hint} byte.",
         "The file is too large: {detail} bytes, the limit is {hint} bytes.",

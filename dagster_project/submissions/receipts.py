@@ -8,9 +8,7 @@ empty. Everything the sender wrote is escaped: a cell is shown, never run.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from . import spec
 from .readers import RawRow
 from .reasons import Issue
+from .receive import write_private
 
 STATUS_TEXT = {
     "accepted": ("Đã chấp nhận toàn bộ", "Accepted"),
@@ -106,13 +105,5 @@ def render_receipt(
 
 
 def write_receipt(path: Path, html: str) -> None:
-    """Write atomically, so a reader never opens half a receipt."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".receipt-", suffix=".html", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write atomically (a reader never opens half a receipt), mode 0640 (see :mod:`.receive`)."""
+    write_private(path, html.encode("utf-8"))

@@ -68,7 +68,8 @@ def scan_landing(
     found: list[tuple[Path, str]] = []
     new_shas: set[str] = set()
     for path in discover_files([folder]):
-        stat = path.stat()
+        # lstat: a link in the folder is offered as itself, and the run refuses it.
+        stat = path.lstat()
         if now - stat.st_mtime < settle_seconds:
             continue
         sha = _cached_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)

@@ -19,6 +19,26 @@ and sheet).
 DuckDB allows one writing process per file, so every write happens under an
 exclusive ``flock`` on ``.submissions.lock``; a second ingest waits for the
 first instead of failing on DuckDB's own lock.
+
+Crash safety (a ``kill -9`` at any moment leaves a store that opens, each file
+wholly in or wholly out):
+
+- each file is one transaction (:mod:`.ingest`);
+- a new store gets its whole schema in one transaction, then a checkpoint:
+  DuckDB 1.5 cannot replay a WAL that creates a table with a CHECK
+  constraint and then alters it, so no store ever depends on replaying its
+  own creation; an older store's added columns are likewise checkpointed at
+  once;
+- ``ingest_seq`` is ``max() + 1`` inside the file's transaction: a DuckDB
+  sequence is not restored from the WAL and came back stale after a kill
+  (``Duplicate key "ingest_seq: 32"`` on every later ingest). Older stores
+  keep their unused sequence;
+- :func:`open_store` checks the store as it opens it and raises
+  :class:`StoreCorrupt` with one line saying what is wrong, and the store
+  is checkpointed before it is closed, so a finished ingest leaves no WAL.
+
+``nq57 store check`` and ``nq57 store rebuild`` (:mod:`.recovery`) are the way
+back when a store is damaged anyway (a disk fault, a file edited by hand).
 """
 
 from __future__ import annotations
@@ -32,6 +52,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.warehouse.publish import pause_point
 
 from . import spec
 from .paths import lock_path
@@ -114,13 +136,17 @@ ADDED_FILE_COLUMNS: tuple[tuple[str, str], ...] = (
 STATUSES = ("accepted", "partially_accepted", "rejected")
 
 
-def _ddl() -> list[str]:
+TABLES = ("submission_files", "submission_rows", "submission_quarantine")
+
+
+def _table_ddl() -> list[str]:
+    """The three tables as a new store creates them, every column included."""
     text_columns = ",\n    ".join(f"{name} varchar" for name in TEXT_COLUMNS)
     parsed_columns = ",\n    ".join(f"{name} {kind}" for name, kind in PARSED_COLUMNS.items())
+    added_columns = "".join(f"{name} {kind},\n            " for name, kind in ADDED_FILE_COLUMNS)
     return [
         "create schema if not exists raw",
-        "create sequence if not exists raw.submission_ingest_seq start 1",
-        """
+        f"""
         create table if not exists raw.submission_files (
             file_sha256 varchar primary key,
             ingest_seq bigint not null unique,
@@ -149,13 +175,9 @@ def _ddl() -> list[str]:
             supersedes_file_sha256 varchar,
             receipt_path varchar,
             archived_path varchar,
-            check (rows_in = rows_loaded + rows_quarantined)
+            {added_columns}check (rows_in = rows_loaded + rows_quarantined)
         )
         """,
-        *(
-            f"alter table raw.submission_files add column if not exists {name} {kind}"
-            for name, kind in ADDED_FILE_COLUMNS
-        ),
         f"""
         create table if not exists raw.submission_rows (
             file_sha256 varchar not null,
@@ -183,6 +205,11 @@ def _ddl() -> list[str]:
             quarantined_at timestamp not null
         )
         """,
+    ]
+
+
+def _view_ddl() -> list[str]:
+    return [
         """
         create or replace view raw.quarantine_summary as
         with loaded as (
@@ -305,22 +332,110 @@ def store_lock(
         os.close(fd)
 
 
+class StoreCorrupt(RuntimeError):
+    """The store cannot be opened or does not hold what a store holds; the message says what."""
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'raw' and database_name = current_database()"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _file_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        """
+        select column_name from duckdb_columns()
+        where schema_name = 'raw' and table_name = 'submission_files'
+            and database_name = current_database()
+        """
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in _ddl():
-        con.execute(statement)
+    """Create what is missing (a new store in one transaction), then checkpoint.
+
+    Raises :class:`StoreCorrupt` when the store holds some of the tables but
+    not all, or lacks a column no version added later: that is damage, not
+    an older version.
+    """
+    existing = existing_tables(con) & set(TABLES)
+    if existing and existing != set(TABLES):
+        missing = ", ".join(f"raw.{name}" for name in TABLES if name not in existing)
+        raise StoreCorrupt(f"tables missing: {missing}")
+    con.execute("begin transaction")
+    try:
+        if not existing:
+            for statement in _table_ddl():
+                con.execute(statement)
+        else:
+            present = _file_columns(con)
+            added = {name for name, _ in ADDED_FILE_COLUMNS}
+            lost = [name for name in FILE_COLUMNS if name not in present and name not in added]
+            if lost:
+                raise StoreCorrupt(f"raw.submission_files lacks columns {', '.join(lost)}")
+            for name, kind in ADDED_FILE_COLUMNS:
+                if name not in present:
+                    con.execute(f"alter table raw.submission_files add column {name} {kind}")
+        for statement in _view_ddl():
+            con.execute(statement)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    pause_point("store:schema")
+    # Nothing of the schema is left for a WAL replay to redo (see the module docstring).
+    con.execute("checkpoint")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def connect_checked(store: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store file (replaying its WAL), or raise :class:`StoreCorrupt` in one line."""
+    try:
+        return duckdb.connect(str(store), read_only=read_only)
+    except duckdb.Error as error:
+        raise StoreCorrupt(
+            f"the submissions store {store} cannot be opened ({_first_line(error)}); "
+            + rebuild_hint(store)
+        ) from error
+
+
+def rebuild_hint(store: Path) -> str:
+    return (
+        f"run `nq57 store check --store {store}` to see what is wrong and "
+        f"`nq57 store rebuild --store {store}` to replay the archived files into a new store"
+    )
 
 
 @contextmanager
 def open_store(
     store: Path, timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable connection to the store, under its lock, with the schema in place."""
+    """A writable connection to the store, under its lock, with the schema in place.
+
+    Raises :class:`StoreCorrupt` (one line, naming the store and the way back)
+    when the file cannot be opened or its tables are damaged. The store is
+    checkpointed before it is closed, so a finished run leaves no WAL.
+    """
     store.parent.mkdir(parents=True, exist_ok=True)
     with store_lock(store, timeout_seconds):
-        con = duckdb.connect(str(store))
+        con = connect_checked(store)
         try:
-            ensure_schema(con)
+            try:
+                ensure_schema(con)
+            except (duckdb.Error, StoreCorrupt) as error:
+                raise StoreCorrupt(
+                    f"the submissions store {store} is damaged: {_first_line(error)}; "
+                    + rebuild_hint(store)
+                ) from error
             yield con
+            con.execute("checkpoint")
         finally:
             con.close()
 
@@ -344,7 +459,13 @@ def is_ingested(con: duckdb.DuckDBPyConnection, file_sha256: str) -> tuple[str, 
 
 
 def next_ingest_seq(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("select nextval('raw.submission_ingest_seq')").fetchone()[0])
+    """The next file's number: one more than the highest committed (call it inside the
+    file's transaction, under the store lock, so no other writer can take it)."""
+    return int(
+        con.execute("select coalesce(max(ingest_seq), 0) + 1 from raw.submission_files").fetchone()[
+            0
+        ]
+    )
 
 
 def previous_latest(
