@@ -385,3 +385,18 @@ def test_the_ambiguous_reason_gives_both_readings(tmp_path, reference):
     [entry] = quarantine(store)
     assert entry[4] == "number_ambiguous"
     assert "1000 | 1" in entry[5] and "1000 | 1" in entry[6]
+
+
+def test_an_invalid_period_in_a_csv_gives_only_the_invalid_period_reason(tmp_path, reference):
+    """2026-Q5 is period_invalid on every row, and not also a metadata_mismatch with itself;
+    a row with yet another period still is one."""
+    metadata = {**NGHE_AN_KHCN, "period": "2026-Q5"}
+    rows = [GOOD_TASK, {**GOOD_TASK, "task_key": "I.3", "period": "2026-Q1"}]
+    path = write_csv(tmp_path / "tasks.csv", "task_progress", rows, metadata=metadata)
+    [outcome], store = ingest(tmp_path, reference, path)
+    assert outcome.status == "rejected"
+    assert sorted((r[1], r[2], r[3], r[4]) for r in quarantine(store)) == [
+        (2, "period", "2026-Q5", "period_invalid"),
+        (3, "period", "2026-Q1", "metadata_mismatch"),
+        (3, "period", "2026-Q5", "period_invalid"),
+    ]
