@@ -51,6 +51,7 @@ def fresh_render() -> str:
         accepted=ACCEPTED,
         not_reported=NOT_REPORTED,
         ignored_sheets=("Ghi chú",),
+        max_value_chars=receipts.MAX_VALUE_CHARS,
     )
 
 
@@ -71,3 +72,17 @@ def test_cached_environment_still_escapes_what_the_sender_wrote():
     assert "<b>Xong</b>" not in html and "&lt;b&gt;Xong&lt;/b&gt;" in html
     assert "<i>xong</i>" not in html and "&amp; &lt;i&gt;xong&lt;/i&gt;" in html
     assert receipts._environment().autoescape is not False
+
+
+def test_a_receipt_lists_a_bounded_number_of_entries_and_says_how_many_more():
+    many = receipts.MAX_LISTED + 250
+    rejected = [
+        Issue("duplicate_key", "task_progress", n, "task_key", "I.2" * 1000, detail="3, 4")
+        for n in range(many)
+    ]
+    accepted = [ReceiptRow("task_progress", n, "I.2") for n in range(many)]
+    html = render_receipt({**FILE, "status": "partially_accepted"}, [], rejected, accepted, [])
+    assert html.count("<tr><td>task_progress</td>") == 2 * receipts.MAX_LISTED
+    assert "… and 250 more problems" in html and "… and 250 more rows" in html
+    assert "I.2" * 200 not in html, "a long value is cut"
+    assert len(html) < 2_000_000

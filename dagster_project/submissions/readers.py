@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 import zlib
@@ -39,7 +40,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 
-from dagster_project.semantics.numbers import format_vn_number
+from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
 
 from . import spec
 from .periods import format_date
@@ -226,6 +227,47 @@ def check_zip_safety(source: Path | bytes, limits: Limits) -> None:
     if missing:
         kind = "Word document" if "word/document.xml" in names else "zip archive"
         raise _reject("not_xlsx", "zip", f"{kind} without {', '.join(missing)}")
+    check_active_content(data, names)
+
+
+# Parts that carry code or reach outside the workbook, by where they live in the zip.
+MACRO_PARTS = ("vbaproject.bin", "vbadata.xml", "xl/macrosheets/", "xl/dialogsheets/")
+EMBEDDED_PARTS = ("xl/embeddings/", "xl/activex/", "oleobject")
+EXTERNAL_LINK_PARTS = ("xl/externallinks/",)
+_MACRO_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"ms-office.vbaproject")
+_EXTERNAL_TARGET = re.compile(rb"""Target\s*=\s*["'](?:file:|\\\\|//)""", re.IGNORECASE)
+
+
+def check_active_content(data: bytes, names: set[str]) -> None:
+    """Refuse macros, external links and embedded objects, from the zip listing.
+
+    Runs before any worksheet is parsed: the part names, then the content
+    types (a macro-enabled workbook renamed ``.xlsx`` says so there) and the
+    relationship parts (a link to ``file://`` or a ``\\\\server`` share), all
+    small parts whose declared size :func:`check_zip_safety` has bounded.
+    """
+    lowered = sorted(name.lower() for name in names)
+    for parts, code in (
+        (MACRO_PARTS, "macro_content"),
+        (EXTERNAL_LINK_PARTS, "external_link"),
+        (EMBEDDED_PARTS, "embedded_object"),
+    ):
+        found = [name for name in lowered if any(part in name for part in parts)]
+        if found:
+            raise _reject(code, "xlsx", found[0])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        types = archive.read("[Content_Types].xml").lower()
+        if any(marker in types for marker in _MACRO_CONTENT_TYPES):
+            raise _reject("macro_content", "xlsx", "[Content_Types].xml: macro-enabled")
+        for name in sorted(names):
+            if name.lower().endswith(".rels"):
+                match = _EXTERNAL_TARGET.search(archive.read(name))
+                if match:
+                    raise _reject(
+                        "external_link",
+                        "xlsx",
+                        f"{name}: {match.group(0).decode('ascii', 'replace')}",
+                    )
 
 
 def _plain_number(number: Decimal) -> str:
@@ -282,8 +324,26 @@ class Cell(NamedTuple):
     vietnamese: str
 
 
+# What a spreadsheet runs as a formula when the text is typed or a CSV opened:
+# '=', '+', '-', '@', and a tab, carriage return or line feed before them (an XML
+# reader turns a CR into a line feed) ("formula injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def is_formula_text(text: str) -> bool:
+    """Text a spreadsheet would run as a formula: it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a CR and is not a number (``-5``, ``+1,5``, ``-12%`` are numbers)."""
+    if not text.startswith(FORMULA_PREFIXES):
+        return False
+    if text.startswith("="):
+        return True
+    token = text.strip()
+    token = token[:-1].strip() if token.endswith("%") else token
+    return parse_vn_number(token) is None
+
+
 def _text_cell(text: str) -> Cell:
-    return Cell(text, text.startswith("="), text)
+    return Cell(text, is_formula_text(text), text)
 
 
 @dataclass
@@ -466,7 +526,8 @@ def _load_workbook_cells(source: Path | bytes) -> tuple[dict[str, _SheetCells], 
                 cells.append(
                     Cell(
                         text,
-                        bool(text) and (formula_type or text.startswith("=")),
+                        bool(text)
+                        and (formula_type or (isinstance(value, str) and is_formula_text(text))),
                         cell_text(value, number_format, vietnamese=True),
                     )
                 )

@@ -39,6 +39,18 @@ REASONS: dict[str, tuple[str, str]] = {
         "Tệp bị từ chối vì lý do an toàn: {detail}.",
         "The file was refused for safety: {detail}.",
     ),
+    "macro_content": (
+        "Tệp chứa macro (mã VBA, {detail}) nên bị từ chối; hãy lưu lại dạng .xlsx không có macro.",
+        "The file holds macros (VBA code, {detail}) and was refused; save it as an .xlsx workbook without macros.",
+    ),
+    "external_link": (
+        "Tệp chứa liên kết ra ngoài ({detail}) nên bị từ chối; hãy chép giá trị vào tệp thay cho liên kết.",
+        "The file links outside itself ({detail}) and was refused; paste the values instead of the link.",
+    ),
+    "embedded_object": (
+        "Tệp chứa đối tượng nhúng ({detail}) nên bị từ chối; hãy xóa đối tượng nhúng rồi gửi lại.",
+        "The file holds an embedded object ({detail}) and was refused; remove it and send the file again.",
+    ),
     "unsafe_xml": (
         "Tệp chứa khai báo XML không an toàn ({detail}: DTD/thực thể) nên bị từ chối.",
         "The file holds unsafe XML declarations ({detail}: DTD/entities) and was refused.",
@@ -68,8 +80,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "Required metadata missing: {detail}.",
     ),
     "formula_in_metadata": (
-        "Ô thông tin '{detail}' chứa công thức; hãy nhập giá trị, không nhập công thức.",
-        "The metadata cell '{detail}' holds a formula; type the value, not a formula.",
+        "Ô thông tin '{detail}' chứa công thức (hoặc văn bản bắt đầu bằng =, +, -, @); hãy nhập giá trị, không nhập công thức.",
+        "The metadata cell '{detail}' holds a formula (or text starting with =, +, -, @); type the value, not a formula.",
     ),
     "unsupported_format_version": (
         "Phiên bản mẫu '{value}' không được hỗ trợ; hãy dùng mẫu phiên bản {detail}.",
@@ -169,10 +181,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "'{value}' xuất hiện nhiều lần trong trang (các dòng {detail}); mỗi mục chỉ ghi một dòng.",
         "'{value}' appears more than once in the sheet (rows {detail}); report each item once.",
     ),
+    "too_many_issues": (
+        "Dòng này còn {detail} lỗi khác không được liệt kê; hãy sửa các lỗi trên rồi gửi lại.",
+        "This row has {detail} more problems, not listed; fix the ones above and send it again.",
+    ),
     # Row level: values
     "formula_cell": (
-        "Ô chứa công thức '{value}'; công thức không được xử lý, hãy nhập giá trị.",
-        "The cell holds a formula '{value}'; formulas are never evaluated, type the value.",
+        "Ô chứa công thức hoặc văn bản bảng tính sẽ chạy như công thức '{value}' (bắt đầu bằng =, +, -, @, tab hoặc xuống dòng); công thức không được xử lý: hãy nhập giá trị, hoặc bắt đầu văn bản bằng ký tự khác.",
+        "The cell holds a formula, or text a spreadsheet would run as one '{value}' (it starts with =, +, -, @, a tab or a line break); formulas are never evaluated: type the value, or start the text with another character.",
     ),
     "value_missing": (
         "Cột '{column}' bắt buộc nhưng để trống.",
@@ -221,6 +237,15 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# A value quoted in a reason sentence is cut past this many characters (the
+# whole value stays in ``raw_value``): a 100 kB cell is not copied into two sentences.
+MAX_QUOTED_CHARS = 200
+
+
+def shorten(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One broken rule: a whole file (``row_number`` None) or one cell of a row."""
@@ -239,11 +264,11 @@ class Issue:
 
     def _fill(self, template: str) -> str:
         return template.format(
-            value=self.raw_value if self.raw_value is not None else "",
-            column=self.column_name or "",
-            sheet=self.sheet or "",
-            detail=self.detail,
-            hint=self.hint,
+            value=shorten(self.raw_value if self.raw_value is not None else ""),
+            column=shorten(self.column_name or ""),
+            sheet=shorten(self.sheet or ""),
+            detail=shorten(self.detail),
+            hint=shorten(self.hint),
         )
 
     @property

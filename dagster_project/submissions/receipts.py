@@ -63,6 +63,11 @@ def receipt_name(file_sha256: str, file_name: str) -> str:
 
 
 RECEIPT_TEMPLATE = "receipt.html.j2"
+# A receipt lists at most this many entries per section and shows at most this
+# many characters of a value; a line past each section says how many more there
+# are (all of them are in the store). Its size is bounded whatever the file.
+MAX_LISTED = 1000
+MAX_VALUE_CHARS = 500
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,17 +95,22 @@ def render_receipt(
 ) -> str:
     status_vi, status_en = STATUS_TEXT[file["status"]]
     template = _environment().get_template(RECEIPT_TEMPLATE)
+    ordered = sorted(
+        rejected, key=lambda i: (i.sheet or "", i.row_number or 0, i.column_name or "")
+    )
     return template.render(
         file=file,
         status_vi=status_vi,
         status_en=status_en,
         file_issues=file_issues,
-        rejected=sorted(
-            rejected, key=lambda i: (i.sheet or "", i.row_number or 0, i.column_name or "")
-        ),
-        accepted=accepted,
-        not_reported=not_reported,
+        rejected=ordered[:MAX_LISTED],
+        rejected_more=max(len(ordered) - MAX_LISTED, 0),
+        accepted=accepted[:MAX_LISTED],
+        accepted_more=max(len(accepted) - MAX_LISTED, 0),
+        not_reported=not_reported[:MAX_LISTED],
+        not_reported_more=max(len(not_reported) - MAX_LISTED, 0),
         ignored_sheets=ignored_sheets,
+        max_value_chars=MAX_VALUE_CHARS,
     )
 
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import spec
 from .periods import HORIZON_END, Period, format_date
+from .readers import FORMULA_PREFIXES
 from .reference import Holder, Indicator, ReferenceData, Task
 from .validation import check_metadata, normalize_id
 
@@ -262,6 +263,25 @@ def _write_readme(sheet: Worksheet, content: TemplateContent, reference: Referen
         sheet.column_dimensions[letter].width = width
 
 
+def keep_text_as_text(workbook: Workbook) -> Workbook:
+    """Every text cell written as text, never as a formula; call it before saving any workbook.
+
+    openpyxl stores a string starting with ``=`` as a formula, so a plan text
+    such as ``=50% kế hoạch`` would become a live formula in the file sent to
+    agencies. Such a cell is turned back into text, and every text starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a CR gets Excel's quote prefix
+    (shown as typed; editing it does not turn it into a formula either).
+    """
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                    cell.quotePrefix = True
+    return workbook
+
+
 def build_workbook(content: TemplateContent, reference: ReferenceData) -> Workbook:
     workbook = Workbook()
     readme = workbook.active
@@ -305,7 +325,7 @@ def build_workbook(content: TemplateContent, reference: ReferenceData) -> Workbo
     budget = workbook.create_sheet(spec.BUDGET_EXECUTION)
     _write_header(budget, spec.BUDGET_EXECUTION)
     _write_rows(budget, spec.BUDGET_EXECUTION, [])
-    return workbook
+    return keep_text_as_text(workbook)
 
 
 def template_file_name(province_id: str, agency_id: str, period: Period) -> str:

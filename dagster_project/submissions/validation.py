@@ -27,6 +27,11 @@ from .readers import RawRow
 from .reasons import Issue
 from .reference import Figure, Indicator, Plan, ReferenceData
 
+# A reason names at most this many rows (then how many there are).
+MAX_ROWS_NAMED = 5
+# Past this many broken rules in one row, the rest are counted in one entry
+# (too_many_issues): a row of 50,000 formula cells is 21 entries, not 50,000.
+MAX_ISSUES_PER_ROW = 20
 # DECIMAL(38, 10) in the store: 28 integer digits, 10 decimal places.
 MAX_INTEGER_DIGITS = 28
 MAX_DECIMAL_PLACES = 10
@@ -550,7 +555,24 @@ def validate_row(row: RawRow, context: FileContext, reference: ReferenceData) ->
         _check_budget(check, context, reference)
     check.parsed.setdefault("parsed_plan_id", None)
     check.parsed["parse_notes"] = " | ".join(check.notes) or None
-    return RowResult(row, check.issues, check.parsed, duplicate_key(row, check.parsed))
+    return RowResult(row, _bounded(check), check.parsed, duplicate_key(row, check.parsed))
+
+
+def _bounded(check: _RowCheck) -> list[Issue]:
+    """The row's issues, the ones past :data:`MAX_ISSUES_PER_ROW` counted in one more."""
+    if len(check.issues) <= MAX_ISSUES_PER_ROW:
+        return check.issues
+    kept = check.issues[:MAX_ISSUES_PER_ROW]
+    more = len(check.issues) - MAX_ISSUES_PER_ROW
+    kept.append(
+        Issue(
+            "too_many_issues",
+            sheet=check.row.sheet,
+            row_number=check.row.row_number,
+            detail=str(more),
+        )
+    )
+    return kept
 
 
 def validate_rows(
@@ -568,6 +590,17 @@ def validate_rows(
     return results, not_reported
 
 
+def row_list(numbers: list[int], shown: int = MAX_ROWS_NAMED) -> str:
+    """The first few row numbers and how many there are: ``3, 4, 5, 6, 7, … (3000 rows)``.
+
+    A reason names a bounded number of other rows, so a file whose every row
+    repeats one key costs its size, not its size squared.
+    """
+    if len(numbers) <= shown:
+        return ", ".join(str(number) for number in numbers)
+    return ", ".join(str(number) for number in numbers[:shown]) + f", … ({len(numbers)} rows)"
+
+
 def _flag_duplicates(results: list[RowResult]) -> None:
     """Two rows for the same item: neither is loaded, since picking one would be a guess."""
     groups: dict[tuple[str, tuple[str, ...]], list[RowResult]] = defaultdict(list)
@@ -577,7 +610,7 @@ def _flag_duplicates(results: list[RowResult]) -> None:
     for (sheet, _), members in groups.items():
         if len(members) < 2:
             continue
-        numbers = ", ".join(str(m.row.row_number) for m in members)
+        numbers = row_list([m.row.row_number for m in members])
         column = {
             spec.TASK_PROGRESS: "task_key",
             spec.INDICATOR_VALUES: "indicator_code",
