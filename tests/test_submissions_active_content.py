@@ -20,7 +20,6 @@ from fixtures.submissions.builders import (
 )
 
 from dagster_project.submissions.ingest import ingest_paths
-from dagster_project.submissions.reference import Task
 from dagster_project.submissions.template import build_workbook, template_content
 
 

@@ -3,6 +3,8 @@ run goes on to the next file; CSV in every accepted encoding loads as NFC text."
 
 from __future__ import annotations
 
+import os
+import stat
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -403,3 +405,52 @@ def test_receipt_is_bilingual(tmp_path, reference):
     ):
         assert text in html
     assert str(outcome.receipt_path) in lines[0]
+
+
+def test_a_symlink_in_the_landing_folder_is_refused_and_nothing_behind_it_is_copied(
+    tmp_path, reference
+):
+    landing = tmp_path / "landing"
+    good = good_xlsx(landing / "good.xlsx")
+    secret = tmp_path / "outside" / "passwd.csv"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (landing / "passwd.csv").symlink_to(secret)
+    (landing / "report.xlsx").symlink_to(good)
+    (landing / "dangling.csv").symlink_to(tmp_path / "nowhere.csv")
+    os.mkfifo(landing / "pipe.csv")
+    outcomes, store, _ = ingest(tmp_path, reference, landing)
+    by_name = {o.path.name: o for o in outcomes}
+    assert by_name["good.xlsx"].status == "accepted"
+    for name in ("passwd.csv", "report.xlsx", "dangling.csv", "pipe.csv"):
+        assert (by_name[name].status, by_name[name].reason_code) == ("rejected", "not_regular_file")
+    copies = [p for p in (store.parent / "submission_files").rglob("*") if p.is_file()]
+    assert not any(b"root:x:0" in p.read_bytes() for p in copies)
+    with duckdb.connect(str(store), read_only=True) as con:
+        details = con.execute(
+            "select reason_en from raw.submission_quarantine where reason_code = 'not_regular_file'"
+        ).fetchall()
+        archived = con.execute(
+            "select count(*) from raw.submission_files where archived_path is not null"
+        ).fetchone()[0]
+    assert archived == 1
+    assert any(f"symbolic link to {secret}" in row[0] for row in details)
+    # Refusals are kept once: the same folder again changes nothing.
+    again, _, _ = ingest(tmp_path, reference, landing)
+    assert {o.status for o in again} == {"already_ingested"}
+
+
+def test_archived_copies_records_and_receipts_are_group_readable_not_world_readable(
+    tmp_path, reference
+):
+    previous = os.umask(0o022)
+    try:
+        [outcome], store, _ = ingest(tmp_path, reference, good_xlsx(tmp_path / "in" / "a.xlsx"))
+    finally:
+        os.umask(previous)
+    written = [outcome.receipt_path, *(store.parent / "submission_files").rglob("*")]
+    files = [p for p in written if p.is_file()]
+    assert len(files) == 3, files
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o640}
+    folders = [outcome.receipt_path.parent, *(p for p in written if p.is_dir())]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o750}
