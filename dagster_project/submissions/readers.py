@@ -3,18 +3,24 @@
 Submission files come from outside and are untrusted. Before anything parses
 them, the cheap checks run in this order: size, content sniffing (a PDF
 renamed ``.xlsx`` is named as such), and for .xlsx the zip directory's
-*declared* sizes and compression ratio. Python's zipfile never inflates a
-member past its declared size, so checking the declared sizes bounds the
-memory a crafted file can take. openpyxl only parses XML through defusedxml
-here (entity expansion and external entities are refused); the module
-refuses to run without it.
+*declared* sizes and compression ratio, then its listing: macros, external
+links and embedded objects are refused before any sheet is read. Python's
+zipfile never inflates a member past its declared size, so checking the
+declared sizes bounds the memory a crafted file can take; a sheet whose used
+range would be too large a grid is refused before it is loaded.
+
+Cell values are read by python-calamine (Rust; it neither evaluates formulas
+nor expands XML entities). A DTD or entity declaration in any part is refused
+(``unsafe_xml``) as defusedxml would; what calamine does not report (formula
+cells, percentage formats) is read from the sheet's XML with expat, DTDs
+refused, and only for sheets that hold a formula or a percentage style.
 
 Every cell becomes text as the sender sees it: strings NFC-normalized,
 numbers in Vietnamese format (``1.234,5``) so that
 :func:`~dagster_project.semantics.numbers.parse_vn_number` reads them back
 exactly, percentage-formatted numbers as ``50%``, and dates as dd/mm/yyyy.
-A cell holding a formula is kept as its formula text and marked; nothing is
-ever evaluated.
+A cell holding a formula, or text a spreadsheet would run as one, is kept as
+its text and marked; nothing is ever evaluated.
 
 A problem that makes the whole file unreadable raises :class:`FileRejected`
 carrying one :class:`~.reasons.Issue`; the caller quarantines the file and
@@ -28,17 +34,18 @@ import csv
 import io
 import re
 import unicodedata
+import xml.parsers.expat
 import zipfile
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
-from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
 
@@ -53,9 +60,11 @@ DEFAULT_MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_MEMBERS = 2000
 XLSX_REQUIRED_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
 
-# Errors openpyxl and zipfile raise on a damaged workbook. Only the library
-# calls are wrapped in this tuple, never our own processing of the values.
+# Errors calamine, expat and zipfile raise on a damaged workbook. Only the
+# library calls are wrapped in this tuple, never our own processing of the values.
 _WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
+    CalamineError,
+    xml.parsers.expat.ExpatError,
     zipfile.BadZipFile,
     zlib.error,
     EOFError,
@@ -65,7 +74,6 @@ _WORKBOOK_ERRORS: tuple[type[BaseException], ...] = (
     TypeError,
     ValueError,
     AttributeError,
-    ParseError,
 )
 
 
@@ -360,157 +368,287 @@ _RawCell = tuple[object, str | None, bool]
 def _read_workbook(
     source: Path | bytes,
 ) -> tuple[list[str], dict[str, list[tuple[int, list[_RawCell]]]]]:
-    """Sheet names and the raw cells of every row holding a value, straight from openpyxl.
+    """Sheet names and the raw cells of every row holding a value.
 
-    Only this function talks to openpyxl, so only library errors are turned
-    into a rejected file here; converting the values happens afterwards.
+    Values come from python-calamine (a Rust reader that neither evaluates
+    formulas nor expands XML entities). What calamine does not say is read
+    from the parts themselves (:class:`_WorkbookParts`): which cells hold a
+    formula (calamine gives their cached result; the row must be refused and
+    the formula shown) and which numbers are percentage-formatted (``0.45``
+    shown as ``45%``). Only library calls are turned into a rejected file here;
+    converting the values happens afterwards.
     """
-    import openpyxl
-
-    if not openpyxl.DEFUSEDXML:
-        raise RuntimeError(
-            "openpyxl is not using defusedxml: install defusedxml (and do not set "
-            "OPENPYXL_DEFUSEDXML=False) before reading untrusted workbooks"
-        )
+    data = _data_of(source)
     raw: dict[str, list[tuple[int, list[_RawCell]]]] = {}
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(_data_of(source)),
-            read_only=True,
-            data_only=False,
-            keep_links=False,
-            keep_vba=False,
-        )
+        parts = _WorkbookParts(data)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
-            names = list(workbook.sheetnames)
+            names = list(workbook.sheet_names)
+            kinds = {meta.name: meta.typ for meta in workbook.sheets_metadata}
             for name in names:
-                worksheet = workbook[name]
-                # Writers often record a wrong used range; read what is really there.
-                worksheet.reset_dimensions()
-                raw[name] = _worksheet_rows(worksheet)
+                if kinds.get(name) != SheetTypeEnum.WorkSheet:
+                    continue
+                marks = parts.sheet_marks(name)
+                grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                raw[name] = _grid_rows(grid, marks)
         finally:
             workbook.close()
-    except (DefusedXmlException, *_WORKBOOK_ERRORS) as error:
-        # openpyxl wraps what defusedxml raises in its own ValueError.
-        unsafe = _defused_cause(error)
-        if unsafe is not None:
-            raise _reject("unsafe_xml", "xlsx", type(unsafe).__name__) from error
+    except _WORKBOOK_ERRORS as error:
         raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
     return names, raw
 
 
-class SheetLayoutError(ValueError):
-    """The sheet's XML places a value where the reader would have to drop it."""
-
-
-def _worksheet_rows(worksheet) -> list[tuple[int, list[_RawCell]]]:
-    """Every row of a read-only worksheet that holds at least one value.
-
-    The same rows, row numbers and cell positions as
-    ``worksheet.reset_dimensions(); worksheet.iter_rows()`` (the used range a
-    writer records is ignored: every row in the sheet's XML is read, however
-    far down), without the cost of that path: templates carry hundreds of
-    spare rows of styled empty cells, and ``iter_rows`` builds a cell object
-    for each, then a blank row for every row number the XML skips. Here a
-    row whose cells all hold no value (no ``<v>``, formula or inline string)
-    is passed over once the XML parser has read it: such a row has no text,
-    so the caller would drop it anyway. Nothing stops early: every row of the
-    XML is parsed, so a value typed after any number of empty rows is read.
-
-    Where openpyxl would silently drop a value (a row numbered at or before
-    one already read, a cell out of column order), :class:`SheetLayoutError`
-    rejects the file as ``corrupt_xlsx`` instead: no spreadsheet program
-    writes such XML, and losing the value quietly is worse.
-    """
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    workbook = worksheet.parent
-    styles = workbook._cell_styles
-    custom_formats = workbook._number_formats
-
-    formats: dict[object, str] = {}
-
-    def number_format(style_id: object) -> str:
-        # ReadOnlyCell.number_format, without building the cell. It is looked
-        # up for every cell, empty or not, so that a bad style id fails the
-        # file exactly as before.
-        try:
-            return formats[style_id]
-        except KeyError:
-            pass
-        format_id = styles[style_id].numFmtId
-        if format_id < BUILTIN_FORMATS_MAX_SIZE:
-            text = BUILTIN_FORMATS.get(format_id, "General")
-        else:
-            text = custom_formats[format_id - BUILTIN_FORMATS_MAX_SIZE]
-        formats[style_id] = text
-        return text
-
+def _grid_rows(grid: list[list[object]], marks: _SheetMarks) -> list[tuple[int, list[_RawCell]]]:
+    """Rows holding a value (or a formula) as (row number, raw cells), formulas put back."""
+    formulas_by_row: dict[int, dict[int, str]] = defaultdict(dict)
+    for (row, column), formula in marks.formulas.items():
+        formulas_by_row[row][column] = formula
+    last = max([len(grid), *(row + 1 for row in formulas_by_row)])
     rows: list[tuple[int, list[_RawCell]]] = []
-    with worksheet._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            worksheet._shared_strings,
-            data_only=workbook.data_only,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
-        )
-        # As ReadOnlyWorksheet._cells_by_row: a row numbered at or before one
-        # already read is not returned (openpyxl's behaviour, kept as it is).
-        next_row = 1
-        for index, cells in parser.parse():
-            if index < next_row:
-                # openpyxl would skip the row; a value in it would be lost.
-                if any(cell["value"] is not None for cell in cells):
-                    raise SheetLayoutError(
-                        f"sheet '{worksheet.title}': row {index} holds a value but comes "
-                        f"after row {next_row - 1} (rows out of order)"
-                    )
+    for index in range(last):
+        values = grid[index] if index < len(grid) else []
+        formulas = formulas_by_row.get(index)
+        if not formulas and all(value == "" for value in values):
+            continue
+        width = max([len(values), *((column + 1) for column in formulas or ())])
+        cells: list[_RawCell] = []
+        for column in range(width):
+            if formulas and column in formulas:
+                cells.append((formulas[column], None, True))
                 continue
-            next_row = index + 1
-            if not cells:
-                continue
-            # As ReadOnlyWorksheet._get_row: positions 1..the last cell's
-            # column. A value that would be dropped (right of the last cell,
-            # or a second cell at the same position) fails the file instead.
-            width = cells[-1]["column"]
-            placed: list[dict | None] = [None] * width
-            for cell in cells:
-                position = cell["column"]
-                inside = 1 <= position <= width
-                # What openpyxl would drop: this cell if outside, else the one it replaces.
-                dropped = placed[position - 1] if inside else cell
-                if dropped is not None and dropped["value"] is not None:
-                    raise SheetLayoutError(
-                        f"sheet '{worksheet.title}': row {index} holds a value in column "
-                        f"{dropped['column']} out of column order"
-                    )
-                if inside:
-                    placed[position - 1] = cell
-            present = [cell for cell in placed if cell is not None]
-            for cell in present:
-                number_format(cell["style_id"])
-            if all(cell["value"] is None for cell in present):
-                continue
-            rows.append(
-                (
-                    # The row number is the first cell's own (coordinate) row, as before.
-                    present[0]["row"],
-                    [
-                        (None, None, False)
-                        if cell is None
-                        else (
-                            cell["value"],
-                            number_format(cell["style_id"]),
-                            cell["data_type"] == "f",
-                        )
-                        for cell in placed
-                    ],
-                )
-            )
+            value = values[column] if column < len(values) else ""
+            if value == "":
+                cells.append((None, None, False))
+            else:
+                percent = (index, column) in marks.percent
+                cells.append((value, PERCENT_FORMAT if percent else None, False))
+        rows.append((index + 1, cells))
     return rows
+
+
+PERCENT_FORMAT = "0%"
+# Built-in number formats 9 and 10 are 0% and 0.00%.
+_BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
+# A sheet is refused past this many cells in its used range: calamine holds
+# the range as a dense grid, so one cell at XFD1048576 would ask for 17 billion.
+MAX_SHEET_CELLS = 5_000_000
+_ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr=\"([0-9]{1,8})\"")
+_CELL_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\sr=\"([A-Z]{1,4})[0-9]{1,8}\"")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+
+
+@dataclass
+class _SheetMarks:
+    """Per sheet: formula text by (row, column) (0-based), and percentage-formatted cells."""
+
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    percent: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + (ord(letter) - 64)
+    return index - 1
+
+
+def _split_ref(ref: str) -> tuple[int, int] | None:
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not letters.isalpha() or not digits:
+        return None
+    return int(digits) - 1, _column_index(letters.upper())
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1]
+
+
+def _expat(data: bytes) -> xml.parsers.expat.XMLParserType:
+    """An expat parser that refuses DTDs and entity declarations (what defusedxml refuses)."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def refuse(*_args: object) -> None:
+        raise _reject("unsafe_xml", "xlsx", "DTD")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
+def _elements(data: bytes) -> list[tuple[str, dict[str, str]]]:
+    """(local tag, attributes) of every element of a small XML part."""
+    found: list[tuple[str, dict[str, str]]] = []
+    parser = _expat(data)
+    parser.StartElementHandler = lambda tag, attrs: found.append((_local(tag), attrs))
+    parser.Parse(data, True)
+    return found
+
+
+class _WorkbookParts:
+    """The workbook's XML parts, for what calamine does not report.
+
+    Every XML part is first searched for a DTD or entity declaration
+    (refused as ``unsafe_xml``, as defusedxml would). A sheet is parsed
+    (with expat, DTDs refused) only if its bytes hold a formula element or
+    a percentage style; the others, nearly all files, cost one search.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        names = self.archive.namelist()
+        for name in names:
+            if name.lower().endswith((".xml", ".rels")) and _DECLARATION.search(
+                self.archive.read(name)
+            ):
+                raise _reject("unsafe_xml", "xlsx", f"DTD in {name}")
+        self.parts = self._sheet_parts(set(names))
+        self.percent_styles = self._percent_styles(set(names))
+
+    def _sheet_parts(self, names: set[str]) -> dict[str, str]:
+        """Sheet name -> its part, from workbook.xml and its relationships."""
+        rels_name = "xl/_rels/workbook.xml.rels"
+        targets = {}
+        if rels_name in names:
+            for tag, attrs in _elements(self.archive.read(rels_name)):
+                if tag == "Relationship" and "Id" in attrs:
+                    target = attrs.get("Target", "")
+                    targets[attrs["Id"]] = (
+                        target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                    )
+        parts = {}
+        for tag, attrs in _elements(self.archive.read("xl/workbook.xml")):
+            if tag == "sheet":
+                rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+                if rid in targets and "name" in attrs:
+                    parts[attrs["name"]] = targets[rid]
+        return parts
+
+    def _percent_styles(self, names: set[str]) -> set[str]:
+        """The cell style indexes (``s=``) whose number format is a percentage."""
+        if "xl/styles.xml" not in names:
+            return set()
+        custom: dict[int, str] = {}
+        styles: set[str] = set()
+        in_cell_xfs = False
+        index = 0
+        parser = _expat(self.archive.read("xl/styles.xml"))
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal in_cell_xfs, index
+            tag = _local(tag)
+            if tag == "numFmt" and attrs.get("numFmtId", "").isdigit():
+                custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+            elif tag == "cellXfs":
+                in_cell_xfs = True
+            elif tag == "xf" and in_cell_xfs:
+                format_id = int(attrs.get("numFmtId", "0") or 0)
+                if format_id in _BUILTIN_PERCENT_FORMATS or "%" in _unquoted(
+                    custom.get(format_id, "")
+                ):
+                    styles.add(str(index))
+                index += 1
+
+        def end(tag: str) -> None:
+            nonlocal in_cell_xfs
+            if _local(tag) == "cellXfs":
+                in_cell_xfs = False
+
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.Parse(self.archive.read("xl/styles.xml"), True)
+        return styles
+
+    def sheet_marks(self, sheet: str) -> _SheetMarks:
+        part = self.parts.get(sheet)
+        if part is None or part not in self.archive.namelist():
+            return _SheetMarks()
+        data = self.archive.read(part)
+        _check_extent(sheet, data)
+        has_formula = _FORMULA_TAG.search(data) is not None
+        has_percent = bool(self.percent_styles) and re.search(
+            rb'\ss="(?:' + b"|".join(s.encode() for s in self.percent_styles) + rb')"', data
+        )
+        if not has_formula and not has_percent:
+            return _SheetMarks()
+        return _parse_marks(data, self.percent_styles)
+
+
+def _unquoted(format_code: str) -> str:
+    """A number format without its quoted literals and escaped characters."""
+    return re.sub(r'"[^"]*"|\\.', "", format_code)
+
+
+def _check_extent(sheet: str, data: bytes) -> None:
+    """Refuse a sheet whose used range would be too large a grid to hold."""
+    rows = [int(number) for number in _ROW_REF.findall(data)]
+    height = max(rows, default=0)
+    height = max(height, data.count(b"<row") + data.count(b":row"))
+    letters = _CELL_REF.findall(data)
+    width = max((_column_index(ref.decode("ascii")) + 1 for ref in letters), default=0)
+    if len(letters) < len(_CELL_TAG.findall(data)):
+        # Cells without a reference follow the previous one: at most the most cells in a row more.
+        width += max(len(_CELL_TAG.findall(row)) for row in _ROW_TAG.split(data))
+    if height * width > MAX_SHEET_CELLS:
+        raise _reject(
+            "zip_bomb",
+            "xlsx",
+            f"sheet '{nfc(sheet)}' spans {height} rows × {width} columns "
+            f"(limit {MAX_SHEET_CELLS} cells)",
+        )
+
+
+def _parse_marks(data: bytes, percent_styles: set[str]) -> _SheetMarks:
+    """Formula cells (with their text) and percentage-styled cells of one sheet's XML."""
+    marks = _SheetMarks()
+    shared: dict[str, str] = {}
+    state = {"row": -1, "column": -1, "cell": None, "in_f": False, "f_attrs": {}, "text": []}
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if tag == "row":
+            state["row"] = int(attrs["r"]) - 1 if attrs.get("r", "").isdigit() else state["row"] + 1
+            state["column"] = -1
+        elif tag == "c":
+            position = _split_ref(attrs.get("r", ""))
+            if position is None:
+                position = (state["row"], state["column"] + 1)
+            state["row"], state["column"] = position
+            state["cell"] = position
+            if attrs.get("s") in percent_styles:
+                marks.percent.add(position)
+        elif tag == "f" and state["cell"] is not None:
+            state["in_f"], state["f_attrs"], state["text"] = True, attrs, []
+
+    def end(tag: str) -> None:
+        tag = _local(tag)
+        if tag == "f" and state["in_f"]:
+            text = "".join(state["text"])
+            attrs = state["f_attrs"]
+            if attrs.get("t") == "shared" and "si" in attrs:
+                if text:
+                    shared[attrs["si"]] = text
+                text = text or shared.get(attrs["si"], "")
+            marks.formulas[state["cell"]] = nfc("=" + text)
+            state["in_f"] = False
+        elif tag == "c":
+            state["cell"] = None
+
+    def characters(text: str) -> None:
+        if state["in_f"]:
+            state["text"].append(text)
+
+    parser = _expat(data)
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    parser.Parse(data, True)
+    return marks
 
 
 def _load_workbook_cells(source: Path | bytes) -> tuple[dict[str, _SheetCells], list[str]]:
@@ -535,18 +673,6 @@ def _load_workbook_cells(source: Path | bytes) -> tuple[dict[str, _SheetCells], 
                 rows.append((row_number, cells))
         sheets[nfc(name)] = _SheetCells(rows)
     return sheets, [nfc(name) for name in names]
-
-
-def _defused_cause(error: BaseException) -> DefusedXmlException | None:
-    """The defusedxml refusal anywhere in an exception's chain, if any."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, DefusedXmlException):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def read_xlsx(source: Path | bytes, limits: Limits = Limits()) -> ParsedFile:
