@@ -3,9 +3,10 @@
 Real ingest processes are killed with SIGKILL, into a new store and into an
 established one, at two kinds of moments:
 
-- named points inside the one transaction per file (``NQ57_TEST_PAUSE_AT``:
-  transaction begun, copy archived, receipt written, rows inserted, commit
-  done) and between creating a new store's schema and its checkpoint;
+- named points (``NQ57_TEST_PAUSE_AT``): a file archived and its receipt
+  written but not yet in a transaction, a transaction's rows inserted but not
+  committed, a commit done but not checkpointed, and between creating a new
+  store's schema and its checkpoint (transactions of 3 files here);
 - just after the process reports its k-th file, plus a few milliseconds,
   which lands inside DuckDB's commits, inserts and checkpoints.
 
@@ -50,7 +51,7 @@ import sys
 from pathlib import Path
 from dagster_project.submissions.ingest import archived_path, ingest_paths
 ingest_paths([Path(sys.argv[1])], store=Path(sys.argv[2]), received_at_basis="file_mtime",
-             progress=lambda line: print(line, flush=True))
+             progress=lambda line: print(line, flush=True), batch_files=3)
 print("done", flush=True)
 """
 TIMEOUT = 120
@@ -203,8 +204,8 @@ def assert_recovers(scenario, store: Path, established: bool) -> None:
 
 # Every stage of the file transaction is hit in one of the two stores.
 PAUSES = {
-    False: ("store:schema", "ingest:archived:2", "ingest:inserted:6", "ingest:committed:14"),
-    True: ("ingest:begun:1", "ingest:receipt:4", "ingest:committed:9"),
+    False: ("store:schema", "ingest:prepared:2", "ingest:inserted:6", "ingest:committed:14"),
+    True: ("ingest:prepared:1", "ingest:inserted:3", "ingest:committed:9"),
 }
 
 

@@ -73,18 +73,17 @@ from .receive import Incoming, discover_files, receive, sha256_of, write_private
 from .reference import ReferenceData, load_reference
 from .store import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
+    FILE_CASTS,
     FILE_COLUMNS,
     PARSED_COLUMNS,
     QUARANTINE_COLUMNS,
     RECEIVED_AT_BASES,
     ROW_COLUMNS,
     TEXT_COLUMNS,
-    file_counts,
-    insert_sql,
-    is_ingested,
+    files_counts,
+    latest_by_report,
     next_ingest_seq,
     open_store,
-    previous_latest,
 )
 from .validation import FileContext, RowResult, check_metadata, normalize_id, validate_rows
 
@@ -353,8 +352,33 @@ def _status(loaded: int, quarantined: int, file_issue: Issue | None) -> str:
     return "accepted" if quarantined == 0 else "partially_accepted"
 
 
+# Files per transaction by default: each file is wholly in or wholly out of a
+# transaction, and a transaction commits up to this many whole files. A DuckDB
+# commit costs milliseconds whatever it holds, so one per file would cost more
+# than reading the file; a kill loses only the uncommitted files, which stay
+# in the landing folder for the next run.
+DEFAULT_BATCH_FILES = 200
+
+
+@dataclass
+class _Prepared:
+    """A file numbered, archived and given its receipt, waiting for its transaction."""
+
+    outcome: FileOutcome
+    file_row: dict[str, object]
+    rows: list[dict[str, object]]
+    quarantine: list[dict[str, object]]
+
+
 class Writer:
-    """The one writer of a store: numbers, archives, receipts and commits files one by one.
+    """The one writer of a store: numbers, archives, receipts and commits whole files.
+
+    Files are committed in transactions of up to ``batch_files`` whole files
+    (``1``: one transaction per file); outcomes come back from :meth:`flush`
+    once they are committed, in the order the files were given. The store's
+    numbering, the files already in and the latest file of each report are
+    read once and kept up to date in memory (the writer holds the store's
+    lock, so nothing else changes them).
 
     ``home`` is the store whose ``submission_files/`` and ``receipts/``
     folders are written; it is the store itself except while ``nq57 store
@@ -368,32 +392,72 @@ class Writer:
         limits: Limits,
         *,
         allow_synthetic: bool = False,
+        batch_files: int = DEFAULT_BATCH_FILES,
     ) -> None:
         self.con = con
         self.home = home
         self.limits = limits
         self.allow_synthetic = allow_synthetic
+        self.batch_files = max(batch_files, 1)
         self.written = 0
+        self.queue: list[FileOutcome | _Prepared] = []
+        self._load_state()
+
+    def _load_state(self) -> None:
+        self.receipts: dict[str, str | None] = dict(
+            self.con.execute(
+                "select file_sha256, receipt_path from raw.submission_files"
+            ).fetchall()
+        )
+        self.next_seq = next_ingest_seq(self.con)
+        self.latest = latest_by_report(self.con)
 
     def already(self, incoming: Incoming) -> FileOutcome | None:
-        existing = is_ingested(self.con, incoming.sha256)
-        if existing is None:
+        if incoming.sha256 not in self.receipts:
             return None
-        receipt = Path(existing[1]) if existing[1] else None
-        return FileOutcome(incoming.path, incoming.sha256, ALREADY_INGESTED, receipt_path=receipt)
+        receipt = self.receipts[incoming.sha256]
+        return FileOutcome(
+            incoming.path,
+            incoming.sha256,
+            ALREADY_INGESTED,
+            receipt_path=Path(receipt) if receipt else None,
+        )
 
-    def write(self, incoming: Incoming, evaluation: Evaluation) -> FileOutcome:
-        """Commit one evaluated file (or say it is already in, or refused as SYNTHETIC)."""
+    def note(self, outcome: FileOutcome) -> list[FileOutcome]:
+        """Queue an outcome that writes nothing (already ingested), in file order."""
+        self.queue.append(outcome)
+        return self.flush() if not self._pending() else []
+
+    def _pending(self) -> int:
+        return sum(isinstance(item, _Prepared) for item in self.queue)
+
+    def _previous_latest(self, province: str, agency: str, period: str, sheets: list[str]):
+        found = [self.latest.get((province, agency, period, sheet)) for sheet in sheets]
+        found = [entry for entry in found if entry is not None]
+        return max(found)[1] if found else None
+
+    def write(self, incoming: Incoming, evaluation: Evaluation) -> list[FileOutcome]:
+        """Queue one evaluated file; returns the outcomes committed by this call (if any)."""
         existing = self.already(incoming)
         if existing is not None:
-            return existing
+            return self.note(existing)
         marker = evaluation.marker
         # Refused before anything is written: the store, the archive and the receipts stay as they were.
         if marker is not None and not self.allow_synthetic:
-            return FileOutcome(
-                incoming.path, incoming.sha256, REFUSED_SYNTHETIC, synthetic_marker=marker
+            return self.note(
+                FileOutcome(
+                    incoming.path, incoming.sha256, REFUSED_SYNTHETIC, synthetic_marker=marker
+                )
             )
+        self.written += 1
+        prepared = self._prepare(incoming, evaluation)
+        pause_point(f"ingest:prepared:{self.written}")
+        self.queue.append(prepared)
+        if self._pending() >= self.batch_files:
+            return self.flush()
+        return []
 
+    def _prepare(self, incoming: Incoming, evaluation: Evaluation) -> _Prepared:
         sha = incoming.sha256
         file_issue = evaluation.file_issue
         results = evaluation.results if file_issue is None else []
@@ -410,6 +474,10 @@ class Writer:
         period = context.period if context else None
         receipt = receipts_dir(self.home) / receipt_name(sha, incoming.name)
         received_at = incoming.received_at
+        seq = self.next_seq
+        supersedes = None
+        if status != "rejected" and province_id and agency_id and period_code:
+            supersedes = self._previous_latest(province_id, agency_id, period_code, sheets)
 
         issues: list[tuple[Issue, str | None]] = []
         if file_issue is not None:
@@ -418,105 +486,62 @@ class Writer:
             row_json = _row_values(result.row)
             issues.extend((issue, row_json) for issue in result.issues)
 
-        con = self.con
-        self.written += 1
-        # Test-only points where the crash tests kill the process (``ingest:<stage>:<n>``).
-        moment = f"ingest:{{}}:{self.written}".format
-        con.execute("begin transaction")
-        try:
-            seq = next_ingest_seq(con)
-            pause_point(moment("begun"))
-            supersedes = None
-            if status != "rejected" and province_id and agency_id and period_code:
-                supersedes = previous_latest(con, province_id, agency_id, period_code, sheets)
-            archived = _archive(incoming, self.home)
-            write_record(incoming, self.home, seq, self.limits, self.allow_synthetic)
-            pause_point(moment("archived"))
-            file_row: dict[str, object] = {
-                "file_sha256": sha,
-                "ingest_seq": seq,
-                "file_name": incoming.name,
-                "source_path": incoming.source_path,
-                "size_bytes": incoming.size,
-                "detected_format": evaluation.detected_format,
-                "encoding": evaluation.encoding,
-                "csv_delimiter": parsed.csv_delimiter if parsed else None,
-                "province_id": province_id,
-                "agency_id": agency_id,
-                "period": period_code,
-                "period_start": period.start if period else None,
-                "period_end": period.end if period else None,
-                "format_version": metadata.get("format_version") or None,
-                "sheets": sheets,
-                "ignored_sheets": list(parsed.ignored_sheets) if parsed else [],
-                "received_at": received_at,
-                "status": status,
-                "rows_in": rows_in,
-                "rows_loaded": len(loaded),
-                "rows_quarantined": len(quarantined),
-                "rows_not_reported": len(evaluation.not_reported),
-                "file_reason_code": file_issue.reason_code if file_issue else None,
-                "supersedes_file_sha256": supersedes,
-                "receipt_path": str(receipt),
-                "archived_path": str(archived) if archived else None,
-                "received_at_basis": incoming.received_at_basis,
-                "synthetic_marker": marker,
-            }
-            write_receipt(
-                receipt,
-                render_receipt(
-                    file_row,
-                    [file_issue] if file_issue else [],
-                    [issue for issue, _ in issues if issue.row_number is not None],
-                    [
-                        ReceiptRow(
-                            r.row.sheet, r.row.row_number, item_label(r.row), row_summary(r.row)
-                        )
-                        for r in loaded
-                    ],
-                    [
-                        ReceiptRow(row.sheet, row.row_number, item_label(row))
-                        for row in evaluation.not_reported
-                    ],
-                    parsed.ignored_sheets if parsed else (),
-                ),
-            )
-            pause_point(moment("receipt"))
-            con.execute(
-                insert_sql("raw.submission_files", FILE_COLUMNS),
-                [file_row[c] for c in FILE_COLUMNS],
-            )
-            _insert_frame(
-                con,
-                "raw.submission_rows",
-                ROW_COLUMNS,
-                [_row_record(sha, result, received_at) for result in loaded],
-                {"row_number": "integer", "loaded_at": "timestamp", **PARSED_COLUMNS},
-            )
-            _insert_frame(
-                con,
-                "raw.submission_quarantine",
-                QUARANTINE_COLUMNS,
-                _quarantine_records(sha, incoming.name, issues, received_at),
-                {"row_number": "integer", "quarantined_at": "timestamp"},
-            )
-            counted_loaded, counted_quarantined = file_counts(con, sha)
-            if (counted_loaded, counted_quarantined) != (len(loaded), len(quarantined)) or (
-                rows_in != counted_loaded + counted_quarantined
-            ):
-                raise RowBalanceError(
-                    f"{incoming.path}: rows in {rows_in} != rows loaded {counted_loaded} + rows "
-                    f"quarantined {counted_quarantined}; nothing from this file was committed"
-                )
-            pause_point(moment("inserted"))
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            receipt.unlink(missing_ok=True)
-            raise
-        pause_point(moment("committed"))
-
-        return FileOutcome(
+        archived = _archive(incoming, self.home)
+        write_record(incoming, self.home, seq, self.limits, self.allow_synthetic)
+        file_row: dict[str, object] = {
+            "file_sha256": sha,
+            "ingest_seq": seq,
+            "file_name": incoming.name,
+            "source_path": incoming.source_path,
+            "size_bytes": incoming.size,
+            "detected_format": evaluation.detected_format,
+            "encoding": evaluation.encoding,
+            "csv_delimiter": parsed.csv_delimiter if parsed else None,
+            "province_id": province_id,
+            "agency_id": agency_id,
+            "period": period_code,
+            "period_start": period.start if period else None,
+            "period_end": period.end if period else None,
+            "format_version": metadata.get("format_version") or None,
+            "sheets": sheets,
+            "ignored_sheets": list(parsed.ignored_sheets) if parsed else [],
+            "received_at": received_at,
+            "status": status,
+            "rows_in": rows_in,
+            "rows_loaded": len(loaded),
+            "rows_quarantined": len(quarantined),
+            "rows_not_reported": len(evaluation.not_reported),
+            "file_reason_code": file_issue.reason_code if file_issue else None,
+            "supersedes_file_sha256": supersedes,
+            "receipt_path": str(receipt),
+            "archived_path": str(archived) if archived else None,
+            "received_at_basis": incoming.received_at_basis,
+            "synthetic_marker": evaluation.marker,
+        }
+        write_receipt(
+            receipt,
+            render_receipt(
+                file_row,
+                [file_issue] if file_issue else [],
+                [issue for issue, _ in issues if issue.row_number is not None],
+                [
+                    ReceiptRow(r.row.sheet, r.row.row_number, item_label(r.row), row_summary(r.row))
+                    for r in loaded
+                ],
+                [
+                    ReceiptRow(row.sheet, row.row_number, item_label(row))
+                    for row in evaluation.not_reported
+                ],
+                parsed.ignored_sheets if parsed else (),
+            ),
+        )
+        # The store as it will be once this file commits.
+        self.next_seq += 1
+        self.receipts[sha] = str(receipt)
+        if status != "rejected" and province_id and agency_id and period_code:
+            for sheet in sheets:
+                self.latest[(province_id, agency_id, period_code, sheet)] = (seq, sha)
+        outcome = FileOutcome(
             incoming.path,
             sha,
             status,
@@ -527,8 +552,72 @@ class Writer:
             file_issue.reason_code if file_issue else None,
             receipt,
             supersedes,
-            marker,
+            evaluation.marker,
         )
+        return _Prepared(
+            outcome,
+            file_row,
+            [_row_record(sha, result, received_at) for result in loaded],
+            _quarantine_records(sha, incoming.name, issues, received_at),
+        )
+
+    def flush(self) -> list[FileOutcome]:
+        """Commit the queued files in one transaction; their outcomes, in order."""
+        prepared = [item for item in self.queue if isinstance(item, _Prepared)]
+        if prepared:
+            self._commit(prepared)
+        outcomes = [item.outcome if isinstance(item, _Prepared) else item for item in self.queue]
+        self.queue = []
+        return outcomes
+
+    def _commit(self, prepared: list[_Prepared]) -> None:
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            _insert_frame(
+                con,
+                "raw.submission_files",
+                FILE_COLUMNS,
+                [item.file_row for item in prepared],
+                FILE_CASTS,
+            )
+            _insert_frame(
+                con,
+                "raw.submission_rows",
+                ROW_COLUMNS,
+                [row for item in prepared for row in item.rows],
+                {"row_number": "integer", "loaded_at": "timestamp", **PARSED_COLUMNS},
+            )
+            _insert_frame(
+                con,
+                "raw.submission_quarantine",
+                QUARANTINE_COLUMNS,
+                [entry for item in prepared for entry in item.quarantine],
+                {"row_number": "integer", "quarantined_at": "timestamp"},
+            )
+            counted = files_counts(con, [item.outcome.file_sha256 for item in prepared])
+            for item in prepared:
+                outcome = item.outcome
+                loaded, quarantined = counted.get(outcome.file_sha256, (0, 0))
+                if (loaded, quarantined) != (outcome.rows_loaded, outcome.rows_quarantined) or (
+                    outcome.rows_in != loaded + quarantined
+                ):
+                    raise RowBalanceError(
+                        f"{outcome.path}: rows in {outcome.rows_in} != rows loaded {loaded} + "
+                        f"rows quarantined {quarantined}; nothing from this file (nor the "
+                        f"{len(prepared) - 1} others of its transaction) was committed"
+                    )
+            pause_point(f"ingest:inserted:{self.written}")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            for item in prepared:
+                if item.outcome.receipt_path is not None:
+                    item.outcome.receipt_path.unlink(missing_ok=True)
+            self.queue = []
+            self._load_state()
+            raise
+        pause_point(f"ingest:committed:{self.written}")
 
 
 def _metadata_id(metadata: dict[str, str], key: str) -> str | None:
@@ -576,6 +665,7 @@ def ingest_paths(
     allow_synthetic: bool = False,
     on_outcome: Callable[[FileOutcome], None] | None = None,
     progress_every: int = 1,
+    batch_files: int = DEFAULT_BATCH_FILES,
 ) -> list[FileOutcome]:
     """Ingest files and folders into the store; returns one outcome per file.
 
@@ -585,7 +675,8 @@ def ingest_paths(
 
     With ``on_outcome``, each outcome goes to it instead of the returned
     list (which stays empty), so memory does not grow with the number of
-    files; ``progress_every`` prints a line every that many files.
+    files; ``progress_every`` prints a line every that many files. Outcomes
+    are reported once committed, ``batch_files`` files per transaction.
     """
     if received_at_basis not in RECEIVED_AT_BASES:
         raise ValueError(f"received_at_basis {received_at_basis!r} not in {RECEIVED_AT_BASES}")
@@ -593,21 +684,33 @@ def ingest_paths(
     store = store or store_path()
     reference = reference or load_reference(seeds_dir)
     outcomes: list[FileOutcome] = []
-    with open_store(store, lock_timeout_seconds) as con:
-        writer = Writer(con, store, limits, allow_synthetic=allow_synthetic)
-        for number, path in enumerate(files, start=1):
-            incoming = receive(path, limits.max_bytes, received_at_basis)
-            outcome = writer.already(incoming)
-            if outcome is None:
-                if incoming.received_at is None:
-                    incoming = dataclasses.replace(incoming, received_at=now())
-                outcome = writer.write(incoming, evaluate(incoming, reference, limits))
+    done = 0
+
+    def report(finished: list[FileOutcome]) -> None:
+        nonlocal done
+        for outcome in finished:
+            done += 1
             if on_outcome is None:
                 outcomes.append(outcome)
             else:
                 on_outcome(outcome)
             if progress_every == 1:
-                progress(f"[{number}/{len(files)}] {describe(outcome)}")
-            elif number % progress_every == 0 or number == len(files):
-                progress(f"ingest: {number}/{len(files)} files")
+                progress(f"[{done}/{len(files)}] {describe(outcome)}")
+            elif done % progress_every == 0 or done == len(files):
+                progress(f"ingest: {done}/{len(files)} files")
+
+    with open_store(store, lock_timeout_seconds) as con:
+        writer = Writer(
+            con, store, limits, allow_synthetic=allow_synthetic, batch_files=batch_files
+        )
+        for path in files:
+            incoming = receive(path, limits.max_bytes, received_at_basis)
+            existing = writer.already(incoming)
+            if existing is not None:
+                report(writer.note(existing))
+                continue
+            if incoming.received_at is None:
+                incoming = dataclasses.replace(incoming, received_at=now())
+            report(writer.write(incoming, evaluate(incoming, reference, limits)))
+        report(writer.flush())
     return outcomes

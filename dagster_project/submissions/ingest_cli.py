@@ -41,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "their sending time, e.g. simulated ones); recorded per file as received_at_basis",
     )
     parser.add_argument(
+        "--files-per-commit",
+        type=int,
+        default=None,
+        help="whole files per store transaction (default 200; 1: a commit per file). A kill "
+        "leaves each file wholly in or out; files not yet committed are ingested by the next run",
+    )
+    parser.add_argument(
         "--allow-synthetic",
         action="store_true",
         help="ingest files marked SYNTHETIC (simulated); without it they are refused, nothing "
@@ -51,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from dagster_project.warehouse.paths import SEEDS_DIR
 
-    from .ingest import REFUSED_SYNTHETIC, IngestError, ingest_paths
+    from .ingest import DEFAULT_BATCH_FILES, REFUSED_SYNTHETIC, IngestError, ingest_paths
     from .paths import landing_dir
     from .readers import DEFAULT_MAX_BYTES, Limits
     from .reference import ReferenceError
@@ -67,6 +74,7 @@ def main(args: argparse.Namespace) -> int:
             limits=limits,
             received_at_basis=args.received_at.replace("-", "_"),
             allow_synthetic=args.allow_synthetic,
+            batch_files=args.files_per_commit or DEFAULT_BATCH_FILES,
         )
     except (
         FileNotFoundError,

@@ -590,7 +590,9 @@ def _check_extent(sheet: str, data: bytes) -> None:
     height = max(rows, default=0)
     height = max(height, data.count(b"<row") + data.count(b":row"))
     letters = _CELL_REF.findall(data)
-    width = max((_column_index(ref.decode("ascii")) + 1 for ref in letters), default=0)
+    # The furthest column: the longest letters, then the last in order ("AB" > "Z").
+    furthest = max(set(letters), key=lambda ref: (len(ref), ref), default=None)
+    width = _column_index(furthest.decode("ascii")) + 1 if furthest else 0
     if len(letters) < len(_CELL_TAG.findall(data)):
         # Cells without a reference follow the previous one: at most the most cells in a row more.
         width += max(len(_CELL_TAG.findall(row)) for row in _ROW_TAG.split(data))

@@ -286,6 +286,7 @@ def rebuild_store(
                 writer.write(incoming, evaluate(incoming, reference, writer.limits))
                 if number % 500 == 0:
                     progress(f"rebuild: {number}/{len(order)} files")
+            writer.flush()
             counts = table_counts(con)
             con.execute("checkpoint")
         except BaseException:

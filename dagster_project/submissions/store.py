@@ -440,27 +440,9 @@ def open_store(
             con.close()
 
 
-def placeholders(count: int) -> str:
-    return ", ".join("?" for _ in range(count))
-
-
-def insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    """An INSERT for a fixed table layout; values always go in as parameters."""
-    return f"insert into {table} ({', '.join(columns)}) values ({placeholders(len(columns))})"
-
-
-def is_ingested(con: duckdb.DuckDBPyConnection, file_sha256: str) -> tuple[str, str | None] | None:
-    """(status, receipt_path) of a file already in the manifest, else None."""
-    row = con.execute(
-        "select status, receipt_path from raw.submission_files where file_sha256 = ?",
-        [file_sha256],
-    ).fetchone()
-    return (row[0], row[1]) if row else None
-
-
 def next_ingest_seq(con: duckdb.DuckDBPyConnection) -> int:
-    """The next file's number: one more than the highest committed (call it inside the
-    file's transaction, under the store lock, so no other writer can take it)."""
+    """The next file's number: one more than the highest committed (read under the store
+    lock, by the one writer, which numbers its files on from there)."""
     return int(
         con.execute("select coalesce(max(ingest_seq), 0) + 1 from raw.submission_files").fetchone()[
             0
@@ -468,45 +450,68 @@ def next_ingest_seq(con: duckdb.DuckDBPyConnection) -> int:
     )
 
 
-def previous_latest(
+# Casts for the manifest inserted from a DataFrame (the other columns are text).
+FILE_CASTS: dict[str, str] = {
+    "ingest_seq": "bigint",
+    "size_bytes": "bigint",
+    "period_start": "date",
+    "period_end": "date",
+    "sheets": "varchar[]",
+    "ignored_sheets": "varchar[]",
+    "received_at": "timestamp",
+    "rows_in": "integer",
+    "rows_loaded": "integer",
+    "rows_quarantined": "integer",
+    "rows_not_reported": "integer",
+}
+
+
+def latest_by_report(
     con: duckdb.DuckDBPyConnection,
-    province_id: str,
-    agency_id: str,
-    period: str,
-    sheets: list[str],
-) -> str | None:
-    """The latest accepted file for the same report that shares a sheet with ``sheets``."""
-    row = con.execute(
+) -> dict[tuple[str, str, str, str], tuple[int, str]]:
+    """(ingest_seq, sha256) of the latest accepted file per province, agency, period and sheet.
+
+    A new file for the same report supersedes the latest of these that shares
+    a sheet with it (the one with the highest ``ingest_seq``).
+    """
+    rows = con.execute(
         """
-        select file_sha256
-        from raw.submission_files
-        where province_id = ?
-            and agency_id = ?
-            and period = ?
-            and status in ('accepted', 'partially_accepted')
-            and list_has_any(sheets, ?::varchar[])
-        order by ingest_seq desc
-        limit 1
-        """,
-        [province_id, agency_id, period, sheets],
-    ).fetchone()
-    return row[0] if row else None
+        select province_id, agency_id, period, sheet, max(ingest_seq), arg_max(file_sha256, ingest_seq)
+        from (
+            select province_id, agency_id, period, ingest_seq, file_sha256, unnest(sheets) as sheet
+            from raw.submission_files
+            where status in ('accepted', 'partially_accepted')
+                and province_id is not null and agency_id is not null and period is not null
+        )
+        group by all
+        """
+    ).fetchall()
+    return {(p, a, period, sheet): (int(seq), sha) for p, a, period, sheet, seq, sha in rows}
 
 
-def file_counts(con: duckdb.DuckDBPyConnection, file_sha256: str) -> tuple[int, int]:
-    """(rows loaded, distinct rows quarantined) for a file, counted from the tables."""
-    loaded = con.execute(
-        "select count(*) from raw.submission_rows where file_sha256 = ?", [file_sha256]
-    ).fetchone()[0]
-    quarantined = con.execute(
+def files_counts(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, tuple[int, int]]:
+    """(rows loaded, distinct rows quarantined) per file, counted from the tables."""
+    rows = con.execute(
         """
-        select count(distinct (sheet, row_number))
-        from raw.submission_quarantine
-        where file_sha256 = ? and row_number is not null
+        with wanted as (select unnest(?::varchar[]) as file_sha256),
+        loaded as (
+            select file_sha256, count(*) as n from raw.submission_rows
+            where file_sha256 in (select file_sha256 from wanted) group by all
+        ),
+        quarantined as (
+            select file_sha256, count(distinct (sheet, row_number)) as n
+            from raw.submission_quarantine
+            where file_sha256 in (select file_sha256 from wanted) and row_number is not null
+            group by all
+        )
+        select wanted.file_sha256, coalesce(loaded.n, 0), coalesce(quarantined.n, 0)
+        from wanted
+        left join loaded using (file_sha256)
+        left join quarantined using (file_sha256)
         """,
-        [file_sha256],
-    ).fetchone()[0]
-    return int(loaded), int(quarantined)
+        [shas],
+    ).fetchall()
+    return {sha: (int(loaded), int(quarantined)) for sha, loaded, quarantined in rows}
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
