@@ -235,6 +235,8 @@ def test_the_clean_ingest_balances_and_records_the_invalid_period_once(scenario)
     files = scenario["new"]["files"]
     assert len(files) == 14
     assert scenario["new"]["unbalanced"] == []
+    reasons = {entry[6] for entry in scenario["new"]["quarantine"] if entry[1] == "bad-period.xlsx"}
+    assert reasons == {"period_invalid"}
 
 
 def test_a_store_that_does_not_open_is_named_in_one_line_with_exit_status_2(scenario, tmp_path):

@@ -45,7 +45,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -69,7 +74,15 @@ from .receipts import (
     row_summary,
     write_receipt,
 )
-from .receive import Incoming, discover_files, receive, sha256_of, write_private
+from .receive import (
+    FILE_MODE,
+    Incoming,
+    discover_files,
+    make_dirs,
+    receive,
+    sha256_of,
+    write_private,
+)
 from .reference import ReferenceData, load_reference
 from .store import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
@@ -110,7 +123,7 @@ REFUSED_SYNTHETIC = "refused_synthetic"
 # The whole row kept with each of its quarantine entries, cut past this many
 # characters: a row of 50,000 columns must not be copied once per broken rule.
 MAX_ROW_VALUES_CHARS = 4000
-RECORD_SUFFIX = ".json"
+JOURNAL_NAME = "received.jsonl"
 
 
 class IngestError(RuntimeError):
@@ -307,9 +320,9 @@ def archived_path(home: Path, sha: str, name: str) -> Path:
     return archive_dir(home) / sha[:2] / f"{sha}{Path(name).suffix.lower()}"
 
 
-def record_path(home: Path, sha: str) -> Path:
-    """The record of how a file was received, beside its copy (read by ``nq57 store rebuild``)."""
-    return archive_dir(home) / sha[:2] / f"{sha}{RECORD_SUFFIX}"
+def journal_path(home: Path) -> Path:
+    """The records of how each file was received (read by ``nq57 store rebuild``)."""
+    return archive_dir(home) / JOURNAL_NAME
 
 
 def _archive(incoming: Incoming, home: Path) -> Path | None:
@@ -321,12 +334,12 @@ def _archive(incoming: Incoming, home: Path) -> Path | None:
     return target
 
 
-def write_record(
-    incoming: Incoming, home: Path, ingest_seq: int, limits: Limits, allow_synthetic: bool
-) -> None:
+def receipt_record(
+    incoming: Incoming, ingest_seq: int, limits: Limits, allow_synthetic: bool
+) -> dict[str, object]:
     """What replaying the file needs and its copy does not hold: its name, where and when
     it was received, the limits and options it was read with, and its place in order."""
-    record = {
+    return {
         "file_sha256": incoming.sha256,
         "file_name": incoming.name,
         "source_path": incoming.source_path,
@@ -340,10 +353,55 @@ def write_record(
         "ingest_seq": ingest_seq,
         "recorded_at": _utc_now().isoformat(),
     }
-    write_private(
-        record_path(home, incoming.sha256),
-        json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"),
-    )
+
+
+class Journal:
+    """``submission_files/received.jsonl``: one JSON line per file received, appended.
+
+    One file for all records (a new file per record cost as much as the copy
+    of the file itself). Lines are written whole with ``O_APPEND`` and the
+    journal is synced before each store commit; a line cut by a kill is
+    ended before the next one is written, and skipped when read.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def append(self, record: dict[str, object]) -> None:
+        if self.fd is None:
+            make_dirs(self.path.parent)
+            self.fd = os.open(
+                self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE
+            )
+            os.fchmod(self.fd, FILE_MODE)
+            size = os.fstat(self.fd).st_size
+            if size and os.pread(self.fd, 1, size - 1) != b"\n":
+                os.write(self.fd, b"\n")
+        os.write(self.fd, json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def sync(self) -> None:
+        if self.fd is not None:
+            os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def read_journal(home: Path) -> list[dict[str, object]]:
+    """The journal's records in order, skipping a line a kill cut short."""
+    path = journal_path(home)
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_bytes().splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return records
 
 
 def _status(loaded: int, quarantined: int, file_issue: Issue | None) -> str:
@@ -401,6 +459,7 @@ class Writer:
         self.batch_files = max(batch_files, 1)
         self.written = 0
         self.queue: list[FileOutcome | _Prepared] = []
+        self.journal = Journal(journal_path(home))
         self._load_state()
 
     def _load_state(self) -> None:
@@ -487,7 +546,7 @@ class Writer:
             issues.extend((issue, row_json) for issue in result.issues)
 
         archived = _archive(incoming, self.home)
-        write_record(incoming, self.home, seq, self.limits, self.allow_synthetic)
+        self.journal.append(receipt_record(incoming, seq, self.limits, self.allow_synthetic))
         file_row: dict[str, object] = {
             "file_sha256": sha,
             "ingest_seq": seq,
@@ -561,6 +620,9 @@ class Writer:
             _quarantine_records(sha, incoming.name, issues, received_at),
         )
 
+    def close(self) -> None:
+        self.journal.close()
+
     def flush(self) -> list[FileOutcome]:
         """Commit the queued files in one transaction; their outcomes, in order."""
         prepared = [item for item in self.queue if isinstance(item, _Prepared)]
@@ -608,6 +670,7 @@ class Writer:
                         f"{len(prepared) - 1} others of its transaction) was committed"
                     )
             pause_point(f"ingest:inserted:{self.written}")
+            self.journal.sync()
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -666,6 +729,7 @@ def ingest_paths(
     on_outcome: Callable[[FileOutcome], None] | None = None,
     progress_every: int = 1,
     batch_files: int = DEFAULT_BATCH_FILES,
+    jobs: int = 1,
 ) -> list[FileOutcome]:
     """Ingest files and folders into the store; returns one outcome per file.
 
@@ -677,6 +741,8 @@ def ingest_paths(
     list (which stays empty), so memory does not grow with the number of
     files; ``progress_every`` prints a line every that many files. Outcomes
     are reported once committed, ``batch_files`` files per transaction.
+    With ``jobs`` > 1, files are read and validated in that many processes
+    while this one writes (the store has one writer).
     """
     if received_at_basis not in RECEIVED_AT_BASES:
         raise ValueError(f"received_at_basis {received_at_basis!r} not in {RECEIVED_AT_BASES}")
@@ -699,18 +765,83 @@ def ingest_paths(
             elif done % progress_every == 0 or done == len(files):
                 progress(f"ingest: {done}/{len(files)} files")
 
-    with open_store(store, lock_timeout_seconds) as con:
+    with (
+        open_store(store, lock_timeout_seconds) as con,
+        _evaluator(jobs, reference, limits) as pool,
+    ):
         writer = Writer(
             con, store, limits, allow_synthetic=allow_synthetic, batch_files=batch_files
         )
-        for path in files:
-            incoming = receive(path, limits.max_bytes, received_at_basis)
-            existing = writer.already(incoming)
-            if existing is not None:
+        # Files read and evaluated ahead (in the pool), written in order by the one writer.
+        ahead: deque[tuple[Incoming, Future[Evaluation] | None]] = deque()
+
+        def write_oldest() -> None:
+            incoming, future = ahead.popleft()
+            if future is None:
+                existing = writer.already(incoming)
+                assert existing is not None
                 report(writer.note(existing))
-                continue
-            if incoming.received_at is None:
-                incoming = dataclasses.replace(incoming, received_at=now())
-            report(writer.write(incoming, evaluate(incoming, reference, limits)))
-        report(writer.flush())
+            else:
+                report(writer.write(incoming, future.result()))
+
+        try:
+            for path in files:
+                incoming = receive(path, limits.max_bytes, received_at_basis)
+                if writer.already(incoming) is not None:
+                    ahead.append((incoming, None))
+                else:
+                    if incoming.received_at is None:
+                        incoming = dataclasses.replace(incoming, received_at=now())
+                    ahead.append((incoming, pool.submit(_evaluate_here, incoming)))
+                while len(ahead) > max(jobs, 1) * READ_AHEAD_PER_JOB:
+                    write_oldest()
+            while ahead:
+                write_oldest()
+            report(writer.flush())
+        finally:
+            writer.close()
     return outcomes
+
+
+# Files in flight per reading process: enough to keep them busy while the writer commits.
+READ_AHEAD_PER_JOB = 8
+_WORKER: dict[str, object] = {}
+
+
+def _worker_setup(reference: ReferenceData, limits: Limits) -> None:
+    _WORKER["reference"], _WORKER["limits"] = reference, limits
+
+
+def _evaluate_here(incoming: Incoming) -> Evaluation:
+    """:func:`evaluate` with the reference data and limits this process was set up with."""
+    return evaluate(incoming, _WORKER["reference"], _WORKER["limits"])
+
+
+class _InProcess:
+    """The pool's interface, evaluating in this process (``jobs=1``): no copies, no start-up."""
+
+    def submit(self, function: Callable[[Incoming], Evaluation], incoming: Incoming) -> Future:
+        future: Future[Evaluation] = Future()
+        future.set_result(function(incoming))
+        return future
+
+
+@contextmanager
+def _evaluator(jobs: int, reference: ReferenceData, limits: Limits) -> Iterator[object]:
+    """Where files are read, verified and validated: here, or ``jobs`` reading processes.
+
+    The processes are started with ``spawn``, not ``fork``: the parent holds a
+    DuckDB connection and its threads, which a forked child must not inherit.
+    """
+    _worker_setup(reference, limits)
+    if jobs <= 1:
+        yield _InProcess()
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_worker_setup,
+        initargs=(reference, limits),
+    ) as pool:
+        yield pool

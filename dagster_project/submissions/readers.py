@@ -196,21 +196,42 @@ def _data_of(source: Path | bytes) -> bytes:
 # --- xlsx -----------------------------------------------------------------
 
 
+class _Package:
+    """An .xlsx zip opened once; each part decompressed at most once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        self.members = self.archive.infolist()
+        self.names = {member.filename for member in self.members}
+        self._parts: dict[str, bytes] = {}
+
+    def read(self, name: str) -> bytes:
+        if name not in self._parts:
+            self._parts[name] = self.archive.read(name)
+        return self._parts[name]
+
+
 def check_zip_safety(source: Path | bytes, limits: Limits) -> None:
-    """Refuse archives that are not xlsx workbooks or that would inflate too far.
+    """Refuse archives that are not xlsx workbooks, that would inflate too far, or that
+    carry macros, external links or embedded objects (see :func:`_open_package`)."""
+    _open_package(_data_of(source), limits)
+
+
+def _open_package(data: bytes, limits: Limits) -> _Package:
+    """Open the zip after checking what its directory declares.
 
     Runs on the zip directory only (declared sizes), before any member is
-    decompressed.
+    decompressed; then :func:`check_active_content` reads the listing and
+    the small parts it needs.
     """
-    data = _data_of(source)
     content = sniff_content(data[:8])
     if content != "zip":
         raise _reject("not_xlsx", content, f"content: {content}")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
+        package = _Package(data)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
+    members = package.members
     if len(members) > MAX_ZIP_MEMBERS:
         raise _reject(
             "zip_bomb", "xlsx", f"{len(members)} parts in the archive (limit {MAX_ZIP_MEMBERS})"
@@ -230,12 +251,15 @@ def check_zip_safety(source: Path | bytes, limits: Limits) -> None:
             "xlsx",
             f"compression ratio {ratio:.0f}:1 exceeds {limits.max_compression_ratio:.0f}:1",
         )
-    names = {member.filename for member in members}
-    missing = [name for name in XLSX_REQUIRED_MEMBERS if name not in names]
+    missing = [name for name in XLSX_REQUIRED_MEMBERS if name not in package.names]
     if missing:
-        kind = "Word document" if "word/document.xml" in names else "zip archive"
+        kind = "Word document" if "word/document.xml" in package.names else "zip archive"
         raise _reject("not_xlsx", "zip", f"{kind} without {', '.join(missing)}")
-    check_active_content(data, names)
+    try:
+        check_active_content(package)
+    except _WORKBOOK_ERRORS as error:
+        raise _reject("corrupt_xlsx", "xlsx", f"{type(error).__name__}: {error}") from error
+    return package
 
 
 # Parts that carry code or reach outside the workbook, by where they live in the zip.
@@ -246,15 +270,15 @@ _MACRO_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"ms-office.vbaproject")
 _EXTERNAL_TARGET = re.compile(rb"""Target\s*=\s*["'](?:file:|\\\\|//)""", re.IGNORECASE)
 
 
-def check_active_content(data: bytes, names: set[str]) -> None:
+def check_active_content(package: _Package) -> None:
     """Refuse macros, external links and embedded objects, from the zip listing.
 
     Runs before any worksheet is parsed: the part names, then the content
     types (a macro-enabled workbook renamed ``.xlsx`` says so there) and the
     relationship parts (a link to ``file://`` or a ``\\\\server`` share), all
-    small parts whose declared size :func:`check_zip_safety` has bounded.
+    small parts whose declared size :func:`_open_package` has bounded.
     """
-    lowered = sorted(name.lower() for name in names)
+    lowered = sorted(name.lower() for name in package.names)
     for parts, code in (
         (MACRO_PARTS, "macro_content"),
         (EXTERNAL_LINK_PARTS, "external_link"),
@@ -263,19 +287,15 @@ def check_active_content(data: bytes, names: set[str]) -> None:
         found = [name for name in lowered if any(part in name for part in parts)]
         if found:
             raise _reject(code, "xlsx", found[0])
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        types = archive.read("[Content_Types].xml").lower()
-        if any(marker in types for marker in _MACRO_CONTENT_TYPES):
-            raise _reject("macro_content", "xlsx", "[Content_Types].xml: macro-enabled")
-        for name in sorted(names):
-            if name.lower().endswith(".rels"):
-                match = _EXTERNAL_TARGET.search(archive.read(name))
-                if match:
-                    raise _reject(
-                        "external_link",
-                        "xlsx",
-                        f"{name}: {match.group(0).decode('ascii', 'replace')}",
-                    )
+    types = package.read("[Content_Types].xml").lower()
+    if any(marker in types for marker in _MACRO_CONTENT_TYPES):
+        raise _reject("macro_content", "xlsx", "[Content_Types].xml: macro-enabled")
+    for name in sorted(package.names):
+        if name.lower().endswith(".rels"):
+            match = _EXTERNAL_TARGET.search(package.read(name))
+            if match:
+                target = match.group(0).decode("ascii", "replace")
+                raise _reject("external_link", "xlsx", f"{name}: {target}")
 
 
 def _plain_number(number: Decimal) -> str:
@@ -366,7 +386,7 @@ _RawCell = tuple[object, str | None, bool]
 
 
 def _read_workbook(
-    source: Path | bytes,
+    source: Path | bytes, package: _Package | None = None
 ) -> tuple[list[str], dict[str, list[tuple[int, list[_RawCell]]]]]:
     """Sheet names and the raw cells of every row holding a value.
 
@@ -381,7 +401,7 @@ def _read_workbook(
     data = _data_of(source)
     raw: dict[str, list[tuple[int, list[_RawCell]]]] = {}
     try:
-        parts = _WorkbookParts(data)
+        parts = _WorkbookParts(package or _Package(data))
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
             names = list(workbook.sheet_names)
@@ -435,6 +455,7 @@ _BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
 MAX_SHEET_CELLS = 5_000_000
 _ROW_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr=\"([0-9]{1,8})\"")
 _CELL_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\sr=\"([A-Z]{1,4})[0-9]{1,8}\"")
+_WIDE_REF = re.compile(rb'\sr="[A-Z]{3}')
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
@@ -499,16 +520,14 @@ class _WorkbookParts:
     a percentage style; the others, nearly all files, cost one search.
     """
 
-    def __init__(self, data: bytes) -> None:
-        self.archive = zipfile.ZipFile(io.BytesIO(data))
-        names = self.archive.namelist()
-        for name in names:
-            if name.lower().endswith((".xml", ".rels")) and _DECLARATION.search(
-                self.archive.read(name)
-            ):
+    def __init__(self, package: _Package) -> None:
+        self.archive = package
+        names = package.names
+        for name in sorted(names):
+            if name.lower().endswith((".xml", ".rels")) and _DECLARATION.search(package.read(name)):
                 raise _reject("unsafe_xml", "xlsx", f"DTD in {name}")
-        self.parts = self._sheet_parts(set(names))
-        self.percent_styles = self._percent_styles(set(names))
+        self.parts = self._sheet_parts(names)
+        self.percent_styles = self._percent_styles(names)
 
     def _sheet_parts(self, names: set[str]) -> dict[str, str]:
         """Sheet name -> its part, from workbook.xml and its relationships."""
@@ -566,7 +585,7 @@ class _WorkbookParts:
 
     def sheet_marks(self, sheet: str) -> _SheetMarks:
         part = self.parts.get(sheet)
-        if part is None or part not in self.archive.namelist():
+        if part is None or part not in self.archive.names:
             return _SheetMarks()
         data = self.archive.read(part)
         _check_extent(sheet, data)
@@ -589,6 +608,10 @@ def _check_extent(sheet: str, data: bytes) -> None:
     rows = [int(number) for number in _ROW_REF.findall(data)]
     height = max(rows, default=0)
     height = max(height, data.count(b"<row") + data.count(b":row"))
+    # Cheap bound first (nearly every sheet): no column past ZZ, and cells without
+    # a reference at most as many as there are cells.
+    if not _WIDE_REF.search(data) and height * (702 + data.count(b"<c")) <= MAX_SHEET_CELLS:
+        return
     letters = _CELL_REF.findall(data)
     # The furthest column: the longest letters, then the last in order ("AB" > "Z").
     furthest = max(set(letters), key=lambda ref: (len(ref), ref), default=None)
@@ -653,9 +676,11 @@ def _parse_marks(data: bytes, percent_styles: set[str]) -> _SheetMarks:
     return marks
 
 
-def _load_workbook_cells(source: Path | bytes) -> tuple[dict[str, _SheetCells], list[str]]:
+def _load_workbook_cells(
+    source: Path | bytes, package: _Package | None = None
+) -> tuple[dict[str, _SheetCells], list[str]]:
     """Every sheet's non-blank rows as :class:`Cell` text. Raises FileRejected when unreadable."""
-    names, raw = _read_workbook(source)
+    names, raw = _read_workbook(source, package)
     sheets: dict[str, _SheetCells] = {}
     for name in names:
         rows = []
@@ -679,8 +704,8 @@ def _load_workbook_cells(source: Path | bytes) -> tuple[dict[str, _SheetCells], 
 
 def read_xlsx(source: Path | bytes, limits: Limits = Limits()) -> ParsedFile:
     data = _data_of(source)
-    check_zip_safety(data, limits)
-    sheets, names = _load_workbook_cells(data)
+    package = _open_package(data, limits)
+    sheets, names = _load_workbook_cells(data, package)
     required = (spec.README_SHEET, *spec.DATA_SHEETS)
     missing = [name for name in required if name not in sheets]
     if missing:

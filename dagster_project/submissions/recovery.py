@@ -2,9 +2,9 @@
 
 The store is history, but not the only copy of it: every file ever received
 is kept under ``<warehouse dir>/submission_files/`` (content-addressed, see
-:func:`.ingest.archived_path`), each with a record of what it was called,
-where and when it was received, and the limits and options it was read with
-(:func:`.ingest.write_record`). A store can therefore be made again by
+:func:`.ingest.archived_path`), and the journal ``received.jsonl`` beside
+them records what each was called, where and when it was received, and the
+limits and options it was read with (:class:`.ingest.Journal`). A store can therefore be made again by
 replaying those files, in the order they were first ingested, through the
 same stages as ``nq57 ingest``.
 
@@ -16,7 +16,7 @@ to no file, an archived copy is missing or differs from its sha256.
 :func:`rebuild_store` replays every archived file into a new store beside
 the old one, then swaps it in with a rename, keeping the old file (and its
 WAL) aside as ``submissions.duckdb.<UTC time>.old``. The replay list is the
-archive's records plus, for files ingested before records were kept, the old
+journal's records plus, for files ingested before records were kept, the old
 store's manifest when it still opens (or its last checkpoint, read without
 the WAL, when only that opens). Files are read again with today's code and
 checked against today's seeds and registry: a rule or a reference table
@@ -28,7 +28,6 @@ counts ``rebuild`` prints with ``store check``'s of the old file).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 
-from .ingest import RECORD_SUFFIX, Writer, archived_path, evaluate, record_path
+from .ingest import Writer, archived_path, evaluate, read_journal
 from .paths import archive_dir
 from .readers import Limits
 from .receive import HEAD_BYTES, Incoming
@@ -109,6 +108,7 @@ def _check_tables(
             )
     archived = 0
     without_record = 0
+    recorded = {record.get("file_sha256") for record in read_journal(store)}
     for sha, name in con.execute(
         """
         select file_sha256, file_name from raw.submission_files
@@ -125,7 +125,7 @@ def _check_tables(
             problems.append(
                 f"file {name} (sha256 {sha[:12]}): archived copy {copy} differs from its sha256"
             )
-        if not record_path(store, sha).is_file():
+        if sha not in recorded:
             without_record += 1
     return StoreReport(problems, counts, archived, without_record)
 
@@ -171,9 +171,9 @@ class Entry:
 
 
 def _records(store: Path) -> dict[str, Entry]:
+    """The journal's entries, the last record of each file winning (its last attempt)."""
     entries: dict[str, Entry] = {}
-    for path in sorted(archive_dir(store).glob(f"*/*{RECORD_SUFFIX}")):
-        record = json.loads(path.read_text(encoding="utf-8"))
+    for record in read_journal(store):
         entries[record["file_sha256"]] = Entry(
             record["file_sha256"],
             record["file_name"],
@@ -276,6 +276,7 @@ def rebuild_store(
         for stale in (new, wal_of(new)):
             stale.unlink(missing_ok=True)
         con = duckdb.connect(str(new))
+        writer: Writer | None = None
         try:
             ensure_schema(con)
             writer = Writer(con, store, Limits())
@@ -287,9 +288,12 @@ def rebuild_store(
                 if number % 500 == 0:
                     progress(f"rebuild: {number}/{len(order)} files")
             writer.flush()
+            writer.close()
             counts = table_counts(con)
             con.execute("checkpoint")
         except BaseException:
+            if writer is not None:
+                writer.close()
             con.close()
             new.unlink(missing_ok=True)
             wal_of(new).unlink(missing_ok=True)
