@@ -8,8 +8,10 @@ time), then a full warehouse build. The last month is then simulated and
 ingested as "one new month", and an incremental build follows: the run
 prints both build times side by side.
 
-Prints rows/s and files/s for simulation and ingestion, the peak resident
-memory of this process (``resource.getrusage``), and what machine it ran on.
+Prints rows/s and files/s for simulation and ingestion, the files/s of
+merely reading the same history files (python-calamine for .xlsx, the csv
+module for CSV) and ingest's ratio to it, the peak resident memory of this
+process (``resource.getrusage``), and what machine it ran on.
 The defaults finish in under ten minutes on 2 cores:
 
     .venv/bin/python benchmarks/bench_ingest.py
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import io
 import json
 import os
@@ -81,12 +84,62 @@ def simulate(config: SimulationConfig, reference) -> tuple[int, float]:
     return summary.files, time.perf_counter() - started
 
 
-def ingest(out: Path, store: Path, reference, max_bytes: int):
+def ingest(out: Path, store: Path, reference, max_bytes: int, jobs: int = 1):
     started = time.perf_counter()
     counts = ingest_as_sent(
-        [out], store=store, reference=reference, limits=Limits(max_bytes=max_bytes), progress=print
+        [out],
+        store=store,
+        reference=reference,
+        limits=Limits(max_bytes=max_bytes),
+        progress=print,
+        jobs=jobs,
     )
     return counts, time.perf_counter() - started
+
+
+def read_alone(folder: Path) -> tuple[int, float]:
+    """The floor: the same files only read, .xlsx by python-calamine (every worksheet to
+    Python values), CSV by Python's csv module (calamine reads no CSV), nothing else.
+
+    No validation, quarantine, receipt, copy or store: what ingest cannot go below.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
+    paths = [
+        path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    ]
+    started = time.perf_counter()
+    for path in paths:
+        data = path.read_bytes()
+        if path.suffix == ".xlsx":
+            try:
+                workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+                for meta in workbook.sheets_metadata:
+                    if meta.typ == SheetTypeEnum.WorkSheet:
+                        workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            except CalamineError:
+                continue
+        elif path.suffix == ".csv":
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1258", "replace")
+            try:
+                list(csv.reader(io.StringIO(text, newline="")))
+            except csv.Error:
+                continue
+    return len(paths), time.perf_counter() - started
+
+
+def report_floor(folder: Path, files: int, seconds: float) -> None:
+    """Ingest's files/s against reading the same files alone, measured now, and the ratio."""
+    alone_files, alone_seconds = read_alone(folder)
+    report("read alone (calamine, csv)", alone_files, "files", alone_seconds)
+    ratio = (files / seconds) / (alone_files / alone_seconds)
+    print(f"  {'ingest / read alone':<28} {ratio:>9.3f} (files/s over files/s)")
 
 
 def build(published: Path, seeds: Path, reports: Path) -> float:
@@ -178,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-bytes", type=int, default=2_000_000, help="ingest size limit")
     parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
     parser.add_argument("--no-build", action="store_true", help="skip the warehouse builds")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="reading processes for ingest (nq57 ingest --jobs)"
+    )
     args = parser.parse_args(argv)
     if args.months < 2:
         parser.error("--months must be at least 2: the last month is the incremental one")
@@ -218,14 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nsimulate + ingest {args.months - 1} month(s) of history, then 1 new month:")
         files, seconds = simulate(history, reference)
         report("simulate history", files, "files", seconds)
-        counts, seconds = ingest(out / "history", store, reference, args.max_bytes)
+        counts, seconds = ingest(out / "history", store, reference, args.max_bytes, args.jobs)
         report("ingest history", counts.files, "files", seconds)
         report("ingest history", counts.rows_in, "rows", seconds)
+        report_floor(out / "history", counts.files, seconds)
         if not args.no_build:
             report_build("full build", build(warehouse, seeds.seeds_dir, workdir / "reports"))
         files, seconds = simulate(new_month, reference)
         report("simulate new month", files, "files", seconds)
-        counts, seconds = ingest(out / "new-month", store, reference, args.max_bytes)
+        counts, seconds = ingest(out / "new-month", store, reference, args.max_bytes, args.jobs)
         report("ingest new month", counts.files, "files", seconds)
         report("ingest new month", counts.rows_in, "rows", seconds)
         if not args.no_build:

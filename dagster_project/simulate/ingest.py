@@ -47,6 +47,7 @@ def ingest_as_sent(
     limits: Limits = Limits(),
     progress: Callable[[str], None] = print,
     every: int = 500,
+    jobs: int = 1,
 ) -> IngestCounts:
     counts = IngestCounts()
     ingest_paths(
@@ -59,5 +60,6 @@ def ingest_as_sent(
         allow_synthetic=True,
         on_outcome=counts.add,
         progress_every=every,
+        jobs=jobs,
     )
     return counts

@@ -682,20 +682,26 @@ def _load_workbook_cells(
     """Every sheet's non-blank rows as :class:`Cell` text. Raises FileRejected when unreadable."""
     names, raw = _read_workbook(source, package)
     sheets: dict[str, _SheetCells] = {}
+    empty = Cell("", False, "")
     for name in names:
         rows = []
-        for row_number, raw_cells in raw[name]:
+        # A chart sheet has no cells.
+        for row_number, raw_cells in raw.get(name, []):
             cells = []
             for value, number_format, formula_type in raw_cells:
-                text = cell_text(value, number_format)
-                cells.append(
-                    Cell(
-                        text,
-                        bool(text)
-                        and (formula_type or (isinstance(value, str) and is_formula_text(text))),
-                        cell_text(value, number_format, vietnamese=True),
+                if value is None:
+                    cells.append(empty)
+                elif isinstance(value, str):
+                    text = nfc(value)
+                    cells.append(Cell(text, formula_type or is_formula_text(text), text))
+                else:
+                    cells.append(
+                        Cell(
+                            cell_text(value, number_format),
+                            formula_type,
+                            cell_text(value, number_format, vietnamese=True),
+                        )
                     )
-                )
             if any(cell.text.strip() for cell in cells):
                 rows.append((row_number, cells))
         sheets[nfc(name)] = _SheetCells(rows)
