@@ -8,18 +8,17 @@ import re
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 from fixtures.submissions.builders import (
     GOOD_TASK,
     NGHE_AN_KHCN,
     real_reference,
-    received_at,
     write_csv,
     write_xlsx,
 )
+from test_submissions_rules import ingest as ingest_into_store
+from test_submissions_rules import loaded, quarantine
 
-from dagster_project.submissions.ingest import ingest_paths
 from dagster_project.submissions.template import build_workbook, template_content
 
 
@@ -29,19 +28,10 @@ def reference():
 
 
 def ingest(tmp_path: Path, reference, *files: Path):
-    store = tmp_path / "store" / "submissions.duckdb"
-    outcomes = ingest_paths(
-        list(files), store=store, reference=reference, now=received_at, progress=lambda _: None
-    )
-    with duckdb.connect(str(store), read_only=True) as con:
-        entries = con.execute(
-            """
-            select file_name, row_number, column_name, raw_value, reason_code
-            from raw.submission_quarantine order by file_name, row_number, column_name
-            """
-        ).fetchall()
-        loaded = con.execute("select count(*) from raw.submission_rows").fetchone()[0]
-    return outcomes, entries, loaded
+    """Outcomes, quarantine entries (row, column, raw value, reason code) and rows loaded."""
+    outcomes, store = ingest_into_store(tmp_path, reference, *files)
+    entries = [(r[1], r[2], r[3], r[4]) for r in quarantine(store)]
+    return outcomes, entries, len(loaded(store))
 
 
 INJECTIONS = {
@@ -66,7 +56,7 @@ def test_text_a_spreadsheet_would_run_is_refused_like_a_formula(tmp_path, refere
     assert (outcome.status, loaded) == ("rejected", 0)
     # An XML reader turns a CR into a line feed.
     stored = text.replace("\r", "\n") if fmt == "xlsx" else text
-    assert [(e[2], e[3], e[4]) for e in entries] == [("output_document", stored, "formula_cell")]
+    assert [e[1:] for e in entries] == [("output_document", stored, "formula_cell")]
 
 
 def test_signed_numbers_and_plain_text_are_not_formulas(tmp_path, reference):
@@ -142,7 +132,7 @@ def test_macros_external_links_and_embedded_objects_are_refused(
     [outcome], entries, loaded = ingest(tmp_path, reference, path)
     assert (outcome.status, outcome.reason_code, loaded) == ("rejected", code, 0)
     [entry] = entries
-    assert entry[1] is None and entry[4] == code
+    assert entry[0] is None and entry[3] == code
 
 
 def test_a_plan_text_starting_with_equals_stays_text_in_the_template(tmp_path, reference):

@@ -7,6 +7,17 @@ import sys
 from pathlib import Path
 
 
+def add_store_and_seeds(parser: argparse.ArgumentParser, seeds_help: str) -> None:
+    """``--store`` and ``--seeds``, as ``nq57 ingest`` and ``nq57 store`` take them."""
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="submissions store file (default: <warehouse dir>/submissions.duckdb)",
+    )
+    parser.add_argument("--seeds", type=Path, default=None, help=seeds_help)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
@@ -14,17 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="files or folders to ingest (default: $NQ57_LANDING or <repo>/landing)",
     )
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="submissions store file (default: <warehouse dir>/submissions.duckdb)",
-    )
-    parser.add_argument(
-        "--seeds",
-        type=Path,
-        default=None,
-        help="seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)",
+    add_store_and_seeds(
+        parser,
+        "seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)",
     )
     parser.add_argument(
         "--max-bytes",

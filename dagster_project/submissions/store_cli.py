@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from .ingest_cli import add_store_and_seeds
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,17 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "were first ingested into a new store, swap it in, and keep the old one aside as "
         "submissions.duckdb.<time>.old",
     )
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="submissions store file (default: <warehouse dir>/submissions.duckdb)",
-    )
-    parser.add_argument(
-        "--seeds",
-        type=Path,
-        default=None,
-        help="rebuild: seeds folder the files are checked against (default: <repo>/seeds)",
+    add_store_and_seeds(
+        parser, "rebuild: seeds folder the files are checked against (default: <repo>/seeds)"
     )
     parser.add_argument(
         "--max-bytes",
