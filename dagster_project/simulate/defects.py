@@ -31,9 +31,12 @@ from dagster_project.submissions.reference import ReferenceData, Task, item_key
 
 from .files import Draft, stable_zip
 
-# Every reason code can be produced today; a code added to REASONS that no
-# input can reach goes here, with why.
-UNREACHABLE: dict[str, str] = {}
+# Reason codes no file an agency sends can produce, with why; every other
+# code is a defect kind below.
+UNREACHABLE: dict[str, str] = {
+    "not_regular_file": "a symbolic link or special file made in the landing folder itself, "
+    "not a file an agency sends (tests/test_submissions_files.py makes one)",
+}
 
 
 def pdf_bytes(draft: Draft) -> bytes:
@@ -177,6 +180,49 @@ def unsafe_xml(draft: Draft, context: DefectContext) -> bool:
     draft.transform = lambda data: stable_zip(
         data, draft.submitted_at, {"xl/workbook.xml": BILLION_LAUGHS}
     )
+    return True
+
+
+def _with_parts(parts: dict[str, bytes], draft: Draft) -> Callable[[bytes], bytes]:
+    """A transform adding parts to the rendered workbook (dated like its other entries)."""
+
+    def add(data: bytes) -> bytes:
+        stamp = draft.submitted_at
+        out = io.BytesIO(stable_zip(data, stamp))
+        with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, payload in parts.items():
+                moment = (
+                    stamp.year,
+                    stamp.month,
+                    stamp.day,
+                    stamp.hour,
+                    stamp.minute,
+                    stamp.second,
+                )
+                archive.writestr(zipfile.ZipInfo(name, date_time=moment), payload)
+        return out.getvalue()
+
+    return add
+
+
+def macro_content(draft: Draft, context: DefectContext) -> bool:
+    """A macro-enabled workbook saved as .xlsx: it carries a VBA project."""
+    draft.fmt = "xlsx"
+    draft.transform = _with_parts({"xl/vbaProject.bin": OLE2_HEADER}, draft)
+    return True
+
+
+def external_link(draft: Draft, context: DefectContext) -> bool:
+    """A workbook whose cells are linked to another workbook on a share."""
+    draft.fmt = "xlsx"
+    draft.transform = _with_parts({"xl/externalLinks/externalLink1.xml": b"<externalLink/>"}, draft)
+    return True
+
+
+def embedded_object(draft: Draft, context: DefectContext) -> bool:
+    """A workbook with a document embedded in a sheet (an OLE object)."""
+    draft.fmt = "xlsx"
+    draft.transform = _with_parts({"xl/embeddings/oleObject1.bin": OLE2_HEADER}, draft)
     return True
 
 
@@ -540,6 +586,25 @@ def budget_line_unknown(draft: Draft, context: DefectContext) -> bool:
     return True
 
 
+def too_many_issues(draft: Draft, context: DefectContext) -> bool:
+    """A task row followed by 25 formulas under headers of the sender's own (a CSV)."""
+    if not draft.rows.get(spec.TASK_PROGRESS):
+        return False
+    draft.fmt = "csv"
+    _for_sheet(draft, spec.TASK_PROGRESS)
+    draft.csv_encoding, draft.csv_delimiter = "utf-8", ","
+    extra = range(1, 26)
+
+    def add(data: bytes) -> bytes:
+        lines = data.decode("utf-8").split("\r\n")
+        lines[0] += "," + ",".join(f"cot_{n}" for n in extra)
+        lines[1] += "," + ",".join(f"=A{n}*2" for n in extra)
+        return "\r\n".join(lines).encode("utf-8")
+
+    draft.transform = add
+    return True
+
+
 def duplicate_key(draft: Draft, context: DefectContext) -> bool:
     sheet = _sheet_with_rows(draft)
     if sheet is None:
@@ -677,6 +742,9 @@ _FILE_LEVEL = (
     not_xlsx,
     zip_bomb,
     unsafe_xml,
+    macro_content,
+    external_link,
+    embedded_object,
     corrupt_xlsx,
     unreadable_encoding,
     corrupt_csv,
@@ -711,6 +779,7 @@ _ROW_LEVEL = (
     indicator_not_assigned,
     budget_line_unknown,
     duplicate_key,
+    too_many_issues,
     formula_cell,
     value_missing,
     status_invalid,
