@@ -29,7 +29,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 PYTEST_ARGS ?=
 
-.PHONY: help setup lock run test extract docs dev lint format clean distclean
+.PHONY: help setup lock run test extract docs dev lint lint-py lint-sql format clean distclean
 
 help: ## List the targets
 	@echo "nq57 make targets:"
@@ -70,13 +70,19 @@ docs: setup ## Regenerate docs/cli.md from the command-line parsers
 dev: setup | $(DAGSTER_HOME) ## Start the Dagster UI (dagster dev) on this repo
 	$(BIN)/dagster dev
 
-lint: setup ## ruff check and ruff format --check
+lint: lint-py lint-sql ## ruff and sqlfluff on the whole project; 0 violations
+
+lint-py: setup ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: setup ## Apply ruff fixes and formatting
+lint-sql: setup ## sqlfluff on the dbt project (.sqlfluff: duckdb, jinja with dbt builtins)
+	$(BIN)/sqlfluff lint dbt --processes 2 --disable-progress-bar
+
+format: setup ## Apply ruff fixes and formatting, and sqlfluff fixes to the dbt SQL
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt --processes 2 --disable-progress-bar
 
 clean: ## Remove build outputs and caches (keeps the venvs)
 	rm -rf .dagster_home warehouse landing reports dbt/target dbt/logs dbt/dbt_packages \
