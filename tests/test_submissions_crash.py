@@ -41,9 +41,9 @@ from fixtures.submissions.builders import (
     write_xlsx,
 )
 
+from dagster_project.config import PAUSE_ENV_VAR
 from dagster_project.submissions.ingest import archived_path, ingest_paths
 from dagster_project.submissions.recovery import check_store, rebuild_store
-from dagster_project.warehouse.publish import PAUSE_ENV_VAR
 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = """

@@ -36,10 +36,10 @@ import duckdb
 import pytest
 from test_pipeline_build import SEEDS, file_digest
 
-from dagster_project.extract.documents import REPO_ROOT
+from dagster_project.config import PAUSE_ENV_VAR, REPO_ROOT
 from dagster_project.quality import run_quality_gate
 from dagster_project.warehouse import rollback
-from dagster_project.warehouse.publish import PAUSE_ENV_VAR, WarehouseLayout
+from dagster_project.warehouse.publish import WarehouseLayout
 
 POLL_SECONDS = 0.02
 PHASE_TIMEOUT = 300

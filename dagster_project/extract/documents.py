@@ -11,8 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIR = REPO_ROOT / "seeds" / "source_documents"
+from dagster_project.config import REPO_ROOT, SOURCE_DIR
+
+__all__ = ["REPO_ROOT", "SOURCE_DIR"]
+
 MANIFEST_NAME = "SHA256SUMS"
 
 

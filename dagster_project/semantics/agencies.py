@@ -28,6 +28,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from dagster_project.config import SEEDS_DIR
 from dagster_project.semantics import normalize_cell_text
 from dagster_project.semantics.reference_tables import (
     ReferenceDataError,
@@ -35,7 +36,6 @@ from dagster_project.semantics.reference_tables import (
     read_reference_csv,
     reference_tables,
 )
-from dagster_project.warehouse.paths import SEEDS_DIR
 
 __all__ = [
     "ReferenceDataError",

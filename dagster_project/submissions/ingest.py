@@ -58,8 +58,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.warehouse.paths import SEEDS_DIR
-from dagster_project.warehouse.publish import pause_point
+from dagster_project.config import SEEDS_DIR
+from dagster_project.locks import pause_point
 
 from . import spec
 from .marking import marker_of

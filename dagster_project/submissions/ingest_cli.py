@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.warehouse.paths import SEEDS_DIR
+    from dagster_project.config import SEEDS_DIR
 
     from .ingest import DEFAULT_BATCH_FILES, REFUSED_SYNTHETIC, IngestError, ingest_paths
     from .paths import landing_dir

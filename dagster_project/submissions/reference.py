@@ -36,6 +36,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from dagster_project.config import SEEDS_DIR
 from dagster_project.semantics import normalize_cell_text
 from dagster_project.semantics.agencies import (
     REFERENCE_DIR,
@@ -46,7 +47,6 @@ from dagster_project.semantics.agencies import (
     resolve_agencies,
 )
 from dagster_project.semantics.targets import parse_target
-from dagster_project.warehouse.paths import SEEDS_DIR
 
 from .periods import DateTextError, parse_date_text
 

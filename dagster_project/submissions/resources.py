@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from dagster_project.warehouse.paths import SEEDS_DIR
+from dagster_project.config import SEEDS_DIR
 
 from .paths import landing_dir, store_path
 from .readers import DEFAULT_MAX_BYTES, Limits

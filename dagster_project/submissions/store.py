@@ -43,20 +43,16 @@ back when a store is damaged anyway (a disk fault, a file edited by hand).
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import os
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.warehouse.publish import pause_point
+from dagster_project.config import store_lock_path
+from dagster_project.locks import LockHeld, exclusive_lock, pause_point
 
 from . import spec
-from .paths import lock_path
 
 DEFAULT_LOCK_TIMEOUT_SECONDS = 300.0
 
@@ -297,39 +293,17 @@ class StoreLockTimeout(RuntimeError):
 def store_lock(
     store: Path, timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS
 ) -> Iterator[None]:
-    """Hold the store's exclusive flock, waiting up to ``timeout_seconds`` for it.
-
-    ``flock`` locks die with their process, so a killed ingest never leaves
-    the store locked.
-    """
-    path = lock_path(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout_seconds
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-                    raise StoreLockTimeout(
-                        f"the submissions store {store} is locked by pid {holder} "
-                        f"(lock file {path}); waited {timeout_seconds:.0f}s"
-                    ) from error
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    """Hold the store's exclusive lock, waiting up to ``timeout_seconds`` for it."""
+    path = store_lock_path(store)
+    with ExitStack() as held_lock:
         try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+            held_lock.enter_context(exclusive_lock(path, timeout_seconds))
+        except LockHeld as held:
+            raise StoreLockTimeout(
+                f"the submissions store {store} is locked by pid {held.holder} "
+                f"(lock file {path}); waited {timeout_seconds:.0f}s"
+            ) from held
+        yield
 
 
 class StoreCorrupt(RuntimeError):

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.warehouse.paths import SEEDS_DIR
+    from dagster_project.config import SEEDS_DIR
 
     from .paths import store_path
     from .readers import DEFAULT_MAX_BYTES

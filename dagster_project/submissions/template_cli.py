@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.warehouse.paths import SEEDS_DIR
+    from dagster_project.config import SEEDS_DIR
 
     from .reference import ReferenceError, load_reference
     from .template import TemplateError, write_template

@@ -1,9 +1,5 @@
-"""Where the warehouse, the seeds and the dbt project live.
-
-``NQ57_WAREHOUSE`` is the one setting users change. It is read when a path is
-needed, never at import time, so tests and ``nq57 build --warehouse`` can point
-a run elsewhere without reloading modules.
-"""
+"""Where the warehouse, the seeds and the dbt project live (defined in
+:mod:`dagster_project.config`), and the environment dbt runs with."""
 
 from __future__ import annotations
 
@@ -12,19 +8,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster_project.extract.documents import REPO_ROOT, SOURCE_DIR
+from dagster_project.config import (
+    DBT_PROJECT_DIR,
+    DEFAULT_WAREHOUSE,
+    DOCUMENTS_DIR,
+    SEEDS_DIR,
+    WAREHOUSE_ENV_VAR,
+    warehouse_path,
+)
 
-WAREHOUSE_ENV_VAR = "NQ57_WAREHOUSE"
-DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "nq57.duckdb"
-SEEDS_DIR = REPO_ROOT / "seeds"
-DOCUMENTS_DIR = SOURCE_DIR
-DBT_PROJECT_DIR = REPO_ROOT / "dbt"
-
-
-def warehouse_path() -> Path:
-    """The published warehouse file: ``$NQ57_WAREHOUSE`` or ``<repo>/warehouse/nq57.duckdb``."""
-    configured = os.environ.get(WAREHOUSE_ENV_VAR, "").strip()
-    return Path(configured).expanduser().resolve() if configured else DEFAULT_WAREHOUSE
+__all__ = [
+    "DBT_PROJECT_DIR",
+    "DEFAULT_WAREHOUSE",
+    "DOCUMENTS_DIR",
+    "SEEDS_DIR",
+    "WAREHOUSE_ENV_VAR",
+    "warehouse_env",
+    "warehouse_path",
+]
 
 
 @contextmanager

@@ -35,9 +35,8 @@ from dagster_project.quality.runner import DEFAULT_REPORT_DIR
 from expectations import GATE_CHECKS, TABLE_CHECKS
 
 from .gate import DEFAULT_KEEP_REPORTS, file_url, prune_reports
-from .resources import DuckDBWarehouse, SourceFiles
+from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
 
-PUBLISHED_KEY = AssetKey(["published", "warehouse"])
 MARTS_SCHEMA = "marts"
 
 

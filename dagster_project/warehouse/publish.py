@@ -20,29 +20,22 @@ The sequence is explicit in :func:`build_and_publish`::
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 import shutil
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from dagster_project.locks import LockHeld, exclusive_lock, pause_point
+
 BUILD_DIR_NAME = ".build"
 HISTORY_DIR_NAME = "history"
 LOCK_FILE_NAME = ".build.lock"
 DEFAULT_KEEP = 3
-# Test-only (tests/test_wap_kill.py): names a point of the build at which to
-# stop and wait to be killed. Unset, which it always is outside those tests,
-# the pause points do nothing.
-PAUSE_ENV_VAR = "NQ57_TEST_PAUSE_AT"
-PAUSE_SECONDS = 300
 
 T = TypeVar("T")
 Check = Callable[[Path], None]
@@ -111,49 +104,17 @@ def _fsync_path(path: Path) -> None:
 
 @contextmanager
 def build_lock(layout: WarehouseLayout) -> Iterator[None]:
-    """Hold ``.build.lock`` for the duration of a build, or refuse at once.
-
-    ``flock`` locks die with their process, so a killed build never leaves a
-    lock behind; the pid written into the file only serves the error message.
-    """
+    """Hold ``.build.lock`` for the duration of a build, or refuse at once."""
     layout.directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(layout.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    with ExitStack() as held_lock:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            held_lock.enter_context(exclusive_lock(layout.lock_path))
+        except LockHeld as held:
             raise BuildLockedError(
-                f"another nq57 build (pid {holder}) is running on {layout.published}; "
+                f"another nq57 build (pid {held.holder}) is running on {layout.published}; "
                 f"wait for it to finish (lock file {layout.lock_path})"
-            ) from error
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        os.fsync(fd)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def pause_point(name: str) -> None:
-    """Test-only: stop here when ``$NQ57_TEST_PAUSE_AT`` is ``name``, so a test can kill the build.
-
-    The moment the kill test needs inside the swap (history link made, rename
-    not yet done) lasts microseconds and prints nothing, so the build announces
-    the pause on stderr and sleeps until it is killed. If nobody kills it, it
-    fails rather than carrying on past a point a test meant to stop it at.
-    """
-    if os.environ.get(PAUSE_ENV_VAR) != name:
-        return
-    print(f"nq57: paused at {name} (pid {os.getpid()})", file=sys.stderr, flush=True)
-    time.sleep(PAUSE_SECONDS)
-    raise RuntimeError(f"{PAUSE_ENV_VAR}={name}: nobody killed the build in {PAUSE_SECONDS}s")
+            ) from held
+        yield
 
 
 def clean_stale_builds(layout: WarehouseLayout) -> list[Path]:

@@ -26,6 +26,9 @@ from .publish import (
     publish,
 )
 
+# The asset that publishes a run's build file; every run that builds must include it.
+PUBLISHED_KEY = AssetKey(["published", "warehouse"])
+
 
 class DuckDBWarehouse(ConfigurableResource):
     """The DuckDB file a run writes to.
@@ -117,8 +120,6 @@ def _refuse_runs_that_cannot_publish(context: InitResourceContext) -> None:
     it recorded would describe data no reader can see. A run of asset checks
     alone is fine: the checks read the run's copy of the published file.
     """
-    from .publication import PUBLISHED_KEY
-
     planned = _assets_in_run(context)
     if planned and PUBLISHED_KEY not in planned:
         raise PublishError(
