@@ -7,15 +7,12 @@ exists on the as-of date.
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
-from .base import TableChecks, Validation, error, suite
-from .common import key_rules, not_empty
-from .plan_rules import TODO_LINEAGE, all_true
+from .plan_rules import TODO_LINEAGE
+from .spec import Part, holds, present, table_checks
 
 TABLE = "marts.dim_agencies"
-SHORT = "dim_agencies"
 KEY = ("agency_id",)
 
 
@@ -35,66 +32,50 @@ def lineage_checked(agencies: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.current_agency_present",
-            why="Every agency's duties are held by someone on the as-of date.",
-            todo=TODO_LINEAGE,
-            column="current_agency_id",
-        ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.current_agency_active",
-            why="The holder reached through the lineage must exist on the as-of date.",
-            todo=TODO_LINEAGE,
-            column="is_current_agency_active",
-            value_set=[True],
-        ),
-    )
-
-
-def build_lineage_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.lineage",
-        all_true(
-            SHORT,
-            "validity_ordered",
-            "is_ordered",
-            "An agency cannot end before it starts (type-2 validity).",
-        ),
-        all_true(
-            SHORT,
-            "ended_agency_has_successor",
-            "has_successor_when_ended",
-            "The plans move a merged body's tasks to its successor; an ended agency without "
-            "one (or a live one with one) leaves tasks ownerless.",
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    standard=("not_empty", "key"),
+    sample=(*KEY, "agency_name", "current_agency_id"),
+    rules=(
+        present(
+            "current_agency_id",
+            "Every agency's duties are held by someone on the as-of date.",
+            name="current_agency_present",
             todo=TODO_LINEAGE,
         ),
-        all_true(
-            SHORT,
-            "successor_exists",
-            "successor_exists",
-            "A successor must itself be an agency of the dimension.",
+        holds(
+            "current_agency_active",
+            "is_current_agency_active",
+            "The holder reached through the lineage must exist on the as-of date.",
             todo=TODO_LINEAGE,
         ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(TABLE, build_suite, sample_columns=(*KEY, "agency_name", "current_agency_id")),
-        Validation(
-            f"{TABLE}.lineage",
-            build_lineage_suite,
+    ),
+    parts=(
+        Part(
+            suffix="lineage",
             derive=lineage_checked,
-            sample_columns=(*KEY, "agency_name", "valid_from", "valid_to", "successor_agency_id"),
+            sample=(*KEY, "agency_name", "valid_from", "valid_to", "successor_agency_id"),
+            rules=(
+                holds(
+                    "validity_ordered",
+                    "is_ordered",
+                    "An agency cannot end before it starts (type-2 validity).",
+                ),
+                holds(
+                    "ended_agency_has_successor",
+                    "has_successor_when_ended",
+                    "The plans move a merged body's tasks to its successor; an ended agency without "
+                    "one (or a live one with one) leaves tasks ownerless.",
+                    todo=TODO_LINEAGE,
+                ),
+                holds(
+                    "successor_exists",
+                    "successor_exists",
+                    "A successor must itself be an agency of the dimension.",
+                    todo=TODO_LINEAGE,
+                ),
+            ),
         ),
     ),
 )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
-from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite
-from .common import key_rules, not_empty, provenance_rules
-from .plan_rules import TODO_CELL, TODO_EXTRACTION, all_true
+from .base import SOURCE_COLUMNS
+from .plan_rules import TODO_CELL, TODO_EXTRACTION
+from .spec import Part, holds, one_of, present, table_checks
 
 TABLE = "marts.dim_indicators"
-SHORT = "dim_indicators"
 KEY = ("plan_id", "indicator_code")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 
@@ -29,53 +27,31 @@ def directions_checked(indicators: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        *provenance_rules(SHORT),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.direction_present",
-            why="Every indicator says whether higher or lower is better.",
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    rules=(
+        present(
+            "direction",
+            "Every indicator says whether higher or lower is better.",
             todo=TODO_EXTRACTION,
-            column="direction",
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.direction_accepted",
-            why="Directions are higher_is_better or lower_is_better.",
-            column="direction",
-            value_set=list(DIRECTIONS),
-        ),
-    )
-
-
-def build_direction_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.direction",
-        all_true(
-            SHORT,
-            "ranks_are_lower_is_better",
-            "rank_is_lower_is_better",
-            "A numeric rank (Thứ bậc, Top N, <=55) improves as it falls; reading it as "
-            "higher-is-better would invert every progress figure.",
-            todo=TODO_CELL,
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(TABLE, build_suite),
-        Validation(
-            f"{TABLE}.direction",
-            build_direction_suite,
+        one_of("direction", DIRECTIONS, "Directions are higher_is_better or lower_is_better."),
+    ),
+    parts=(
+        Part(
+            suffix="direction",
             derive=directions_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "indicator_name", "unit"),
+            sample=(*KEY, *SOURCE_COLUMNS, "indicator_name", "unit"),
+            rules=(
+                holds(
+                    "ranks_are_lower_is_better",
+                    "rank_is_lower_is_better",
+                    "A numeric rank (Thứ bậc, Top N, <=55) improves as it falls; reading it as "
+                    "higher-is-better would invert every progress figure.",
+                    todo=TODO_CELL,
+                ),
+            ),
         ),
     ),
 )

@@ -22,16 +22,22 @@ from great_expectations.expectations.row_conditions import Column
 
 from dagster_project.extract.budget import STAGE_ORDER
 
-from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
-from .common import (
-    flag_share_validation,
-    key_rules,
-    not_empty,
-    provenance_rules,
+from .base import SOURCE_COLUMNS
+from .spec import (
+    Part,
+    Rule,
+    at_least,
+    between,
+    holds,
+    none_of,
+    one_of,
+    present,
+    reported,
+    rule,
+    table_checks,
 )
 
 TABLE = "marts.fct_budget_lines"
-SHORT = "fct_budget_lines"
 # One figure per line and stage: the same key the extractor's corrections use.
 KEY = ("budget_line_id", "stage")
 # The stage vocabulary is the extractor's: one definition, so a new stage
@@ -288,191 +294,67 @@ def parent_links(lines: pd.DataFrame) -> pd.DataFrame:
     return children.reset_index(drop=True)
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        *provenance_rules(SHORT),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.plan_id_not_null",
-            why="Every budget figure belongs to a plan.",
-            column="plan_id",
-        ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.stage_accepted",
-            why="Stages are the budget cycle the warehouse models: " + ", ".join(STAGES) + ".",
-            column="stage",
-            value_set=list(STAGES),
-        ),
-        warn(
-            gx.expectations.ExpectColumnValuesToNotBeInSet,
-            check=f"{SHORT}.stage_specified",
-            why="A figure whose stage the extractor could not tell is kept but reported.",
-            column="stage",
-            value_set=[UNSPECIFIED_STAGE],
-        ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.amount_non_negative",
-            why="Budget amounts are spending figures; a negative one is a parsing error.",
-            column="amount_million_vnd",
-            min_value=0,
-        ),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.amount_text_present",
-            why="Every figure keeps the text it was read from.",
-            column="amount_text",
-        ),
-        warn(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.amount_parsed",
-            why="An amount that could not be parsed is kept as text and flagged; report how many.",
-            column="amount_million_vnd",
-        ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.fiscal_year_plausible",
-            why="Fiscal years of these plans fall between 2000 and 2100; others are misreads.",
-            column="fiscal_year",
-            min_value=2000,
-            max_value=2100,
-        ),
+def not_above(name: str, lower: str, upper: str, why: str) -> Rule:
+    """``lower`` <= ``upper`` on the projects whose stage labels are not in doubt."""
+    return rule(
+        name,
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB,
+        why + " Projects whose stage labels are flagged as doubtful are reported apart.",
+        column_A=upper,
+        column_B=lower,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+        row_condition=Column("stage_in_doubt") == False,  # noqa: E712 (builds a GX condition)
     )
 
 
-def build_reconciliation_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.parent_vs_children",
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.parent_equals_children",
-            why=(
-                "A parent budget line equals the sum of its children within "
-                f"{TOLERANCE_MILLION_VND} million VND, per stage and fiscal year."
-            ),
-            column="diff_million_vnd",
-            min_value=-TOLERANCE_MILLION_VND,
-            max_value=TOLERANCE_MILLION_VND,
-        ),
-        warn(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.children_amounts_parsed",
-            why="A parent whose children lack parsed amounts cannot be reconciled.",
-            column="children_without_amount",
-            max_value=0,
-        ),
-    )
+RECONCILED = f"within {TOLERANCE_MILLION_VND} million VND"
 
-
-def build_totals_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.total_components",
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.total_equals_investment_plus_recurrent",
-            why=(
-                "A budget total equals development investment plus recurrent spending "
-                f"within {TOLERANCE_MILLION_VND} million VND."
-            ),
-            column="diff_million_vnd",
-            min_value=-TOLERANCE_MILLION_VND,
-            max_value=TOLERANCE_MILLION_VND,
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    rules=(
+        present("plan_id", "Every budget figure belongs to a plan.", name="plan_id_not_null"),
+        one_of(
+            "stage",
+            STAGES,
+            "Stages are the budget cycle the warehouse models: " + ", ".join(STAGES) + ".",
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.total_has_investment_line",
-            why="A total names exactly one development-investment line to reconcile against.",
-            column="investment_lines",
-            min_value=1,
-            max_value=1,
+        reported(
+            none_of(
+                "stage",
+                [UNSPECIFIED_STAGE],
+                "A figure whose stage the extractor could not tell is kept but reported.",
+                name="stage_specified",
+            )
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.total_has_recurrent_line",
-            why="A total names exactly one recurrent-spending line to reconcile against.",
-            column="recurrent_lines",
-            min_value=1,
-            max_value=1,
+        at_least(
+            "amount_million_vnd",
+            0,
+            "Budget amounts are spending figures; a negative one is a parsing error.",
+            name="amount_non_negative",
         ),
-    )
-
-
-def build_stage_order_suite() -> gx.ExpectationSuite:
-    def not_above(check: str, lower: str, upper: str, why: str):
-        return error(
-            gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB,
-            check=f"{SHORT}.{check}",
-            why=why + " Projects whose stage labels are flagged as doubtful are reported apart.",
-            column_A=upper,
-            column_B=lower,
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            row_condition=Column("stage_in_doubt") == False,  # noqa: E712 (builds a GX condition)
-        )
-
-    return suite(
-        f"{TABLE}.stage_order",
-        not_above(
-            "disbursed_within_allocated",
-            "disbursed",
-            "allocated_to_date",
-            "A project cannot disburse more capital than has been allocated to it.",
+        present("amount_text", "Every figure keeps the text it was read from."),
+        reported(
+            present(
+                "amount_million_vnd",
+                "An amount that could not be parsed is kept as text and flagged; report how many.",
+                name="amount_parsed",
+            )
         ),
-        not_above(
-            "allocated_within_total_investment",
-            "allocated_to_date",
-            "total_investment",
-            "Capital allocated to a project cannot exceed its approved total investment.",
+        between(
+            "fiscal_year",
+            "Fiscal years of these plans fall between 2000 and 2100; others are misreads.",
+            name="fiscal_year_plausible",
+            low=2000,
+            high=2100,
         ),
-        not_above(
-            "disbursed_within_total_investment",
-            "disbursed",
-            "total_investment",
-            "A project cannot disburse more than its approved total investment.",
-        ),
-        warn(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.stage_order_in_doubtful_projects",
-            why=(
-                "Projects whose stage labels the extractor flagged (stage_wording, "
-                "stage_inferred) should still satisfy disbursed <= allocated to date <= "
-                "total investment; a breach there is reported, not blocking, because the "
-                "document itself may be what is inconsistent."
-            ),
-            column="stage_order_holds",
-            value_set=[True],
-            row_condition=Column("stage_in_doubt") == True,  # noqa: E712 (builds a GX condition)
-        ),
-    )
-
-
-def build_parent_links_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.parent_links",
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.parent_exists",
-            why="A sub-line's parent must be a line of the same plan, or the tree is broken.",
-            column="parent_found",
-            value_set=[True],
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(TABLE, build_suite),
-        Validation(
-            f"{TABLE}.parent_vs_children",
-            build_reconciliation_suite,
+    ),
+    parts=(
+        Part(
+            suffix="parent_vs_children",
             derive=parent_child_differences,
-            sample_columns=(
+            sample=(
                 "budget_line_id",
                 "stage",
                 "fiscal_year",
@@ -480,12 +362,29 @@ CHECKS = TableChecks(
                 "children_sum_million_vnd",
                 *SOURCE_COLUMNS,
             ),
+            rules=(
+                between(
+                    "diff_million_vnd",
+                    "A parent budget line equals the sum of its children "
+                    f"{RECONCILED}, per stage and fiscal year.",
+                    name="parent_equals_children",
+                    low=-TOLERANCE_MILLION_VND,
+                    high=TOLERANCE_MILLION_VND,
+                ),
+                reported(
+                    between(
+                        "children_without_amount",
+                        "A parent whose children lack parsed amounts cannot be reconciled.",
+                        name="children_amounts_parsed",
+                        high=0,
+                    )
+                ),
+            ),
         ),
-        Validation(
-            f"{TABLE}.total_components",
-            build_totals_suite,
+        Part(
+            suffix="total_components",
             derive=total_components,
-            sample_columns=(
+            sample=(
                 "budget_line_id",
                 "stage",
                 "fiscal_year",
@@ -493,19 +392,80 @@ CHECKS = TableChecks(
                 "components_million_vnd",
                 *SOURCE_COLUMNS,
             ),
+            rules=(
+                between(
+                    "diff_million_vnd",
+                    "A budget total equals development investment plus recurrent spending "
+                    f"{RECONCILED}.",
+                    name="total_equals_investment_plus_recurrent",
+                    low=-TOLERANCE_MILLION_VND,
+                    high=TOLERANCE_MILLION_VND,
+                ),
+                *(
+                    between(
+                        f"{kind}_lines",
+                        f"A total names exactly one {wording} line to reconcile against.",
+                        name=f"total_has_{kind}_line",
+                        low=1,
+                        high=1,
+                    )
+                    for kind, wording in (
+                        ("investment", "development-investment"),
+                        ("recurrent", "recurrent-spending"),
+                    )
+                ),
+            ),
         ),
-        Validation(
-            f"{TABLE}.stage_order",
-            build_stage_order_suite,
+        Part(
+            suffix="stage_order",
             derive=project_stages,
-            sample_columns=("budget_line_id", *PROJECT_STAGES, "stage_in_doubt", *SOURCE_COLUMNS),
+            sample=("budget_line_id", *PROJECT_STAGES, "stage_in_doubt", *SOURCE_COLUMNS),
+            rules=(
+                not_above(
+                    "disbursed_within_allocated",
+                    "disbursed",
+                    "allocated_to_date",
+                    "A project cannot disburse more capital than has been allocated to it.",
+                ),
+                not_above(
+                    "allocated_within_total_investment",
+                    "allocated_to_date",
+                    "total_investment",
+                    "Capital allocated to a project cannot exceed its approved total investment.",
+                ),
+                not_above(
+                    "disbursed_within_total_investment",
+                    "disbursed",
+                    "total_investment",
+                    "A project cannot disburse more than its approved total investment.",
+                ),
+                reported(
+                    rule(
+                        "stage_order_in_doubtful_projects",
+                        gx.expectations.ExpectColumnValuesToBeInSet,
+                        "Projects whose stage labels the extractor flagged (stage_wording, "
+                        "stage_inferred) should still satisfy disbursed <= allocated to date <= "
+                        "total investment; a breach there is reported, not blocking, because the "
+                        "document itself may be what is inconsistent.",
+                        column="stage_order_holds",
+                        value_set=[True],
+                        row_condition=Column("stage_in_doubt") == True,  # noqa: E712 (a GX condition)
+                    )
+                ),
+            ),
         ),
-        Validation(
-            f"{TABLE}.parent_links",
-            build_parent_links_suite,
+        Part(
+            suffix="parent_links",
             derive=parent_links,
-            sample_columns=("budget_line_id", "parent_budget_line_id", *SOURCE_COLUMNS),
+            sample=("budget_line_id", "parent_budget_line_id", *SOURCE_COLUMNS),
+            rules=(
+                holds(
+                    "parent_exists",
+                    "parent_found",
+                    "A sub-line's parent must be a line of the same plan, or the tree is broken.",
+                ),
+            ),
         ),
-        flag_share_validation(TABLE, KEY),
     ),
+    flagged=True,
 )

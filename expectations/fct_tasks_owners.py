@@ -9,14 +9,13 @@ parsed.agency_quarantine with their reason.
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
-from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite
-from .plan_rules import TODO_AGENCY_NAME, TODO_LINEAGE, all_true
+from .base import SOURCE_COLUMNS
+from .plan_rules import TODO_AGENCY_NAME, TODO_LINEAGE
+from .spec import Part, at_least, holds, present, table_checks
 
 TABLE = "marts.fct_tasks"
-SHORT = "fct_tasks"
 KEY = ("plan_id", "task_key")
 
 
@@ -29,57 +28,40 @@ def owners_checked(tasks: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.owners",
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.lead_assignment_count_present",
-            why="A task missing from the lead count would pass the rule below unseen.",
-            column="lead_assignment_count",
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    standard=(),
+    suffix="owners",
+    sample=(*KEY, *SOURCE_COLUMNS, "lead_agency_text"),
+    rules=(
+        present(
+            "lead_assignment_count",
+            "A task missing from the lead count would pass the rule below unseen.",
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeBetween,
-            check=f"{SHORT}.every_task_has_a_lead",
-            why=(
-                "Every task has at least one lead agency or group; zero means its lead cell "
-                "matched nothing (see parsed.agency_quarantine) and the task has no owner."
-            ),
+        at_least(
+            "lead_assignment_count",
+            1,
+            "Every task has at least one lead agency or group; zero means its lead cell "
+            "matched nothing (see parsed.agency_quarantine) and the task has no owner.",
+            name="every_task_has_a_lead",
             todo=TODO_AGENCY_NAME,
-            column="lead_assignment_count",
-            min_value=1,
         ),
-    )
-
-
-def build_holder_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.holders",
-        all_true(
-            SHORT,
-            "lead_has_current_holder",
-            "has_current_holder",
-            "A lead agency is followed through the reorganization to a body that exists "
-            "today; none means a gap in agency_lineage.csv.",
-            todo=TODO_LINEAGE,
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(
-            f"{TABLE}.owners",
-            build_suite,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "lead_agency_text"),
-        ),
-        Validation(
-            f"{TABLE}.holders",
-            build_holder_suite,
+    ),
+    parts=(
+        Part(
+            suffix="holders",
             derive=owners_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "lead_agency_text", "lead_agency_id"),
+            sample=(*KEY, *SOURCE_COLUMNS, "lead_agency_text", "lead_agency_id"),
+            rules=(
+                holds(
+                    "lead_has_current_holder",
+                    "has_current_holder",
+                    "A lead agency is followed through the reorganization to a body that exists "
+                    "today; none means a gap in agency_lineage.csv.",
+                    todo=TODO_LINEAGE,
+                ),
+            ),
         ),
     ),
 )

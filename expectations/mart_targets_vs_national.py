@@ -7,15 +7,12 @@ comparison would be meaningless.
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
-from .base import SOURCE_COLUMNS, TableChecks, Validation, suite
-from .common import key_rules, not_empty, provenance_rules
-from .plan_rules import all_true
+from .base import SOURCE_COLUMNS
+from .spec import Part, holds, table_checks
 
 TABLE = "marts.mart_targets_vs_national"
-SHORT = "mart_targets_vs_national"
 KEY = ("plan_id", "indicator_code", "target_year", "national_indicator_id")
 
 
@@ -27,38 +24,22 @@ def units_checked(comparison: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        *provenance_rules(SHORT),
-    )
-
-
-def build_units_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.units",
-        all_true(
-            SHORT,
-            "parsed_targets_in_national_unit",
-            "is_unit_comparable",
-            "A provincial target is compared with the national one only in the same unit "
-            "(% GRDP standing for % GDP); another unit means the crosswalk is wrong.",
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(TABLE, build_suite),
-        Validation(
-            f"{TABLE}.units",
-            build_units_suite,
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    parts=(
+        Part(
+            suffix="units",
             derive=units_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "target_text", "unit", "national_unit"),
+            sample=(*KEY, *SOURCE_COLUMNS, "target_text", "unit", "national_unit"),
+            rules=(
+                holds(
+                    "parsed_targets_in_national_unit",
+                    "is_unit_comparable",
+                    "A provincial target is compared with the national one only in the same unit "
+                    "(% GRDP standing for % GDP); another unit means the crosswalk is wrong.",
+                ),
+            ),
         ),
     ),
 )

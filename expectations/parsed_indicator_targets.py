@@ -11,24 +11,15 @@ review, not blocked: Nghệ An 1 goes from 100 % 5G coverage in 2030 to
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
 from dagster_project.semantics.targets import COMPARATORS, STATUSES, TARGET_KINDS
 
-from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
-from .common import key_rules, not_empty, provenance_rules
-from .plan_rules import (
-    TODO_CELL,
-    TODO_EXTRACTION,
-    TODO_PARSER,
-    all_true,
-    status_rules,
-    text_present,
-)
+from .base import SOURCE_COLUMNS
+from .plan_rules import TODO_CELL, TODO_EXTRACTION, TODO_PARSER, status_rules, text_present
+from .spec import Part, holds, one_of, present, reported, table_checks
 
 TABLE = "parsed.indicator_targets"
-SHORT = "parsed_indicator_targets"
 KEY = ("plan_id", "indicator_code", "target_year")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 # Shares of a whole: a value above 100 % is a misreading (or a misprint).
@@ -97,111 +88,79 @@ def sequences_checked(targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        *provenance_rules(SHORT),
-        text_present(SHORT, "target_text"),
-        *status_rules(SHORT, "parse_status", STATUSES),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.comparator_accepted",
-            why=f"Comparators are {', '.join(COMPARATORS)}; null only when nothing was read.",
-            column="comparator",
-            value_set=list(COMPARATORS),
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    sample=(*KEY, *SOURCE_COLUMNS, "target_text", "parse_note"),
+    rules=(
+        text_present("target_text"),
+        *status_rules("parse_status", STATUSES),
+        one_of(
+            "comparator",
+            COMPARATORS,
+            f"Comparators are {', '.join(COMPARATORS)}; null only when nothing was read.",
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.direction_accepted",
-            why="Every target knows whether its indicator is higher- or lower-is-better.",
-            column="direction",
-            value_set=list(DIRECTIONS),
+        one_of(
+            "direction",
+            DIRECTIONS,
+            "Every target knows whether its indicator is higher- or lower-is-better.",
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.direction_present",
-            why="A target without a direction belongs to no indicator row: an extraction gap.",
+        present(
+            "direction",
+            "A target without a direction belongs to no indicator row: an extraction gap.",
             todo=TODO_EXTRACTION,
-            column="direction",
         ),
-    )
-
-
-def build_bounds_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.bounds",
-        all_true(
-            SHORT,
-            "bounds_consistent",
-            "is_consistent",
-            "A parsed target has a comparator, a kind (level, change, growth rate) and "
-            "low <= high, a change also its baseline year; an unparsed one has no value, "
-            "so no number is ever shown for a cell that was not read.",
-            todo=TODO_PARSER,
-        ),
-    )
-
-
-def build_percent_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.percent_range",
-        all_true(
-            SHORT,
-            "percent_within_0_100",
-            "is_within_0_100",
-            "A share (%, % GRDP, % of the budget, % of the population) lies within 0..100; "
-            "outside it the number was misread (thousands vs decimals) or misprinted.",
-            todo=TODO_CELL,
-        ),
-    )
-
-
-def build_sequence_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.sequence",
-        all_true(
-            SHORT,
-            "targets_do_not_fall",
-            "keeps_direction",
-            "Within a plan a higher-is-better target should not fall from one target year to "
-            "the next (nor a lower-is-better one rise); an exception is a document oddity to "
-            "review, e.g. a 2040 target below the 2035 one.",
-            severity=warn,
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(
-            TABLE, build_suite, sample_columns=(*KEY, *SOURCE_COLUMNS, "target_text", "parse_note")
-        ),
-        Validation(
-            f"{TABLE}.bounds",
-            build_bounds_suite,
+    ),
+    parts=(
+        Part(
+            suffix="bounds",
             derive=bounds_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"),
+            sample=(*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"),
+            rules=(
+                holds(
+                    "bounds_consistent",
+                    "is_consistent",
+                    "A parsed target has a comparator, a kind (level, change, growth rate) and "
+                    "low <= high, a change also its baseline year; an unparsed one has no value, "
+                    "so no number is ever shown for a cell that was not read.",
+                    todo=TODO_PARSER,
+                ),
+            ),
         ),
-        Validation(
-            f"{TABLE}.percent_range",
-            build_percent_suite,
+        Part(
+            suffix="percent_range",
             derive=percents_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "target_text", "unit"),
+            sample=(*KEY, *SOURCE_COLUMNS, "target_text", "unit"),
+            rules=(
+                holds(
+                    "percent_within_0_100",
+                    "is_within_0_100",
+                    "A share (%, % GRDP, % of the budget, % of the population) lies within 0..100; "
+                    "outside it the number was misread (thousands vs decimals) or misprinted.",
+                    todo=TODO_CELL,
+                ),
+            ),
         ),
-        Validation(
-            f"{TABLE}.sequence",
-            build_sequence_suite,
+        Part(
+            suffix="sequence",
             derive=sequences_checked,
-            sample_columns=(
+            sample=(
                 *KEY,
                 *SOURCE_COLUMNS,
                 "target_text",
                 "previous_target_year",
                 "previous_target_text",
+            ),
+            rules=(
+                reported(
+                    holds(
+                        "targets_do_not_fall",
+                        "keeps_direction",
+                        "Within a plan a higher-is-better target should not fall from one target "
+                        "year to the next (nor a lower-is-better one rise); an exception is a "
+                        "document oddity to review, e.g. a 2040 target below the 2035 one.",
+                    )
+                ),
             ),
         ),
     ),

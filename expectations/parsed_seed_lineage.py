@@ -9,52 +9,31 @@ it blocks publication.
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite
-from .common import not_empty, provenance_rules
-from .plan_rules import all_true
+from .base import SOURCE_COLUMNS
+from .spec import holds, present, table_checks
 
 TABLE = "parsed.seed_lineage"
-SHORT = "parsed_seed_lineage"
 KEY = ("table_name", "row_key", "claimed_text")
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *provenance_rules(SHORT),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.holds_present",
-            why="Every claim was checked against its line.",
-            column="holds",
-        ),
-        all_true(
-            SHORT,
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    standard=("not_empty", "provenance"),
+    sample=(*KEY, *SOURCE_COLUMNS, "line_text", "reason"),
+    rules=(
+        present("holds", "Every claim was checked against its line."),
+        holds(
             "line_holds_the_claimed_text",
             "holds",
             "Every figure in the marts is traced to a document line; a row whose "
             "source_line does not print its code, amount or text would send an auditor "
             "to the wrong place.",
             todo=(
-                "A seed CSV edited by hand: run `nq57 extract` to regenerate it. A row added or "
-                "corrected in seeds/corrections.csv: fix its source_file/source_line there. A "
-                "changed document: `nq57 add-plan --replace` it."
+                "A seed CSV edited by hand: run `nq57 extract` to regenerate it. A row added "
+                "or corrected in seeds/corrections.csv: fix its source_file/source_line there. "
+                "A changed document: `nq57 add-plan --replace` it."
             ),
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(
-            TABLE,
-            build_suite,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "line_text", "reason"),
         ),
     ),
 )

@@ -9,17 +9,15 @@ plan horizon, reported when not (a misprinted year is the usual cause).
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
 from dagster_project.semantics.deadlines import RECURRENCES, STATUSES
 
-from .base import SOURCE_COLUMNS, TableChecks, Validation, error, suite, warn
-from .common import key_rules, not_empty, provenance_rules
-from .plan_rules import TODO_CELL, all_true, status_rules, text_present
+from .base import SOURCE_COLUMNS
+from .plan_rules import TODO_CELL, status_rules, text_present
+from .spec import Part, holds, one_of, reported, table_checks
 
 TABLE = "parsed.task_deadlines"
-SHORT = "parsed_task_deadlines"
 KEY = ("plan_id", "task_key")
 
 
@@ -60,73 +58,49 @@ def horizon_checked(deadlines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        *provenance_rules(SHORT),
-        text_present(SHORT, "deadline_text"),
-        *status_rules(SHORT, "parse_status", STATUSES),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.recurrence_accepted",
-            why=f"Recurrences are {', '.join(RECURRENCES)}; null only when nothing was read.",
-            column="recurrence",
-            value_set=list(RECURRENCES),
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    sample=(*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_note"),
+    rules=(
+        text_present("deadline_text"),
+        *status_rules("parse_status", STATUSES),
+        one_of(
+            "recurrence",
+            RECURRENCES,
+            f"Recurrences are {', '.join(RECURRENCES)}; null only when nothing was read.",
         ),
-    )
-
-
-def build_dates_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.dates",
-        all_true(
-            SHORT,
-            "dates_consistent",
-            "is_consistent",
-            "A parsed deadline has a recurrence, a one-off has a due date, and no task ends "
-            "before it starts; a deadline that was not read carries no date at all.",
-            todo=TODO_CELL,
-        ),
-    )
-
-
-def build_horizon_suite() -> gx.ExpectationSuite:
-    return suite(
-        f"{TABLE}.horizon",
-        all_true(
-            SHORT,
-            "due_within_plan_horizon",
-            "is_within_horizon",
-            "Due and start dates lie between 1 January of the plan's issue year and the end "
-            "of its last target year; outside that the year is usually misprinted.",
-            todo=TODO_CELL,
-            severity=warn,
-        ),
-    )
-
-
-CHECKS = TableChecks(
-    table=TABLE,
-    key_columns=KEY,
-    validations=(
-        Validation(
-            TABLE,
-            build_suite,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_note"),
-        ),
-        Validation(
-            f"{TABLE}.dates",
-            build_dates_suite,
+    ),
+    parts=(
+        Part(
+            suffix="dates",
             derive=dates_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_status"),
+            sample=(*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_status"),
+            rules=(
+                holds(
+                    "dates_consistent",
+                    "is_consistent",
+                    "A parsed deadline has a recurrence, a one-off has a due date, and no task ends "
+                    "before it starts; a deadline that was not read carries no date at all.",
+                    todo=TODO_CELL,
+                ),
+            ),
         ),
-        Validation(
-            f"{TABLE}.horizon",
-            build_horizon_suite,
+        Part(
+            suffix="horizon",
             derive=horizon_checked,
-            sample_columns=(*KEY, *SOURCE_COLUMNS, "deadline_text", "due_date", "start_date"),
+            sample=(*KEY, *SOURCE_COLUMNS, "deadline_text", "due_date", "start_date"),
+            rules=(
+                reported(
+                    holds(
+                        "due_within_plan_horizon",
+                        "is_within_horizon",
+                        "Due and start dates lie between 1 January of the plan's issue year and the "
+                        "end of its last target year; outside that the year is usually misprinted.",
+                        todo=TODO_CELL,
+                    )
+                ),
+            ),
         ),
     ),
 )

@@ -9,11 +9,9 @@ per status are attached to the Dagster check (``dagster_project.plans.checks``).
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
-from great_expectations.expectations.expectation import Expectation
 
-from .base import error, warn
+from .spec import Rule, none_of, one_of, present, reported
 
 NEEDS_REVIEW_STATUSES = ("ambiguous", "invalid")
 
@@ -46,59 +44,35 @@ TODO_EXTRACTION = (
 )
 
 
-def status_rules(short: str, column: str, statuses: tuple[str, ...]) -> list[Expectation]:
+def status_rules(column: str, statuses: tuple[str, ...]) -> tuple[Rule, ...]:
     """The status is one of the parser's, and no cell is left for a person to read."""
-    return [
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{short}.{column}_present",
-            why="Every cell says how it was read, so no doubt goes unrecorded.",
+    return (
+        present(
+            column,
+            "Every cell says how it was read, so no doubt goes unrecorded.",
             todo=TODO_PARSER,
-            column=column,
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{short}.{column}_accepted",
-            why=f"The parser only returns {', '.join(statuses)}; anything else is a pipeline bug.",
+        one_of(
+            column,
+            statuses,
+            f"The parser only returns {', '.join(statuses)}; anything else is a pipeline bug.",
             todo=TODO_PARSER,
-            column=column,
-            value_set=list(statuses),
         ),
-        warn(
-            gx.expectations.ExpectColumnValuesToNotBeInSet,
-            check=f"{short}.needs_review",
-            why=(
+        reported(
+            none_of(
+                column,
+                NEEDS_REVIEW_STATUSES,
                 "Ambiguous and invalid cells were kept as printed instead of guessed; "
-                "each one needs a person to read the document at its source line."
-            ),
-            todo=TODO_CELL,
-            column=column,
-            value_set=list(NEEDS_REVIEW_STATUSES),
+                "each one needs a person to read the document at its source line.",
+                name="needs_review",
+                todo=TODO_CELL,
+            )
         ),
-    ]
-
-
-def text_present(short: str, column: str) -> Expectation:
-    return error(
-        gx.expectations.ExpectColumnValuesToNotBeNull,
-        check=f"{short}.{column}_present",
-        why="The printed text is the fact; every parsed value must sit next to it.",
-        column=column,
     )
 
 
-def all_true(
-    short: str, name: str, column: str, why: str, *, severity=error, todo: str = ""
-) -> Expectation:
-    """Every row of a derived frame has ``column`` true (the frame says why a row fails)."""
-    return severity(
-        gx.expectations.ExpectColumnValuesToBeInSet,
-        check=f"{short}.{name}",
-        why=why,
-        todo=todo,
-        column=column,
-        value_set=[True],
-    )
+def text_present(column: str) -> Rule:
+    return present(column, "The printed text is the fact; every parsed value must sit next to it.")
 
 
 def as_text(series: pd.Series) -> pd.Series:

@@ -6,36 +6,24 @@ with the seed or was introduced by a model.
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from .base import TableChecks, Validation, error, suite
-from .common import key_rules, not_empty, provenance_rules
 from .fct_budget_lines import KEY, STAGES
+from .spec import one_of, present, table_checks
 
 TABLE = "raw.budget_lines"
-SHORT = "raw_budget_lines"
 
-
-def build_suite() -> gx.ExpectationSuite:
-    return suite(
-        TABLE,
-        not_empty(SHORT),
-        *key_rules(SHORT, KEY),
-        *provenance_rules(SHORT),
-        error(
-            gx.expectations.ExpectColumnValuesToBeInSet,
-            check=f"{SHORT}.stage_accepted",
-            why="The seed may only use the stages the marts model.",
-            column="stage",
-            value_set=list(STAGES),
+CHECKS = table_checks(
+    TABLE,
+    KEY,
+    rules=(
+        one_of(
+            "stage",
+            STAGES,
+            "The seed may only use the stages the marts model.",
+            name="stage_accepted",
         ),
-        error(
-            gx.expectations.ExpectColumnValuesToNotBeNull,
-            check=f"{SHORT}.amount_text_present",
-            why="A budget line row exists because the document printed an amount.",
-            column="amount_text",
+        present(
+            "amount_text",
+            "A budget line row exists because the document printed an amount.",
         ),
-    )
-
-
-CHECKS = TableChecks(table=TABLE, key_columns=KEY, validations=(Validation(TABLE, build_suite),))
+    ),
+)
