@@ -60,35 +60,44 @@ class DbtParseError(RuntimeError):
     """``dbt parse`` failed: the project does not compile."""
 
 
+def _run_dbt(*args: str) -> None:
+    completed = subprocess.run(
+        [_dbt_executable(), *args, "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise DbtParseError(
+            f"dbt {args[0]} failed in {DBT_PROJECT_DIR}:\n{completed.stdout}{completed.stderr}".rstrip()
+        )
+
+
 def prepare_manifest(warehouse: Path | None = None) -> Path:
-    """Run ``dbt parse`` so the manifest matches the models on disk.
+    """Install the vendored packages if needed, then ``dbt parse`` so the manifest matches the models.
 
     A plain subprocess rather than ``DbtCliResource.cli``: the resource also
     sets up a dbt adapter in this process, which doubles the time of a parse.
     The profile needs a warehouse path even to parse; the database name dbt
-    records comes from its file name, which builds keep unchanged.
+    records comes from its file name, which builds keep unchanged. The
+    packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
     """
     with warehouse_env(warehouse or warehouse_path()):
-        completed = subprocess.run(
-            [_dbt_executable(), "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-            cwd=DBT_PROJECT_DIR,
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if completed.returncode != 0:
-        raise DbtParseError(
-            f"dbt parse failed in {DBT_PROJECT_DIR}:\n{completed.stdout}{completed.stderr}".rstrip()
-        )
+        if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
+            _run_dbt("deps")
+        _run_dbt("parse")
     return DBT_PROJECT.manifest_path
 
 
 def prepare_manifest_if_dev() -> None:
-    """Re-parse when loaded by ``dagster dev``, as ``DbtProject.prepare_if_dev`` would.
+    """Re-parse when loaded by ``dagster dev`` (dagster-dbt's test for it), as
+    ``DbtProject.prepare_if_dev`` does; its preparer is not used because it runs
+    whichever ``dbt`` is on PATH, without the warehouse path the profile needs.
 
     Other entry points (``nq57 build``, tests) call :func:`prepare_manifest`
     themselves before importing the definitions.
     """
-    if os.environ.get("DAGSTER_IS_DEV_CLI"):
+    if DBT_PROJECT.preparer.using_dagster_dev():
         prepare_manifest()
