@@ -27,21 +27,19 @@ calendar as (
 plans as (
 
     select
-        dim_plans.plan_id,
-        dim_plans.issue_date,
+        plans.plan_id,
+        plans.issue_date,
         coalesce(
-            regexp_extract(seed_plans.flags, 'synthetic: cloned from ([a-z0-9-]+)', 1),
+            regexp_extract(plans.flags, 'synthetic: cloned from ([a-z0-9-]+)', 1),
             ''
         ) as template_plan_id,
         provinces.province_id,
         provinces.valid_to as province_valid_to,
         provinces.successor_province_id,
-    from {{ ref('dim_plans') }} as dim_plans
-    inner join {{ ref('stg_seeds__plans') }} as seed_plans
-        on dim_plans.plan_id = seed_plans.plan_id
-    inner join {{ ref('dim_provinces') }} as provinces
-        on dim_plans.province_name = provinces.province_name
-    where dim_plans.plan_kind = 'implementation_plan' and dim_plans.issue_date is not null
+    from {{ ref('int_plans_dated') }} as plans
+    inner join {{ ref('stg_reference__provinces') }} as provinces
+        on plans.province_name = provinces.province_name
+    where plans.plan_kind = 'implementation_plan' and plans.issue_date is not null
 
 ),
 
@@ -61,9 +59,13 @@ calendar_plans as (
 
 lead_agencies as (
 
-    select distinct plan_id, current_agency_id as agency_id
-    from {{ ref('bridge_task_agencies') }}
-    where role = 'lead' and current_agency_id is not null
+    select distinct
+        assignments.plan_id,
+        succeeded.current_agency_id as agency_id,
+    from {{ ref('stg_parsed__task_agencies') }} as assignments
+    inner join {{ ref('int_agencies_succeeded') }} as succeeded
+        on assignments.agency_id = succeeded.agency_id
+    where assignments.role = 'lead' and succeeded.current_agency_id is not null
 
 ),
 
@@ -78,15 +80,15 @@ months as (
 
     select
         plans.*,
-        cast(month_start as date) as month_start,
-        last_day(cast(month_start as date)) as month_end,
+        cast(series.month_start as date) as month_start,
+        last_day(cast(series.month_start as date)) as month_end,
     from calendar_plans as plans
     cross join horizon
     cross join generate_series(
         date_trunc('month', plans.issue_date),
         date_trunc('month', coalesce(horizon.last_received_date, plans.issue_date)),
         interval 1 month
-    ) as months(month_start)
+    ) as series(month_start)
     where horizon.last_received_date is not null
 
 ),
