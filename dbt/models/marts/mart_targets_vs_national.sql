@@ -41,7 +41,7 @@ comparable_targets as (
     select
         *,
         case
-            when target_kind is distinct from 'level' then null
+            when coalesce(target_kind, '') != 'level' then null
             when unit = 'percent_grdp' then 'percent_gdp'
             else unit
         end as comparable_unit,

@@ -21,7 +21,7 @@ quarantined as (
 
     select
         file_sha256,
-        count(distinct (sheet, row_number)) filter (where row_number is not null)
+        count(distinct row(sheet, row_number)) filter (where row_number is not null)
             as rows_quarantined,
         count(*) as quarantine_entries,
         string_agg(distinct reason_code, ', ' order by reason_code) as reason_codes,

@@ -45,19 +45,19 @@ series as (
         latest.reporting_agency_id,
         latest.unit,
         latest.direction,
-        first.as_of_date as first_as_of_date,
-        first.value as first_value,
+        earliest.as_of_date as first_as_of_date,
+        earliest.value as first_value,
         latest.as_of_date as latest_as_of_date,
         latest.value as latest_value,
         latest.observation_dates,
         latest.source_file as latest_source_file,
         latest.source_row as latest_source_row,
     from ranked as latest
-    inner join ranked as first
-        on latest.plan_id = first.plan_id
-        and latest.indicator_code = first.indicator_code
-        and latest.reporting_agency_id = first.reporting_agency_id
-        and first.age = 1
+    inner join ranked as earliest
+        on latest.plan_id = earliest.plan_id
+        and latest.indicator_code = earliest.indicator_code
+        and latest.reporting_agency_id = earliest.reporting_agency_id
+        and earliest.age = 1
     where latest.recency = 1
 
 ),
