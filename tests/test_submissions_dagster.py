@@ -24,8 +24,11 @@ from dagster_project.submissions.assets import (
 )
 from dagster_project.submissions.resources import SubmissionsStore
 from dagster_project.submissions.sensors import (
+    RECENT_WINDOW_SECONDS,
+    LandingCursor,
     build_landing_sensor,
     decode_cursor,
+    encode_cursor,
     scan_landing,
     submissions_landing_sensor,
 )
@@ -47,13 +50,42 @@ def test_scan_landing_skips_seen_and_unsettled_files(tmp_path):
     old = settled(write_xlsx(landing / "old.xlsx", tasks=[GOOD_TASK]))
     fresh = write_xlsx(landing / "fresh.xlsx", tasks=[{**GOOD_TASK, "task_key": "I.3"}])
     (landing / ".DS_Store").write_bytes(b"\x00")
-    found = scan_landing(landing, set(), time.time(), settle_seconds=60)
-    assert [path for path, _ in found] == [old]
-    assert scan_landing(landing, {found[0][1]}, time.time(), settle_seconds=60) == []
-    assert [p for p, _ in scan_landing(landing, set(), time.time() + 120, settle_seconds=60)] == [
-        old,
-        fresh,
-    ]
+    found = scan_landing(landing, LandingCursor(), time.time(), settle_seconds=60)
+    assert [path for path, _, _ in found] == [old]
+    seen = LandingCursor().advance([(sha, ctime) for _, sha, ctime in found])
+    assert scan_landing(landing, seen, time.time(), settle_seconds=60) == []
+    later = scan_landing(landing, LandingCursor(), time.time() + 120, settle_seconds=60)
+    assert [p for p, _, _ in later] == [old, fresh]
+
+
+def test_landing_cursor_keeps_a_high_water_mark_and_a_recent_window():
+    window = RECENT_WINDOW_SECONDS * 1_000_000_000
+    start = 10 * window
+    cursor = LandingCursor().advance([("a", start), ("b", start + 5)])
+    assert (cursor.high_water_ns, sorted(cursor.recent)) == (start + 5, ["a", "b"])
+    # A file that arrives a window later moves the mark and drops what fell out of the window.
+    cursor = cursor.advance([("c", start + window + 1)])
+    assert (cursor.high_water_ns, sorted(cursor.recent)) == (start + window + 1, ["b", "c"])
+    assert not cursor.is_candidate(start)  # before the window: handled, not looked at again
+    assert cursor.is_candidate(start + 2)  # within it: checked by content
+    assert decode_cursor(encode_cursor(cursor)) == cursor
+
+
+def test_landing_cursor_of_earlier_versions_is_read():
+    cursor = decode_cursor('["a", "b"]', now=100.0)
+    assert cursor == LandingCursor(0, {"a": 100_000_000_000, "b": 100_000_000_000})
+
+
+def test_a_corrected_file_is_offered_and_a_touched_one_is_not(tmp_path):
+    landing = tmp_path / "landing"
+    report = settled(write_xlsx(landing / "report.xlsx", tasks=[GOOD_TASK]))
+    [(_, sha, ctime)] = scan_landing(landing, LandingCursor(), time.time())
+    cursor = LandingCursor().advance([(sha, ctime)])
+    settled(report)  # touched: new ctime, same content
+    assert scan_landing(landing, cursor, time.time()) == []
+    settled(write_xlsx(report, tasks=[{**GOOD_TASK, "task_key": "I.3"}]))  # corrected
+    [(path, new_sha, _)] = scan_landing(landing, cursor, time.time())
+    assert (path, new_sha != sha) == (report, True)
 
 
 def test_sensor_requests_a_run_that_ingests_new_files(tmp_path):
@@ -75,7 +107,7 @@ def test_sensor_requests_a_run_that_ingests_new_files(tmp_path):
         )
         result = submissions_landing_sensor(context)
         [request] = result.run_requests
-        assert len(decode_cursor(result.cursor)) == 2
+        assert len(decode_cursor(result.cursor).recent) == 2
         paths = request.run_config["ops"]["ingest_submissions"]["config"]["paths"]
         assert sorted(os.path.basename(p) for p in paths) == ["report.xlsx", "scan.pdf"]
 
