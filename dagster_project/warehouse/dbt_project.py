@@ -19,7 +19,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 
-from .paths import DBT_PROJECT_DIR, warehouse_env, warehouse_path
+from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_path
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt installed beside this interpreter: `.venv/bin/nq57` runs fine without
@@ -60,11 +60,17 @@ class DbtParseError(RuntimeError):
     """``dbt parse`` failed: the project does not compile."""
 
 
-def _run_dbt(*args: str) -> None:
+def _run_dbt(*args: str, warehouse: Path) -> None:
+    """Run dbt in its own process, with ``NQ57_WAREHOUSE`` set for it alone."""
+    env = {
+        **os.environ,
+        WAREHOUSE_ENV_VAR: os.fspath(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     completed = subprocess.run(
         [_dbt_executable(), *args, "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -84,10 +90,10 @@ def prepare_manifest(warehouse: Path | None = None) -> Path:
     records comes from its file name, which builds keep unchanged. The
     packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
     """
-    with warehouse_env(warehouse or warehouse_path()):
-        if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
-            _run_dbt("deps")
-        _run_dbt("parse")
+    path = warehouse or warehouse_path()
+    if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
+        _run_dbt("deps", warehouse=path)
+    _run_dbt("parse", warehouse=path)
     return DBT_PROJECT.manifest_path
 
 
