@@ -7,6 +7,7 @@ select
     successor_agency_id,
     successor_effective_date,
 from {{ ref('dim_agencies') }}
-where (successor_agency_id is null) <> (successor_effective_date is null)
+where
+    (successor_agency_id is null) <> (successor_effective_date is null)
     or (valid_to is null) <> (successor_agency_id is null and successor_effective_date is null)
     or successor_effective_date <> valid_to + interval 1 day

@@ -37,7 +37,8 @@ succession as (
     inner join agencies as holder
         on succession.holder_agency_id = holder.agency_id
     cross join as_of
-    where holder.valid_to < as_of.as_of_date
+    where
+        holder.valid_to < as_of.as_of_date
         and holder.successor_agency_id is not null
         and succession.succession_steps < 10
 

@@ -73,7 +73,8 @@ final as (
         coalesce(comparable_targets.comparable_unit = national_indicators.unit, false)
             as is_unit_comparable,
         case
-            when comparable_targets.parse_status = 'parsed'
+            when
+                comparable_targets.parse_status = 'parsed'
                 and comparable_targets.comparable_unit = national_indicators.unit
                 then cast(comparable_targets.target_low - national_indicators.target_value as decimal(18, 6))
         end as target_low_minus_national,

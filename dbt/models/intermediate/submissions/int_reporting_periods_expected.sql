@@ -84,11 +84,12 @@ months as (
         last_day(cast(series.month_start as date)) as month_end,
     from calendar_plans as plans
     cross join horizon
-    cross join generate_series(
-        date_trunc('month', plans.issue_date),
-        date_trunc('month', coalesce(horizon.last_received_date, plans.issue_date)),
-        interval 1 month
-    ) as series(month_start)
+    cross join
+        generate_series(
+            date_trunc('month', plans.issue_date),
+            date_trunc('month', coalesce(horizon.last_received_date, plans.issue_date)),
+            interval 1 month
+        ) as series (month_start)
     where horizon.last_received_date is not null
 
 ),
@@ -105,11 +106,13 @@ periods as (
         case calendar.period_kind
             when 'month' then strftime(months.month_start, '%Y-%m')
             when 'quarter'
-                then cast(year(months.month_end) as varchar) || '-Q'
-                || cast(quarter(months.month_end) as varchar)
+                then
+                    cast(year(months.month_end) as varchar) || '-Q'
+                    || cast(quarter(months.month_end) as varchar)
             when 'half_year'
-                then cast(year(months.month_end) as varchar) || '-H'
-                || case when month(months.month_end) = 6 then '1' else '2' end
+                then
+                    cast(year(months.month_end) as varchar) || '-H'
+                    || case when month(months.month_end) = 6 then '1' else '2' end
             else cast(year(months.month_end) as varchar)
         end as period,
         months.month_end as period_end,
@@ -120,7 +123,7 @@ periods as (
         ) as due_before,
     from months
     inner join calendar
-        on calendar.plan_id = months.calendar_plan_id
+        on months.calendar_plan_id = calendar.plan_id
     -- A period ends in the month its row stands for: every month, the last
     -- month of a quarter, June (H1) or December (H2, year).
     where
@@ -150,7 +153,8 @@ final as (
     inner join lead_agencies
         on periods.plan_id = lead_agencies.plan_id
     cross join horizon
-    where periods.due_before <= horizon.last_received_date
+    where
+        periods.due_before <= horizon.last_received_date
         and periods.period_end >= periods.issue_date
 
 )

@@ -16,7 +16,9 @@ budget_lines as (
 
 total_investment as (
 
-    select budget_line_id, amount_million_vnd as total_investment_million_vnd
+    select
+        budget_line_id,
+        amount_million_vnd as total_investment_million_vnd
     from budget_lines
     where stage = 'total_investment'
 
@@ -64,8 +66,9 @@ final as (
             as is_disbursed_within_allocated,
         case
             when total_investment.total_investment_million_vnd is not null
-                then keyed.parsed_allocated_million_vnd
-                <= total_investment.total_investment_million_vnd
+                then
+                    keyed.parsed_allocated_million_vnd
+                    <= total_investment.total_investment_million_vnd
         end as is_allocated_within_total_investment,
         keyed.period,
         keyed.received_at,

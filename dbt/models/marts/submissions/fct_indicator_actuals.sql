@@ -16,7 +16,10 @@ directions as (
 
 indicators as (
 
-    select plan_id, indicator_code from {{ ref('stg_seeds__indicators') }}
+    select
+        plan_id,
+        indicator_code
+    from {{ ref('stg_seeds__indicators') }}
 
 ),
 
@@ -24,7 +27,10 @@ indicators as (
 -- accepts them when no plan indicator has that code).
 figures as (
 
-    select plan_id, figure_id from {{ ref('stg_seeds__reported_figures') }}
+    select
+        plan_id,
+        figure_id
+    from {{ ref('stg_seeds__reported_figures') }}
 
 ),
 

@@ -11,7 +11,9 @@ files as (
 -- it shows up as rows_in <> rows_loaded + rows_quarantined (a quality-gate check).
 loaded as (
 
-    select file_sha256, count(*) as rows_loaded
+    select
+        file_sha256,
+        count(*) as rows_loaded
     from {{ ref('stg_submissions__rows') }}
     group by file_sha256
 
@@ -56,8 +58,8 @@ final as (
         quarantined.reason_codes,
         files.supersedes_file_sha256,
     from files
-    left join loaded on loaded.file_sha256 = files.file_sha256
-    left join quarantined on quarantined.file_sha256 = files.file_sha256
+    left join loaded on files.file_sha256 = loaded.file_sha256
+    left join quarantined on files.file_sha256 = quarantined.file_sha256
 
 )
 

@@ -8,7 +8,14 @@ quarantine as (
 
 files as (
 
-    select file_sha256, ingest_seq, province_id, agency_id, period, received_at, status
+    select
+        file_sha256,
+        ingest_seq,
+        province_id,
+        agency_id,
+        period,
+        received_at,
+        status
     from {{ ref('stg_submissions__files') }}
 
 ),
@@ -35,7 +42,7 @@ final as (
         files.status as file_status,
         quarantine.quarantined_at,
     from quarantine
-    left join files on files.file_sha256 = quarantine.file_sha256
+    left join files on quarantine.file_sha256 = files.file_sha256
 
 )
 

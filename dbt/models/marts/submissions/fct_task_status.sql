@@ -19,51 +19,58 @@ rows as (
 
 {% if is_incremental() %}
 
-loaded as (
+    loaded as (
 
-    select coalesce(max(ingest_seq), 0) as max_ingest_seq from {{ this }}
+        select coalesce(max(ingest_seq), 0) as max_ingest_seq from {{ this }}
 
-),
+    ),
 
-current_deadlines as (
+    current_deadlines as (
 
-    select * from {{ ref('stg_parsed__task_deadlines') }}
+        select * from {{ ref('stg_parsed__task_deadlines') }}
 
-),
+    ),
 
-touched_reports as (
+    touched_reports as (
 
     -- A new file of a report changes is_latest on the report's earlier rows, so
     -- those are rebuilt with it; every other report's rows stay as they are.
-    select distinct rows.province_id, rows.reporting_agency_id, rows.period
-    from rows
-    cross join loaded
-    where rows.ingest_seq > loaded.max_ingest_seq
+        select distinct
+            rows.province_id,
+            rows.reporting_agency_id,
+            rows.period
+        from rows
+        cross join loaded
+        where rows.ingest_seq > loaded.max_ingest_seq
 
-    union
+        union
 
-    -- A deadline read differently since the rows were built (a corrected seed,
-    -- a parser fix) changes their derived status: their reports are rebuilt too.
-    select built.province_id, built.reporting_agency_id, built.period
-    from {{ this }} as built
-    left join current_deadlines
-        on built.plan_id = current_deadlines.plan_id
-        and built.task_key = current_deadlines.task_key
-    where built.due_date is distinct from current_deadlines.due_date
-        or built.deadline_parse_status is distinct from current_deadlines.parse_status
+        -- A deadline read differently since the rows were built (a corrected seed,
+        -- a parser fix) changes their derived status: their reports are rebuilt too.
+        select
+            built.province_id,
+            built.reporting_agency_id,
+            built.period
+        from {{ this }} as built
+        left join current_deadlines
+            on built.plan_id = current_deadlines.plan_id
+            and built.task_key = current_deadlines.task_key
+        where
+            built.due_date is distinct from current_deadlines.due_date
+            or built.deadline_parse_status is distinct from current_deadlines.parse_status
 
-),
+    ),
 
-batch as (
+    batch as (
 
-    select rows.*
-    from rows
-    inner join touched_reports
-        on rows.province_id = touched_reports.province_id
-        and rows.reporting_agency_id = touched_reports.reporting_agency_id
-        and rows.period = touched_reports.period
+        select rows.*
+        from rows
+        inner join touched_reports
+            on rows.province_id = touched_reports.province_id
+            and rows.reporting_agency_id = touched_reports.reporting_agency_id
+            and rows.period = touched_reports.period
 
-),
+    ),
 
 {% else %}
 

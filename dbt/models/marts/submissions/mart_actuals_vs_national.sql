@@ -83,7 +83,7 @@ latest as (
     from linked
     qualify row_number() over (
         partition by province_id, national_indicator_id, plan_id, indicator_code, reporting_agency_id
-        order by as_of_date desc, received_at desc, source_row
+        order by as_of_date desc, received_at desc, source_row asc
     ) = 1
 
 ),

@@ -23,7 +23,7 @@ ranked as (
         *,
         row_number() over (
             partition by plan_id, indicator_code, reporting_agency_id
-            order by as_of_date desc, received_at desc, source_row
+            order by as_of_date desc, received_at desc, source_row asc
         ) as recency,
         row_number() over (
             partition by plan_id, indicator_code, reporting_agency_id
@@ -133,7 +133,8 @@ final as (
             when years_left <= 0 then 'limited_progress'
             when sense * (latest_value - first_value) / years_observed >= gap_to_target / years_left
                 then 'on_track'
-            when sense * (latest_value - first_value) / years_observed
+            when
+                sense * (latest_value - first_value) / years_observed
                 >= 0.5 * gap_to_target / years_left
                 then 'needs_acceleration'
             else 'limited_progress'
