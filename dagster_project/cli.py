@@ -49,6 +49,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "dagster_project.submissions.store_cli",
         "check the submissions store, or rebuild it from the archived files",
     ),
+    "report": (
+        "dagster_project.reporting.cli",
+        "write a province's periodic report to its People's Committee (.docx, .pdf, .html)",
+    ),
+    "site": (
+        "dagster_project.reporting.site_cli",
+        "write the static public progress site and the dbt docs of the published warehouse",
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Periodic reports to the People's Committee and the public progress site, from the published warehouse."""

@@ -1,0 +1,67 @@
+"""``nq57 report``: the periodic report of a province to its People's Committee.
+
+Reads only the published warehouse (read-only) and writes
+``bao-cao_<province>_<period>.docx``, ``.pdf`` and ``.html`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (write 2025-09-05)") from error
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--province", required=True, help="province id, e.g. lang-son")
+    parser.add_argument(
+        "--period", required=True, help="reporting period: 2025, 2025-H1, 2025-Q3 or 2025-09"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the report into")
+    parser.add_argument(
+        "--format",
+        default="docx,pdf,html",
+        help="comma-separated formats among docx, pdf, html (default: all three)",
+    )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="published warehouse to read (default: $NQ57_WAREHOUSE or warehouse/nq57.duckdb)",
+    )
+    parser.add_argument(
+        "--date",
+        type=_date,
+        default=None,
+        help="date written on the report, YYYY-MM-DD (default: today, Vietnam time)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from dagster_project.warehouse.paths import warehouse_path
+
+    from .figures import ReportInputError
+    from .report import make_report, parse_formats
+
+    warehouse = (args.warehouse or warehouse_path()).resolve()
+    try:
+        formats = parse_formats(args.format)
+        result = make_report(warehouse, args.province, args.period, args.out, formats, args.date)
+    except (ReportInputError, RuntimeError) as error:
+        print(f"nq57 report: {error}", file=sys.stderr)
+        return 2
+    data = result.data
+    print(
+        f"report {data.province_name} ({data.province_id}) {data.period.code}: "
+        f"{len(data.figures)} figures traced, {result.chart_count} charts"
+    )
+    for kind, path in result.paths.items():
+        print(f"  {kind:4} {path}")
+    return 0

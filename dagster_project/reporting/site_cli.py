@@ -1,0 +1,9 @@
+"""placeholder"""
+
+
+def add_arguments(parser):
+    pass
+
+
+def main(args):
+    return 1
