@@ -1,9 +1,46 @@
-"""placeholder"""
+"""``nq57 site``: the static public progress site and the dbt docs of the published warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the site into")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="published warehouse to read (default: $NQ57_WAREHOUSE or warehouse/nq57.duckdb)",
+    )
+    parser.add_argument(
+        "--no-dbt-docs",
+        action="store_true",
+        help="skip `dbt docs generate --static` (the site's column links then have no target)",
+    )
 
 
-def main(args):
-    return 1
+def main(args: argparse.Namespace) -> int:
+    from dagster_project.warehouse.paths import warehouse_path
+
+    from .figures import ReportInputError
+    from .site import DbtDocsError, write_site
+
+    warehouse = (args.warehouse or warehouse_path()).resolve()
+    started = time.perf_counter()
+    try:
+        result = write_site(warehouse, args.out, dbt_docs=not args.no_dbt_docs)
+    except (ReportInputError, DbtDocsError) as error:
+        print(f"nq57 site: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"site {result.out}: {result.provinces} provinces, {result.indicators} indicators, "
+        f"{result.pages} pages in {time.perf_counter() - started:.1f}s"
+    )
+    print(f"  open {result.out / 'index.html'}")
+    if result.dbt_docs:
+        print(f"  dbt docs {result.dbt_docs}")
+    return 0
