@@ -79,7 +79,7 @@ def line_chart(
     for year in [
         y
         for y in range(first, last + 1)
-        if y == first or y == last or (y - first) % step == 0 and last - y >= step / 2
+        if y in (first, last) or ((y - first) % step == 0 and last - y >= step / 2)
     ]:
         parts.append(
             f'<text x="{sx(year):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11">{year}</text>'
