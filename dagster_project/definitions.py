@@ -6,6 +6,12 @@ from dagster import Definitions, in_process_executor
 
 from dagster_project.plans.assets import plan_assets
 from dagster_project.plans.checks import plan_asset_checks
+from dagster_project.reporting.assets import (
+    PublishedReports,
+    periodic_report,
+    reports_job,
+    reports_schedule,
+)
 from dagster_project.submissions.assets import ingest_submissions, ingest_submissions_job
 from dagster_project.submissions.resources import SubmissionsStore
 from dagster_project.submissions.sensors import submissions_landing_sensor
@@ -23,7 +29,12 @@ from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
 warehouse_assets = [raw_source_documents, *seed_assets, *plan_assets, nq57_dbt_models]
 
 defs = Definitions(
-    assets=[*warehouse_assets, published_warehouse_asset(warehouse_assets), ingest_submissions],
+    assets=[
+        *warehouse_assets,
+        published_warehouse_asset(warehouse_assets),
+        ingest_submissions,
+        periodic_report,
+    ],
     asset_checks=[*quality_asset_checks(warehouse_assets), *plan_asset_checks()],
     resources={
         "warehouse": DuckDBWarehouse(),
@@ -31,9 +42,11 @@ defs = Definitions(
         "dbt": dbt_resource(),
         "submissions": SubmissionsStore(),
         "quality_reports": QualityReports(),
+        "report_files": PublishedReports(),
     },
-    jobs=[build_warehouse_job, ingest_submissions_job],
+    jobs=[build_warehouse_job, ingest_submissions_job, reports_job],
     sensors=[submissions_landing_sensor],
+    schedules=[reports_schedule],
     # A run builds one private copy of the warehouse under one lock (see
     # DuckDBWarehouse); with a process per step, each step would want its own.
     executor=in_process_executor,
