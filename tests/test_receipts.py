@@ -44,6 +44,8 @@ def fresh_render() -> str:
     status_vi, status_en = receipts.STATUS_TEXT[FILE["status"]]
     return environment.get_template("receipt.html.j2").render(
         file=FILE,
+        received_ict="05/04/2026 10:00:00 (giờ Việt Nam)",
+        received_utc="2026-04-05 03:00:00 UTC",
         status_vi=status_vi,
         status_en=status_en,
         file_issues=[],

@@ -86,6 +86,11 @@ def vn_datetime(value: Any) -> str:
     return as_ict(value).strftime("%d/%m/%Y %H:%M (giờ Việt Nam)")
 
 
+def vn_time(value: datetime) -> str:
+    """``14/03/2026 07:33:29 (giờ Việt Nam)`` for a UTC or aware timestamp, to the second."""
+    return as_ict(value).strftime("%d/%m/%Y %H:%M:%S (giờ Việt Nam)")
+
+
 def utc_text(value: datetime) -> str:
     """``2026-03-14 00:33:29 UTC`` (naive means UTC already)."""
     if value.tzinfo is not None:

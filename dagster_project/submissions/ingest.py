@@ -580,7 +580,11 @@ class Writer:
         write_receipt(
             receipt,
             render_receipt(
-                file_row,
+                {
+                    **file_row,
+                    "province_name": context.province_name if context else None,
+                    "agency_name": context.agency_name if context else None,
+                },
                 [file_issue] if file_issue else [],
                 [issue for issue, _ in issues if issue.row_number is not None],
                 [

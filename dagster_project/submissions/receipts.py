@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from dagster_project.reporting.fmt import utc_text, vn_time
+
 from . import spec
 from .readers import RawRow
 from .reasons import Issue
@@ -98,8 +100,11 @@ def render_receipt(
     ordered = sorted(
         rejected, key=lambda i: (i.sheet or "", i.row_number or 0, i.column_name or "")
     )
+    received_at = file.get("received_at")
     return template.render(
         file=file,
+        received_ict=vn_time(received_at) if received_at else "-",
+        received_utc=utc_text(received_at) if received_at else "-",
         status_vi=status_vi,
         status_en=status_en,
         file_issues=file_issues,

@@ -53,6 +53,9 @@ class FileContext:
     received_on: date
     plans: list[Plan]
     metadata_issues: list[Issue] = field(default_factory=list)
+    # The registry's names, for the receipt (ids stay the identity).
+    province_name: str | None = None
+    agency_name: str | None = None
 
     @property
     def can_check_plan_items(self) -> bool:
@@ -158,7 +161,17 @@ def check_metadata(
                         detail=f"first plan issued {format_date(min(issue_dates))}",
                     )
                 )
-    return FileContext(province_id, agency_id, period_code, period, received_on, plans, issues)
+    return FileContext(
+        province_id,
+        agency_id,
+        period_code,
+        period,
+        received_on,
+        plans,
+        issues,
+        province.province_name if province else None,
+        agency.agency_name if agency else None,
+    )
 
 
 @dataclass
