@@ -402,5 +402,19 @@ def write_dbt_docs(warehouse: Path, out: Path) -> Path:
                 f"{completed.stdout}{completed.stderr}".rstrip()
             )
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write(out / "index.html", static.read_bytes())
+        atomic_write(out / "index.html", offline_safe(static.read_text(encoding="utf-8")).encode())
     return out / "index.html"
+
+
+def offline_safe(page: str) -> str:
+    """dbt's page with its menu icons bound the Angular way, so ``file://`` loads no bad URL.
+
+    dbt-docs writes ``<use xlink:href="{{ getIcon(...) }}">`` in its templates;
+    the browser fetches the literal ``{{ ... }}`` URL before Angular fills it
+    in, which from ``file://`` is a refused load and a console error on every
+    page. ``ng-attr-xlink:href`` sets the attribute only once it is filled in.
+    Its favicon link is a webpack expression left unexpanded
+    (``${require(...)}``), a missing file; it becomes an empty data URL.
+    """
+    page = page.replace('xlink:href="{{ getIcon(', 'ng-attr-xlink:href="{{ getIcon(')
+    return page.replace("href=\"${require('./assets/favicons/favicon.ico')}\"", 'href="data:,"')
