@@ -66,6 +66,7 @@ class Chart:
 
 
 def _empty(ax: Any, what: str) -> None:
+    ax.figure.set_size_inches(7, 0.7)
     ax.set_axis_off()
     ax.text(0.5, 0.5, f"{what}: {MISSING}", ha="center", va="center", fontsize=11, color="#555")
 
@@ -212,13 +213,11 @@ def national_chart(data: ReportData) -> MplFigure:
         ):
             seen[key] = row
     rows = list(seen.values())[:12]
-    fig, ax = plt.subplots(figsize=(7, max(2.4, 0.5 * len(rows) + 1)))
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(rows) + 1.2))
     if not rows:
         _empty(ax, "So với mục tiêu quốc gia")
         return fig
-    names = [
-        _short(r["national_indicator_name_en"] or r["national_indicator_id"], 40) for r in rows
-    ]
+    names = [_short(r["national_name_vi"] or r["national_indicator_id"], 40) for r in rows]
     values = [float(r["value"]) for r in rows]
     targets = [float(r["national_target_value"]) for r in rows]
     positions = list(range(len(rows)))
@@ -226,11 +225,14 @@ def national_chart(data: ReportData) -> MplFigure:
     ax.scatter(
         targets, positions, marker="|", s=400, color="#c62828", label="Mục tiêu quốc gia", zorder=3
     )
-    ax.bar_label(bars, labels=[vn_auto(v) for v in values], padding=3, fontsize=7)
+    units = ["%" if "percent" in str(r["national_unit"]) else "" for r in rows]
+    ax.bar_label(
+        bars, labels=[vn_auto(v) + u for v, u in zip(values, units)], padding=3, fontsize=7
+    )
     ax.set_yticks(positions, names)
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.xaxis.set_major_formatter(VN_TICKS)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2)
     return fig
 
 

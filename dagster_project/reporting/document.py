@@ -444,7 +444,7 @@ def _indicators(data: ReportData) -> Section:
             meets = {True: "đạt", False: "chưa đạt", None: MISSING}[r["meets_national_target"]]
             lines.append(
                 [
-                    f"{r['national_indicator_name_en'] or r['national_indicator_id']}",
+                    f"{r['national_name_vi'] or r['national_indicator_name_en'] or r['national_indicator_id']}",
                     f"{r['national_comparator'] or ''} {_value(r['national_target_value'], r['national_unit'])} ({r['national_target_year']})",
                     f"{value} ({vn_date(r['as_of_date'])})",
                     meets,

@@ -273,9 +273,11 @@ def _load(
     national = _rows(
         con,
         """
-        select n.*, f.source_file as document_file, f.source_line as document_line
+        select n.*, f.source_file as document_file, f.source_line as document_line,
+            d.name_vi as national_name_vi
         from marts.mart_actuals_vs_national as n
         left join marts.fct_reported_figures as f using (figure_id)
+        left join marts.dim_national_indicators as d using (national_indicator_id)
         where n.province_id = ? and n.as_of_date <= ?
         order by n.national_indicator_id, n.as_of_date desc, n.figure_id, n.indicator_code
         """,

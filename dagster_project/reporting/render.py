@@ -14,6 +14,7 @@ from .charts import Chart
 from .document import ChartRef, Document, Paragraph, Table
 
 FORMATS = ("docx", "pdf", "html")
+READABLE = 0o644
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,6 +38,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        # mkstemp makes the file private; a report or a page is for readers.
+        os.chmod(temporary, READABLE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
