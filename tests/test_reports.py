@@ -215,7 +215,7 @@ def test_the_pdf_renders_to_a_page_that_is_not_blank(warehouse, tmp_path):
     [png] = sorted(tmp_path.glob("page*.png"))
     save_artifact("report_lang-son_2025-Q3_page1.png", png.read_bytes())
     image = Image.open(png).convert("L")
-    dark = sum(1 for value in image.getdata() if value < 128)
+    dark = sum(image.histogram()[:128])
     assert dark > 0.01 * image.width * image.height, "the first page is blank"
 
 
