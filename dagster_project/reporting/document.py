@@ -343,11 +343,30 @@ def _tasks(data: ReportData) -> Section:
     return section
 
 
+UNIT_VI = {
+    "percent": "%",
+    "percent_gdp": "% GDP",
+    "percent_grdp": "% GRDP",
+    "count": "",
+    "per_10000_people": "trên 1 vạn dân",
+    "per_100000_people": "trên 100.000 dân",
+    "percent_population": "% dân số",
+    "percent_per_year": "%/năm",
+    "percent_state_budget": "% ngân sách nhà nước",
+    "index": "điểm",
+    "rank": "(thứ hạng)",
+    "yes_no": "(có = 1)",
+    "million_vnd": "triệu đồng",
+    "billion_vnd": "tỷ đồng",
+}
+
+
 def _value(value: Any, unit: Any) -> str:
     if is_missing(value):
         return MISSING
     text = vn_auto(value)
-    return f"{text}%" if unit and "percent" in str(unit) else f"{text} {unit or ''}".strip()
+    suffix = UNIT_VI.get(unit, unit or "") if unit else ""
+    return f"{text}{suffix}" if suffix.startswith("%") else f"{text} {suffix}".strip()
 
 
 def _indicators(data: ReportData) -> Section:
@@ -373,7 +392,11 @@ def _indicators(data: ReportData) -> Section:
             if counts[key]
         )
         section.blocks.append(
-            Paragraph(f"1. Có {vn_number(len(rows))} chỉ tiêu có số liệu thực hiện; {text}.")
+            Paragraph(
+                f"1. Có {vn_number(len(rows))} chỉ tiêu có số liệu thực hiện đến hết kỳ; theo giá trị "
+                f"mới nhất đã công bố (đến ngày {vn_date(max(r['latest_as_of_date'] for r in rows))}, "
+                f"ngày của từng giá trị ghi trong Bảng 5): {text}."
+            )
         )
         section.blocks.append(ChartRef("indicator-progress"))
         table_rows = []

@@ -222,6 +222,10 @@ def _load(
             [province_id],
         ).fetchall()
     )
+    # Indicators: the marts keep the latest value of each; an indicator is in the
+    # report when it had a value by the period's end, shown with its latest value
+    # and that value's date (a report is written after its period, from what is
+    # published then).
     # The latest accepted status of every task reported for a period ending by the period's end.
     task_status = _rows(
         con,
@@ -265,8 +269,8 @@ def _load(
             select plan_id, indicator_code, any_value(indicator_name) as indicator_name
             from marts.fct_indicator_targets group by all
         ) as i using (plan_id, indicator_code)
-        where p.province_id = ? and p.latest_as_of_date <= ?
-        order by p.plan_id, p.indicator_code
+        where p.province_id = ? and p.first_as_of_date <= ?
+        order by p.plan_id, try_cast(p.indicator_code as integer) nulls last, p.indicator_code
         """,
         [province_id, end],
     )
@@ -278,7 +282,10 @@ def _load(
         from marts.mart_actuals_vs_national as n
         left join marts.fct_reported_figures as f using (figure_id)
         left join marts.dim_national_indicators as d using (national_indicator_id)
-        where n.province_id = ? and n.as_of_date <= ?
+        where n.province_id = ?
+        qualify min(n.as_of_date) over (
+            partition by n.national_indicator_id, n.figure_id, n.indicator_code
+        ) <= ?
         order by n.national_indicator_id, n.as_of_date desc, n.figure_id, n.indicator_code
         """,
         [province_id, end],
