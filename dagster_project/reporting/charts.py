@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
@@ -49,6 +49,7 @@ class Chart:
     key: str
     title: str
     figure: MplFigure
+    _png: dict[int, bytes] = field(default_factory=dict, repr=False)
 
     def svg(self) -> str:
         buffer = io.StringIO()
@@ -57,9 +58,12 @@ class Chart:
         return text[text.index("<svg") :]
 
     def png(self, dpi: int = 150) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return buffer.getvalue()
+        """The chart as PNG, drawn once per resolution (Word and the PDF share it)."""
+        if dpi not in self._png:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+            self._png[dpi] = buffer.getvalue()
+        return self._png[dpi]
 
     def close(self) -> None:
         plt.close(self.figure)

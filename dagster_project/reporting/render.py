@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 import io
 import os
 import tempfile
@@ -26,8 +28,17 @@ def environment() -> Environment:
     )
 
 
-def render_html(doc: Document, charts: list[Chart]) -> str:
-    by_key = {chart.key: {"svg": chart.svg(), "title": chart.title} for chart in charts}
+def render_html(doc: Document, charts: list[Chart], *, for_print: bool = False) -> str:
+    """The report page: charts as inline SVG, or (``for_print``, the PDF's source) as
+    PNG data URLs, which WeasyPrint lays out in a fraction of the time of SVG."""
+    by_key = {}
+    for chart in charts:
+        if for_print:
+            data = base64.b64encode(chart.png()).decode("ascii")
+            image = f'<img src="data:image/png;base64,{data}" alt="{html.escape(chart.title)}">'
+        else:
+            image = chart.svg()
+        by_key[chart.key] = {"svg": image, "title": chart.title}
     return environment().get_template("report.html.j2").render(doc=doc, charts=by_key)
 
 

@@ -63,16 +63,15 @@ def make_report(
     try:
         stem = out_dir / report_stem(province_id, data.period.code)
         paths: dict[str, Path] = {}
-        html = render_html(document, charts) if {"html", "pdf"} & set(formats) else ""
         if "html" in formats:
             paths["html"] = stem.with_suffix(".html")
-            atomic_write(paths["html"], html.encode("utf-8"))
+            atomic_write(paths["html"], render_html(document, charts).encode("utf-8"))
         if "docx" in formats:
             paths["docx"] = stem.with_suffix(".docx")
             atomic_write(paths["docx"], render_docx(document, charts))
         if "pdf" in formats:
             paths["pdf"] = stem.with_suffix(".pdf")
-            atomic_write(paths["pdf"], render_pdf(html))
+            atomic_write(paths["pdf"], render_pdf(render_html(document, charts, for_print=True)))
     finally:
         for chart in charts:
             chart.close()
