@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dagster_project.reporting.fmt import utc_text, vn_date, vn_time
+from dagster_project.semantics.display import utc_text, vn_date, vn_time
 from dagster_project.submissions.receipts import render_receipt
 
 FILE = {

@@ -22,9 +22,9 @@ from fixtures.submissions.builders import real_reference
 
 from dagster_project.cli import main as nq57
 from dagster_project.reporting.figures import ReportInputError
-from dagster_project.reporting.fmt import MISSING
 from dagster_project.reporting.report import make_report
 from dagster_project.reporting.site import write_site
+from dagster_project.semantics.display import MISSING
 from dagster_project.simulate.generator import SimulationConfig, Simulator
 from dagster_project.simulate.ingest import ingest_as_sent
 from dagster_project.simulate.real_figures import write_real_figures

@@ -36,11 +36,9 @@ from dagster import (
 )
 from pydantic import Field
 
-from dagster_project.extract.documents import REPO_ROOT
+from dagster_project.config import REPO_ROOT, SEEDS_DIR, warehouse_path
+from dagster_project.semantics.display import ICT
 from dagster_project.simulate.calendar import DueRule, load_calendar, periods_between
-from dagster_project.warehouse.paths import SEEDS_DIR, warehouse_path
-
-from .fmt import ICT
 
 REPORTS_GROUP = "reports"
 PUBLISHED_KEY = AssetKey(["published", "warehouse"])

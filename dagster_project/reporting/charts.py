@@ -21,8 +21,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from dagster_project.semantics.display import MISSING, vn_auto, vn_number  # noqa: E402
+
 from .figures import PROGRESS_VI, STATUS_ORDER, STATUS_VI, ReportData  # noqa: E402
-from .fmt import MISSING, vn_auto, vn_number  # noqa: E402
 
 plt.rcParams.update(
     {

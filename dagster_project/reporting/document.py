@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dagster_project.semantics.display import (
+    MISSING,
+    is_missing,
+    vn_auto,
+    vn_date,
+    vn_datetime,
+    vn_number,
+    vn_percent,
+)
+
 from .figures import (
     PROGRESS_VI,
     STAGE_VI,
@@ -26,7 +36,6 @@ from .figures import (
     source_ref,
     submission_ref,
 )
-from .fmt import MISSING, is_missing, vn_auto, vn_date, vn_datetime, vn_number, vn_percent
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 KIND_WORD = {"province": "tỉnh", "city": "thành phố"}

@@ -18,9 +18,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.semantics.display import vn_date
 from dagster_project.submissions.periods import Period, PeriodError, parse_period
-
-from .fmt import vn_date
 
 STATUS_ORDER = (
     "completed_on_time",

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from dagster_project.semantics.display import ICT
+
 from .charts import build_charts
 from .document import Document, build_document
 from .figures import ReportData, ReportInputError, connect, load_report_data
-from .fmt import ICT
 from .render import FORMATS, atomic_write, render_docx, render_html, render_pdf
 
 

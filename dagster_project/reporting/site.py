@@ -25,6 +25,15 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from dagster_project.semantics.display import (
+    MISSING,
+    vn_auto,
+    vn_date,
+    vn_datetime,
+    vn_number,
+    vn_percent,
+)
+
 from .figures import (
     PROGRESS_VI,
     STAGE_VI,
@@ -34,7 +43,6 @@ from .figures import (
     source_ref,
     submission_ref,
 )
-from .fmt import MISSING, vn_auto, vn_date, vn_datetime, vn_number, vn_percent
 from .render import atomic_write
 from .svg import bar_chart, line_chart
 
@@ -364,8 +372,8 @@ def write_dbt_docs(warehouse: Path, out: Path) -> Path:
     file in a temporary folder (same file name: dbt records the database name
     from it), never on the published file, and writes its target there too.
     """
+    from dagster_project.config import DBT_PROJECT_DIR
     from dagster_project.warehouse.dbt_project import _dbt_executable
-    from dagster_project.warehouse.paths import DBT_PROJECT_DIR
 
     with tempfile.TemporaryDirectory(prefix="nq57-dbt-docs-") as scratch:
         copy = Path(scratch) / "warehouse" / warehouse.name

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.warehouse.paths import warehouse_path
+    from dagster_project.config import warehouse_path
 
     from .figures import ReportInputError
     from .site import DbtDocsError, write_site

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .fmt import vn_auto
+from dagster_project.semantics.display import vn_auto
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 60, 20, 20, 50

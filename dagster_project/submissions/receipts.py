@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dagster_project.reporting.fmt import utc_text, vn_time
+from dagster_project.semantics.display import utc_text, vn_time
 
 from . import spec
 from .readers import RawRow

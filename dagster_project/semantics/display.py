@@ -1,4 +1,4 @@
-"""Vietnamese number and date formats for reports, the site and receipts.
+"""Vietnamese number and date formats for display: reports, the site and receipts.
 
 Numbers: ``.`` groups thousands and ``,`` marks decimals (384.172; 84,03%).
 Times: Vietnam time (ICT, UTC+7) written ``dd/mm/yyyy``; a naive timestamp
