@@ -75,3 +75,8 @@ def archive_dir(store: Path) -> Path:
 
 def store_lock_path(store: Path) -> Path:
     return store.parent / STORE_LOCK_FILE_NAME
+
+
+# Plans cloned by `nq57 simulate` for the provinces the seeds do not cover
+# (dagster_project.simulate.synthetic); their lineage points at the template's lines.
+SYNTHETIC_PLAN_PREFIX = "synthetic-"

@@ -8,9 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from fixtures.submissions.builders import real_reference
 
+from dagster_project.config import SOURCE_DIR
+from dagster_project.extract.documents import load_documents
+from dagster_project.extract.schema import SEED_TABLES
+from dagster_project.plans.lineage import CALENDAR_TABLE, seed_lineage
 from dagster_project.simulate.calendar import CALENDAR_FILE, calendar_file, load_calendar
 from dagster_project.simulate.defects import DEFECT_KINDS, UNREACHABLE
 from dagster_project.simulate.generator import (
@@ -24,6 +29,7 @@ from dagster_project.simulate.synthetic import SYNTHETIC_PREFIX, write_national_
 from dagster_project.submissions.readers import Limits
 from dagster_project.submissions.reasons import REASONS
 from dagster_project.submissions.reference import load_reference
+from dagster_project.warehouse.loading import read_seed_csv
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 MAX_BYTES = 400_000
@@ -134,3 +140,32 @@ def test_synthetic_seeds_never_touch_the_real_seeds_folder(national):
         for line in (SEEDS_DIR / "plans.csv").read_text(encoding="utf-8").splitlines()
     )
     assert Path(national["seeds"].seeds_dir).resolve() != SEEDS_DIR.resolve()
+
+
+def _seed_frames(seeds_dir: Path, calendar_path: Path) -> dict[str, pd.DataFrame]:
+    frames = {table: read_seed_csv(seeds_dir / f"{table}.csv", table) for table in SEED_TABLES}
+    frames[CALENDAR_TABLE] = pd.read_csv(
+        calendar_path, dtype=str, keep_default_na=False, encoding="utf-8"
+    )
+    return frames
+
+
+def test_synthetic_clones_hold_their_templates_lineage_and_fail_off_it(national):
+    # A national build is gated by parsed_seed_lineage.line_holds_the_claimed_text: a
+    # clone's line must print what the real row it was cloned from claims there.
+    seeds = national["seeds"]
+    frames = _seed_frames(seeds.seeds_dir, seeds.calendar_path)
+    documents = {doc.source_file: doc for doc in load_documents(SOURCE_DIR)}
+    lineage = seed_lineage(frames, documents)
+    synthetic = lineage["row_key"].str.contains(f"plan_id={SYNTHETIC_PREFIX}")
+    assert synthetic.sum() > 1000
+    assert lineage["holds"].all(), lineage.loc[~lineage["holds"], ["row_key", "reason"]].head()
+
+    budget = frames["budget_lines"]
+    clone = budget.index[budget["plan_id"].str.startswith(SYNTHETIC_PREFIX)][0]
+    budget.at[clone, "source_line"] = 1
+    moved = seed_lineage(frames, documents)
+    failed = moved.loc[~moved["holds"]]
+    assert len(failed) == 1
+    assert failed.iloc[0]["reason"].startswith("synthetic clone points at ")
+    assert f"budget_line_id={budget.at[clone, 'budget_line_id']}" in failed.iloc[0]["row_key"]

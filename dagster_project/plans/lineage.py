@@ -23,6 +23,12 @@ Texts are compared after whitespace collapsing and NFC, with the ``|`` table
 borders of the page dump removed; nothing else is forgiven. A row whose line
 does not hold its text gets ``holds = false`` and a reason; the blocking check
 ``parsed_seed_lineage.line_holds_the_claimed_text`` stops the publish.
+
+A SYNTHETIC clone written by ``nq57 simulate`` (plan id ``synthetic-...``) keeps
+the source line of the real row it was cloned from, while its own texts differ
+(``(synthetic)``, scaled amounts, another province's name). Such a row claims
+what the real rows of the same table at that line claim: it holds when a real
+row points there and the line prints that row's text, and fails otherwise.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from dagster_project.config import SYNTHETIC_PLAN_PREFIX
 from dagster_project.extract.documents import Document
 from dagster_project.extract.runner import ROW_KEYS
 from dagster_project.semantics import normalize_cell_text
@@ -106,21 +113,54 @@ def _rows(frames: dict[str, pd.DataFrame]) -> Iterator[tuple[str, dict]]:
             yield table, row
 
 
+def _is_synthetic(row: dict) -> bool:
+    return str(row.get("plan_id") or "").startswith(SYNTHETIC_PLAN_PREFIX)
+
+
+def _template_claims(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, str, int], list[str]]:
+    """What the real rows claim, by (table, source_file, source_line): what a clone claims."""
+    claims: dict[tuple[str, str, int], list[str]] = {}
+    for table, row in _rows(frames):
+        if not _is_synthetic(row):
+            where = (table, row["source_file"], int(row["source_line"]))
+            claims.setdefault(where, []).extend(_claims(table, row))
+    return claims
+
+
+def _row_claims(
+    table: str, row: dict, templates: dict[tuple[str, str, int], list[str]]
+) -> tuple[list[str], str]:
+    """The texts a row claims, or a reason why a synthetic clone has no template."""
+    if not _is_synthetic(row):
+        return _claims(table, row), ""
+    where = (table, row["source_file"], int(row["source_line"]))
+    if where in templates:
+        return list(dict.fromkeys(templates[where])), ""
+    return [], (
+        f"synthetic clone points at {where[1]}:{where[2]}, "
+        f"where no real {table} row it could be cloned from points"
+    )
+
+
+def _line(doc: Document | None, source_file: str, source_line: int) -> tuple[str, str]:
+    """The text of a line, or why there is none."""
+    if doc is None:
+        return "", f"{source_file} is not a verified source document"
+    if not 1 <= source_line <= len(doc.lines):
+        return "", f"{source_file} has no line {source_line} ({len(doc.lines)} lines)"
+    return doc.line(source_line), ""
+
+
 def seed_lineage(frames: dict[str, pd.DataFrame], documents: dict[str, Document]) -> pd.DataFrame:
     """One row per claim of every seed row: the line it points at, and whether it holds."""
     out = []
+    templates = _template_claims(frames)
     for table, row in _rows(frames):
-        claims = _claims(table, row)
         source_file, source_line = row["source_file"], int(row["source_line"])
-        doc = documents.get(source_file)
+        claims, reason = _row_claims(table, row, templates)
         line = ""
-        reason = ""
-        if doc is None:
-            reason = f"{source_file} is not a verified source document"
-        elif not 1 <= source_line <= len(doc.lines):
-            reason = f"{source_file} has no line {source_line} ({len(doc.lines)} lines)"
-        else:
-            line = doc.line(source_line)
+        if not reason:
+            line, reason = _line(documents.get(source_file), source_file, source_line)
         column = "source_text" if table == CALENDAR_TABLE else CLAIMS[table]
         for claimed in claims or [""]:
             holds = not reason and (not claimed or _holds(table, claimed, line))

@@ -42,6 +42,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from dagster_project.config import SYNTHETIC_PLAN_PREFIX
 from dagster_project.semantics.agencies import normalize_agency_name
 from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
 from dagster_project.semantics.reference_tables import reference_tables
@@ -51,7 +52,7 @@ from dagster_project.submissions.reference import Plan, load_reference
 from .calendar import calendar_file, read_calendar_rows
 from .provinces import MERGER_DATE, Province, read_provinces_2025
 
-SYNTHETIC_PREFIX = "synthetic-"
+SYNTHETIC_PREFIX = SYNTHETIC_PLAN_PREFIX
 IMPLEMENTATION_TEMPLATES = ("nghe-an-348-2025", "bac-kan-131-2025")
 BUDGET_TEMPLATE = "lang-son-234-2025"
 # Agencies are cloned from these provinces, first one first: a slug already
