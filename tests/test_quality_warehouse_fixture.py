@@ -276,6 +276,8 @@ def good_frames(
                 "reason_codes",
             ],
         )
+        frames["marts.fct_submission_files"]["sender_verified"] = True
+        frames["marts.fct_submission_files"]["sender_reason_code"] = None
         frames["marts.fct_submission_quarantine"] = pd.DataFrame(
             SUBMISSION_QUARANTINE,
             columns=[

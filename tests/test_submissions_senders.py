@@ -337,3 +337,95 @@ def test_an_older_store_gains_the_sender_columns_with_null_for_its_files(
             "select sender_verified, sender_method from raw.submission_files"
         ).fetchall()
     assert (verified, method) == (None, None)
+
+
+def test_the_gate_warns_on_unverified_files_and_blocks_only_when_set(monkeypatch):
+    from expectations.base import expectation_severity
+    from expectations.fct_submission_files import BLOCK_SETTING, build_sender_suite
+
+    monkeypatch.delenv(BLOCK_SETTING, raising=False)
+    [expectation] = build_sender_suite().expectations
+    assert expectation_severity(expectation) == "warn"
+    monkeypatch.setenv(BLOCK_SETTING, "1")
+    [expectation] = build_sender_suite().expectations
+    assert expectation_severity(expectation) == "error"
+
+
+def test_the_auditor_summary_lists_unverified_files_apart():
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from dagster_project.quality.report import ReportInputs, render_summary
+    from dagster_project.quality.results import GateResult
+
+    files = pd.DataFrame(
+        [
+            (
+                "a" * 64,
+                1,
+                "good.xlsx",
+                "nghe-an",
+                "nghe-an:so-khcn",
+                "2026-Q1",
+                "accepted",
+                True,
+                "signed_template",
+                None,
+                3,
+            ),
+            (
+                "b" * 64,
+                2,
+                "legacy.xlsx",
+                "nghe-an",
+                "nghe-an:so-khcn",
+                "2026-Q1",
+                "accepted",
+                False,
+                "none",
+                "sender_unverified",
+                2,
+            ),
+            (
+                "c" * 64,
+                3,
+                "forged.xlsx",
+                "nghe-an",
+                "nghe-an:so-tai-chinh",
+                "2026-Q1",
+                "rejected",
+                False,
+                "none",
+                "code_mismatch",
+                0,
+            ),
+        ],
+        columns=[
+            "file_sha256",
+            "ingest_seq",
+            "source_file",
+            "province_id",
+            "reporting_agency_id",
+            "period",
+            "status",
+            "sender_verified",
+            "sender_method",
+            "sender_reason_code",
+            "rows_loaded",
+        ],
+    )
+    files["rows_in"] = files["rows_quarantined"] = 0
+    files["file_reason_code"] = files["reason_codes"] = None
+    result = GateResult(
+        warehouse_path=Path("nq57.duckdb"),
+        checked_at=datetime(2026, 4, 5, tzinfo=UTC),
+        duration_seconds=0.1,
+        row_counts={},
+        results=(),
+    )
+    html = render_summary(result, ReportInputs(frames={"marts.fct_submission_files": files}))
+    section = html[html.index("Senders") :]
+    assert "Unverified files with rows in the marts (1)" in section
+    assert "legacy.xlsx" in section
+    assert "forged.xlsx" not in section.split("Unverified files")[1]
