@@ -371,10 +371,16 @@ def _senders(inputs: ReportInputs) -> str:
             f"verification in {esc(SUBMISSION_FILES_TABLE)} yet.</p>"
         )
         return "".join(parts)
+    truth = {True: True, False: False, "true": True, "false": False}
+
+    def column(name: str, default: str) -> pd.Series:
+        values = files[name] if name in files.columns else pd.Series(None, index=files.index)
+        return values.astype(object).where(values.notna(), default)
+
     frame = files.assign(
-        sender_verified=files["sender_verified"].astype("boolean").fillna(False),
-        sender_method=files["sender_method"].fillna("legacy"),
-        sender_reason_code=files["sender_reason_code"].fillna(""),
+        sender_verified=files["sender_verified"].map(truth).fillna(False).astype(bool),
+        sender_method=column("sender_method", "legacy"),
+        sender_reason_code=column("sender_reason_code", ""),
     )
     totals = (
         frame.groupby(["sender_verified", "sender_method", "sender_reason_code"], dropna=False)
