@@ -55,10 +55,14 @@ TASK = {
 }
 
 
-def task_csv(rows: int, extra_columns: int = 0) -> bytes:
+def task_csv(rows: int, extra_columns: int = 0, code: str = "") -> bytes:
+    """The crafted CSV, signed with ``code`` (a first-line comment) so that it passes the
+    verify stage and its rows reach validation, the costly part measured here."""
     columns = [*spec.CSV_METADATA_COLUMNS, *spec.column_names(spec.TASK_PROGRESS)]
     extra = [f"x{number}" for number in range(extra_columns)]
     buffer = io.StringIO(newline="")
+    if code:
+        buffer.write(f"# {spec.VERIFICATION_CODE_KEY}: {code}\r\n")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns + extra)
     for number in range(rows):
@@ -71,16 +75,16 @@ def task_csv(rows: int, extra_columns: int = 0) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def make(case: str, folder: Path) -> Path:
+def make(case: str, folder: Path, code: str) -> Path:
     path = folder / f"{case}.csv"
     if case == "duplicates":
-        path.write_bytes(task_csv(3000))
+        path.write_bytes(task_csv(3000, code=code))
     elif case == "columns":
-        path.write_bytes(task_csv(20, extra_columns=50_000))
+        path.write_bytes(task_csv(20, extra_columns=50_000, code=code))
     else:
-        one_row = len(task_csv(1)) - len(task_csv(0))
-        header = len(task_csv(0))
-        path.write_bytes(task_csv((20 * 1024 * 1024 - header) // one_row - 1))
+        one_row = len(task_csv(1, code=code)) - len(task_csv(0, code=code))
+        header = len(task_csv(0, code=code))
+        path.write_bytes(task_csv((20 * 1024 * 1024 - header) // one_row - 1, code=code))
     return path
 
 
@@ -88,16 +92,23 @@ def run_case(case: str) -> dict[str, object]:
     """Ingest one crafted file into a fresh store (this process only does that)."""
     from dagster_project.submissions.ingest import ingest_paths
     from dagster_project.submissions.reference import load_reference
+    from dagster_project.submissions.signing import load_keys
     from dagster_project.warehouse.paths import SEEDS_DIR
 
     reference = load_reference(SEEDS_DIR)
     with tempfile.TemporaryDirectory(prefix="nq57-hostile-") as scratch:
         folder = Path(scratch)
         (folder / "in").mkdir()
-        path = make(case, folder / "in")
         store = folder / "store" / "submissions.duckdb"
-        # An empty store first, so the growth counted is this file's.
+        # An empty store first, so the growth counted is this file's (it also makes the key).
         ingest_paths([], store=store, reference=reference, progress=lambda line: None)
+        code = load_keys(store).sign(
+            METADATA["format_version"],
+            METADATA["province_id"],
+            METADATA["agency_id"],
+            METADATA["period"],
+        )
+        path = make(case, folder / "in", code)
         before = store.stat().st_size
         started = time.perf_counter()
         [outcome] = ingest_paths(

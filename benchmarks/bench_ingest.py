@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             provinces=tuple(args.provinces.split(",")) if args.provinces else None,
             defect_rate=args.defect_rate,
             max_bytes=args.max_bytes,
+            signing_store=store,
         )
         history = SimulationConfig(
             out_dir=out / "history", start=first, end=last - timedelta(days=1), **common

@@ -41,6 +41,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "dagster_project.submissions.template_cli",
         "write the prefilled .xlsx report template for one agency and period",
     ),
+    "keys": (
+        "dagster_project.submissions.keys_cli",
+        "list or rotate the keys that sign report templates (verification codes)",
+    ),
     "ingest": (
         "dagster_project.submissions.ingest_cli",
         "load agency submission files into the submissions store",

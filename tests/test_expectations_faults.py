@@ -205,6 +205,10 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
         f"fct_submission_files.{column}_non_negative": set_first(FILES, column, -1)
         for column in ("rows_in", "rows_loaded", "rows_quarantined")
     },
+    # Rows of a file taken in with --accept-unverified reached the marts.
+    "fct_submission_files.accepted_files_sender_verified": set_first(
+        FILES, "sender_verified", False
+    ),
     "fct_submission_quarantine.reason_code_known": set_first(
         QUARANTINE, "reason_code", "looks_wrong"
     ),

@@ -118,6 +118,7 @@ TABLE_TYPES: dict[str, dict[str, str]] = {
         "rows_in": "INTEGER",
         "rows_loaded": "INTEGER",
         "rows_quarantined": "INTEGER",
+        "sender_verified": "BOOLEAN",
     },
     "marts.fct_submission_quarantine": {"ingest_seq": "BIGINT", "source_row": "INTEGER"},
 }
@@ -276,6 +277,9 @@ def good_frames(
                 "reason_codes",
             ],
         )
+        frames["marts.fct_submission_files"]["sender_verified"] = True
+        frames["marts.fct_submission_files"]["sender_method"] = "signed_template"
+        frames["marts.fct_submission_files"]["sender_reason_code"] = None
         frames["marts.fct_submission_quarantine"] = pd.DataFrame(
             SUBMISSION_QUARANTINE,
             columns=[

@@ -20,6 +20,7 @@ from dagster_project.simulate.real_figures import (
 )
 from dagster_project.submissions.ingest import ingest_paths
 from dagster_project.submissions.marking import synthetic_marker
+from dagster_project.submissions.signing import load_keys
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 
@@ -27,8 +28,8 @@ from dagster_project.warehouse.paths import SEEDS_DIR
 def ingested(tmp_path_factory):
     reference = real_reference()
     root = tmp_path_factory.mktemp("real-figures")
-    path = write_real_figures(SEEDS_DIR, root / "landing")
     store = root / "store" / "submissions.duckdb"
+    path = write_real_figures(SEEDS_DIR, root / "landing", load_keys(store))
     [outcome] = ingest_paths(
         [path], store=store, reference=reference, received_at_basis="file_mtime", progress=str
     )

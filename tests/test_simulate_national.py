@@ -56,6 +56,7 @@ def national(tmp_path_factory):
         provinces=PROVINCES,
         defect_rate=1.0,
         max_bytes=MAX_BYTES,
+        signing_store=root / "store" / "submissions.duckdb",
     )
     Simulator(config, reference).run(progress=lambda line: None)
     store = root / "store" / "submissions.duckdb"

@@ -47,8 +47,8 @@ def simulate(out: Path, seed: int, reference, **overrides) -> list[dict[str, str
 def run(tmp_path_factory):
     reference = real_reference()
     root = tmp_path_factory.mktemp("simulated")
-    manifest = simulate(root / "out", 57, reference)
     store = root / "store" / "submissions.duckdb"
+    manifest = simulate(root / "out", 57, reference, signing_store=store)
     counts = ingest_as_sent(
         [root / "out"],
         store=store,
@@ -76,7 +76,7 @@ def tree_hashes(out: Path) -> dict[str, str]:
 def test_same_seed_gives_byte_identical_files(run, tmp_path):
     reference = real_reference()
     again = tmp_path / "again"
-    simulate(again, 57, reference)
+    simulate(again, 57, reference, signing_store=run["store"])
     first = tree_hashes(run["root"] / "out")
     assert len(first) > 100
     assert tree_hashes(again) == first

@@ -19,6 +19,7 @@ from fixtures.submissions.builders import real_reference
 from dagster_project.simulate.generator import SimulationConfig, Simulator
 from dagster_project.simulate.ingest import ingest_as_sent
 from dagster_project.simulate.real_figures import write_real_figures
+from dagster_project.submissions.signing import load_keys
 from dagster_project.warehouse.build import BuildFailedError, run_build
 from dagster_project.warehouse.paths import SEEDS_DIR
 
@@ -38,7 +39,9 @@ TASK_STATUS_KEY = "file_sha256, source_row, is_latest, derived_status, percent_c
 def simulate_and_ingest(root: Path, start: date, end: date, store: Path, name: str) -> None:
     reference = real_reference()
     out = root / name
-    config = SimulationConfig(out_dir=out, start=start, end=end, defect_rate=0.1, resubmit_rate=0.3)
+    config = SimulationConfig(
+        out_dir=out, start=start, end=end, defect_rate=0.1, resubmit_rate=0.3, signing_store=store
+    )
     Simulator(config, reference).run(progress=lambda line: None)
     ingest_as_sent([out], store=store, reference=reference, progress=lambda line: None)
 
@@ -58,7 +61,7 @@ def warehouse(tmp_path_factory):
     published = root / "warehouse" / "nq57.duckdb"
     store = published.parent / "submissions.duckdb"
     simulate_and_ingest(root, date(2025, 9, 1), date(2025, 12, 31), store, "history")
-    real = write_real_figures(SEEDS_DIR, root / "real")
+    real = write_real_figures(SEEDS_DIR, root / "real", load_keys(store))
     ingest_as_sent([real], store=store, reference=real_reference(), progress=lambda line: None)
     build(published, root / "reports")
     full_counts = {

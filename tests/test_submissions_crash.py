@@ -36,6 +36,8 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
+    TEST_KEYS,
+    install_test_keys,
     real_reference,
     write_csv,
     write_xlsx,
@@ -120,6 +122,7 @@ def snapshot(store: Path) -> dict[str, list[tuple]]:
 def ingest(folder: Path, store: Path, reference) -> None:
     ingest_paths(
         [folder],
+        keys=TEST_KEYS,
         store=store,
         reference=reference,
         received_at_basis="file_mtime",
@@ -160,6 +163,7 @@ def start(folder: Path, store: Path, pause: str | None = None) -> subprocess.Pop
     env.pop(PAUSE_ENV_VAR, None)
     if pause:
         env[PAUSE_ENV_VAR] = pause
+    install_test_keys(store)
     return subprocess.Popen(
         [sys.executable, "-c", RUNNER, str(folder), str(store)],
         cwd=REPO,
@@ -190,6 +194,7 @@ def base_store(scenario, tmp_path: Path, established: bool) -> Path:
     store = tmp_path / "warehouse" / "submissions.duckdb"
     if established:
         shutil.copytree(scenario["established"].parent, store.parent)
+    install_test_keys(store)
     return store
 
 

@@ -12,6 +12,7 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
+    install_test_keys,
     real_reference,
     write_xlsx,
 )
@@ -94,6 +95,7 @@ def test_sensor_requests_a_run_that_ingests_new_files(tmp_path):
     (landing / "scan.pdf").write_bytes(b"%PDF-1.4\n")
     settled(landing / "scan.pdf")
     store = tmp_path / "wh" / "submissions.duckdb"
+    install_test_keys(store)
     resource = SubmissionsStore(store=str(store), landing=str(landing))
     defs = Definitions(
         assets=[ingest_submissions],
@@ -154,6 +156,7 @@ def test_the_ingest_job_refuses_a_synthetic_file_and_says_so(tmp_path):
         tasks=[{**GOOD_TASK, "task_key": "I.3"}],
     )
     store = tmp_path / "wh" / "submissions.duckdb"
+    install_test_keys(store)
     resource = SubmissionsStore(store=str(store), landing=str(landing))
     defs = Definitions(
         assets=[ingest_submissions],

@@ -15,6 +15,7 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
+    TEST_KEYS,
     csv_text,
     real_reference,
     received_at,
@@ -43,6 +44,7 @@ def ingest(tmp_path: Path, reference, *files: Path, limits: Limits = Limits()):
     lines: list[str] = []
     outcomes = ingest_paths(
         list(files),
+        keys=TEST_KEYS,
         store=store,
         reference=reference,
         now=received_at,

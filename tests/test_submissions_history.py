@@ -12,6 +12,7 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
+    TEST_KEYS,
     real_reference,
     write_csv,
     write_xlsx,
@@ -39,7 +40,12 @@ class Clock:
 
 def run(store: Path, reference, clock: Clock, *paths: Path):
     return ingest_paths(
-        list(paths), store=store, reference=reference, now=clock, progress=lambda _: None
+        list(paths),
+        keys=TEST_KEYS,
+        store=store,
+        reference=reference,
+        now=clock,
+        progress=lambda _: None,
     )
 
 
@@ -82,7 +88,7 @@ def test_reingesting_the_same_files_changes_nothing(tmp_path, reference):
     receipts = sorted(p.name for p in (store.parent / "receipts").iterdir())
     lines: list[str] = []
     second = ingest_paths(
-        [folder], store=store, reference=reference, now=clock, progress=lines.append
+        [folder], keys=TEST_KEYS, store=store, reference=reference, now=clock, progress=lines.append
     )
 
     assert [o.status for o in first].count(ALREADY_INGESTED) == 0

@@ -26,6 +26,7 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
+    TEST_KEYS,
     real_reference,
     received_at,
     write_xlsx,
@@ -194,6 +195,7 @@ def test_a_row_far_below_the_spare_rows_is_loaded_or_quarantined_never_lost(tmp_
     forge_dimension(path, spec.TASK_PROGRESS, "A1:J2")
     [outcome] = ingest_paths(
         [path],
+        keys=TEST_KEYS,
         store=tmp_path / "store" / "submissions.duckdb",
         reference=reference,
         now=received_at,

@@ -16,6 +16,7 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
+    TEST_KEYS,
     real_reference,
     received_at,
     write_csv,
@@ -33,7 +34,12 @@ def reference():
 def ingest(tmp_path: Path, reference, *files: Path):
     store = tmp_path / "store" / "submissions.duckdb"
     outcomes = ingest_paths(
-        list(files), store=store, reference=reference, now=received_at, progress=lambda _: None
+        list(files),
+        keys=TEST_KEYS,
+        store=store,
+        reference=reference,
+        now=received_at,
+        progress=lambda _: None,
     )
     return outcomes, store
 

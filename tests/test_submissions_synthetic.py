@@ -15,6 +15,7 @@ from fixtures.submissions.builders import (
     GOOD_TASK,
     NGHE_AN_KHCN,
     csv_text,
+    install_test_keys,
     write_xlsx,
 )
 
@@ -25,6 +26,7 @@ from dagster_project.submissions.store import open_store, table_counts
 def run_ingest(store: Path, *args: str) -> int:
     parser = argparse.ArgumentParser()
     ingest_cli.add_arguments(parser)
+    install_test_keys(store)
     return ingest_cli.main(parser.parse_args([*args, "--store", str(store)]))
 
 

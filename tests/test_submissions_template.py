@@ -7,7 +7,7 @@ import argparse
 
 import duckdb
 import pytest
-from fixtures.submissions.builders import real_reference, received_at
+from fixtures.submissions.builders import TEST_KEYS, real_reference, received_at
 from openpyxl import load_workbook
 
 from dagster_project.submissions import ingest_cli, spec, template_cli
@@ -23,7 +23,9 @@ def reference():
 @pytest.fixture(scope="module")
 def nghe_an_template(reference, tmp_path_factory):
     out = tmp_path_factory.mktemp("templates")
-    path, content = write_template(reference, "nghe-an", "nghe-an:so-khcn", "2026-Q1", out)
+    path, content, _ = write_template(
+        reference, "nghe-an", "nghe-an:so-khcn", "2026-Q1", out, TEST_KEYS
+    )
     return path, content
 
 
@@ -102,7 +104,12 @@ def test_untouched_template_is_rejected_as_empty_and_filled_template_is_accepted
     path, content = nghe_an_template
     store = tmp_path / "store" / "submissions.duckdb"
     [blank] = ingest_paths(
-        [path], store=store, reference=reference, now=received_at, progress=lambda _: None
+        [path],
+        keys=TEST_KEYS,
+        store=store,
+        reference=reference,
+        now=received_at,
+        progress=lambda _: None,
     )
     assert (blank.status, blank.reason_code) == ("rejected", "no_data")
     assert blank.rows_not_reported == len(content.tasks) + len(content.indicators)
@@ -116,7 +123,12 @@ def test_untouched_template_is_rejected_as_empty_and_filled_template_is_accepted
     filled = tmp_path / "filled.xlsx"
     workbook.save(filled)
     [outcome] = ingest_paths(
-        [filled], store=store, reference=reference, now=received_at, progress=lambda _: None
+        [filled],
+        keys=TEST_KEYS,
+        store=store,
+        reference=reference,
+        now=received_at,
+        progress=lambda _: None,
     )
     assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == ("accepted", 3, 0)
     assert outcome.rows_not_reported == len(content.tasks) + len(content.indicators) - 3
@@ -128,7 +140,9 @@ def test_untouched_template_is_rejected_as_empty_and_filled_template_is_accepted
 
 
 def test_group_coordinated_tasks_are_left_out_but_named_ones_kept(reference, tmp_path):
-    _, health = write_template(reference, "nghe-an", "nghe-an:so-y-te", "2026-Q1", tmp_path)
+    _, health, _ = write_template(
+        reference, "nghe-an", "nghe-an:so-y-te", "2026-Q1", tmp_path, TEST_KEYS
+    )
     keys = {task.task_key for task, _, _ in health.tasks}
     assert "I.2" not in keys  # Sở KH&CN leads, Sở Nội vụ coordinates
     assert "I.1" in keys  # led by "Các sở, ban, ngành, địa phương"
@@ -138,20 +152,22 @@ def test_group_coordinated_tasks_are_left_out_but_named_ones_kept(reference, tmp
 def test_thai_nguyen_template_follows_bac_kan_lineage(reference, tmp_path):
     # Bắc Kạn IV.39 is led by Sở Thông tin và Truyền thông: merged into Sở KH&CN
     # Bắc Kạn on 2025-03-01, which passed to Thái Nguyên on 2025-07-01.
-    _, content = write_template(
-        reference, "thai-nguyen", "thai-nguyen:so-khcn", "2026-Q1", tmp_path
+    _, content, _ = write_template(
+        reference, "thai-nguyen", "thai-nguyen:so-khcn", "2026-Q1", tmp_path, TEST_KEYS
     )
     keys = {(task.plan_id, task.task_key) for task, _, _ in content.tasks}
     assert ("bac-kan-131-2025", "IV.39") in keys
-    _, february = write_template(reference, "bac-kan", "bac-kan:so-tttt", "2025-02", tmp_path)
+    _, february, _ = write_template(
+        reference, "bac-kan", "bac-kan:so-tttt", "2025-02", tmp_path, TEST_KEYS
+    )
     assert ("bac-kan-131-2025", "IV.39") in {(t.plan_id, t.task_key) for t, _, _ in february.tasks}
 
 
 def test_template_refuses_merged_agency_and_names_successor(reference, tmp_path):
     with pytest.raises(TemplateError, match="successor is 'nghe-an:so-khcn'"):
-        write_template(reference, "nghe-an", "nghe-an:so-tttt", "2026-Q1", tmp_path)
+        write_template(reference, "nghe-an", "nghe-an:so-tttt", "2026-Q1", tmp_path, TEST_KEYS)
     with pytest.raises(TemplateError, match="report as province 'thai-nguyen'"):
-        write_template(reference, "bac-kan", "bac-kan:so-khcn", "2026-Q1", tmp_path)
+        write_template(reference, "bac-kan", "bac-kan:so-khcn", "2026-Q1", tmp_path, TEST_KEYS)
 
 
 def parse(module, argv: list[str]) -> argparse.Namespace:

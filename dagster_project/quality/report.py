@@ -348,6 +348,78 @@ def _submission_files(files: pd.DataFrame) -> str:
     return "".join(parts)
 
 
+UNVERIFIED_FILE_COLUMNS = (
+    "source_file",
+    "province_id",
+    "reporting_agency_id",
+    "period",
+    "status",
+    "sender_method",
+    "sender_reason_code",
+    "received_at",
+)
+
+
+def _senders(inputs: ReportInputs) -> str:
+    """Who sent the files: verified or not, by method, and the unverified files whose rows
+    reached the marts (docs/security.md)."""
+    files = inputs.frames.get(SUBMISSION_FILES_TABLE)
+    parts = ["<h2>Đơn vị gửi / Senders</h2>"]
+    if files is None or files.empty or "sender_verified" not in files.columns:
+        parts.append(
+            '<p class="muted">Chưa có thông tin xác thực đơn vị gửi / no sender '
+            f"verification in {esc(SUBMISSION_FILES_TABLE)} yet.</p>"
+        )
+        return "".join(parts)
+    truth = {True: True, False: False, "true": True, "false": False}
+
+    def column(name: str, default: str) -> pd.Series:
+        values = files[name] if name in files.columns else pd.Series(None, index=files.index)
+        return values.astype(object).where(values.notna(), default)
+
+    frame = files.assign(
+        sender_verified=files["sender_verified"].map(truth).fillna(False).astype(bool),
+        sender_method=column("sender_method", "legacy"),
+        sender_reason_code=column("sender_reason_code", ""),
+    )
+    totals = (
+        frame.groupby(["sender_verified", "sender_method", "sender_reason_code"], dropna=False)
+        .agg(files=("file_sha256", "size"), rows_loaded=("rows_loaded", "sum"))
+        .reset_index()
+        .sort_values(["sender_verified", "files"], ascending=[False, False])
+    )
+    parts.append(
+        _table(
+            [
+                "Đã xác thực / Verified",
+                "Cách xác thực / Method",
+                "Lý do / Reason",
+                "Tệp / Files",
+                "Dòng nạp / Rows loaded",
+            ],
+            totals.itertuples(index=False),
+            numeric={3, 4},
+        )
+    )
+    unverified = frame[(frame["status"] != "rejected") & ~frame["sender_verified"]]
+    if unverified.empty:
+        parts.append(
+            "<p>Mọi tệp có số liệu trong kho đều do đơn vị gửi đã xác thực / every file with "
+            "rows in the marts came from a verified sender.</p>"
+        )
+        return "".join(parts)
+    shown = unverified.sort_values("ingest_seq", ascending=False).head(MAX_LISTED_FILES)
+    parts.append(
+        "<h3>Tệp chưa xác thực có số liệu trong kho / Unverified files with rows in the marts"
+        f" ({len(unverified)})</h3><p>Không tính là đã nộp báo cáo và không thay thế báo cáo "
+        "đã xác thực / not counted as the report received, and never replacing a verified "
+        "report.</p>"
+    )
+    columns = [c for c in UNVERIFIED_FILE_COLUMNS if c in shown.columns]
+    parts.append(_table(columns, shown[columns].itertuples(index=False)))
+    return "".join(parts)
+
+
 def _refusals_by_reason(quarantine: pd.DataFrame) -> str:
     counts = (
         quarantine.groupby("reason_code", dropna=False)
@@ -477,6 +549,7 @@ def render_summary(result: GateResult, inputs: ReportInputs) -> str:
             _failures(result.results),
             _skipped(result.results),
             _quarantine(inputs),
+            _senders(inputs),
             _parse_status(inputs),
             _lineage(inputs),
         ]

@@ -93,6 +93,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "simulated sending time (refused for the real store)",
     )
     parser.add_argument(
+        "--sign-for",
+        type=Path,
+        default=None,
+        help="submissions store the files will be ingested into: its secrets/template.key signs "
+        "them, as nq57 template does (default: --ingest-into; else <out>/../submissions.duckdb; "
+        "with --real-figures, <warehouse dir>/submissions.duckdb)",
+    )
+    parser.add_argument(
         "--real-figures",
         action="store_true",
         help="write the real Lạng Sơn 234/KH-UBND figures as a report of Sở KH&CN Lạng Sơn "
@@ -120,9 +128,13 @@ def main(args: argparse.Namespace) -> int:
 
     seeds = args.seeds or SEEDS_DIR
     if args.real_figures:
+        from dagster_project.submissions.signing import load_keys
+
         from .real_figures import write_real_figures
 
-        path = write_real_figures(seeds, args.out or landing_dir())
+        path = write_real_figures(
+            seeds, args.out or landing_dir(), load_keys(args.sign_for or store_path())
+        )
         print(f"{path}: real figures of Lạng Sơn 234/KH-UBND as a report of lang-son:so-khcn")
         return 0
 
@@ -181,6 +193,7 @@ def main(args: argparse.Namespace) -> int:
         xlsx_share=args.xlsx_share,
         max_bytes=max_bytes,
         max_files=args.max_files,
+        signing_store=args.ingest_into or args.sign_for,
     )
     summary = Simulator(config, reference).run()
     roles = ", ".join(f"{role} {count}" for role, count in sorted(summary.roles.items()))

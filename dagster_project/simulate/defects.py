@@ -36,6 +36,8 @@ from .files import Draft, stable_zip
 UNREACHABLE: dict[str, str] = {
     "not_regular_file": "a symbolic link or special file made in the landing folder itself, "
     "not a file an agency sends (tests/test_submissions_files.py makes one)",
+    "agency_folder_mismatch": "the simulator writes one folder per province and period, not "
+    "per agency (tests/test_submissions_senders.py puts a file in another agency's folder)",
 }
 
 
@@ -312,6 +314,18 @@ def unknown_sheet_kind(draft: Draft, context: DefectContext) -> bool:
     _for_sheet(draft, sheet)
     for index in range(len(draft.rows[sheet])):
         draft.row_metadata.setdefault(index, {})["sheet"] = "nhiem_vu"
+    return True
+
+
+def sender_unverified(draft: Draft, context: DefectContext) -> bool:
+    """A file made by hand (or an old unsigned template): no verification code."""
+    draft.sign = False
+    return True
+
+
+def code_mismatch(draft: Draft, context: DefectContext) -> bool:
+    """Last year's template sent again with its period cell retyped: its code is last year's."""
+    draft.code_for = {"period": _shift_year(context.period, -1)}
     return True
 
 
@@ -755,6 +769,8 @@ _FILE_LEVEL = (
     formula_in_metadata,
     unsupported_format_version,
     unknown_sheet_kind,
+    sender_unverified,
+    code_mismatch,
     no_data,
 )
 _ROW_LEVEL = (

@@ -11,6 +11,13 @@ four metadata keys: a ``synthetic`` row (and ``submitted_at``) in the README
 sheet, a ``synthetic`` (and ``submitted_at``) column in a CSV, whose cells
 ingest keeps in ``extra_columns``. See :mod:`.marking`.
 
+Every file is signed (:mod:`dagster_project.submissions.signing`) like a
+template made by ``nq57 template`` for the metadata it carries, with the keys
+of the store the simulation is for; an .xlsx carries the code in its README,
+a CSV in a ``verification_code`` column, or (tab-separated files) in a
+first-line comment. The ``sender_unverified`` and ``code_mismatch`` defects
+leave it out or take another period's.
+
 Bytes are deterministic: openpyxl stamps the save time into
 ``docProps/core.xml`` and every zip entry, so the workbook is re-zipped with
 the simulated timestamps. The same seed gives byte-identical files.
@@ -36,6 +43,7 @@ from dagster_project.semantics.numbers import format_vn_number
 from dagster_project.submissions import spec
 from dagster_project.submissions.periods import format_date
 from dagster_project.submissions.reference import ReferenceData
+from dagster_project.submissions.signing import KeyRing
 from dagster_project.submissions.template import TemplateContent, build_workbook
 
 SYNTHETIC_KEY = spec.SYNTHETIC_KEY
@@ -78,6 +86,10 @@ class Draft:
     untouched: bool = False
     transform: Callable[[bytes], bytes] | None = None
     raw: bytes | None = None
+    # Signed unless ``sign`` is False; ``code_for`` overrides the metadata the code is made for.
+    sign: bool = True
+    code_for: dict[str, str] = field(default_factory=dict)
+    verification_code: str | None = None
 
     @property
     def file_suffix(self) -> str:
@@ -160,8 +172,21 @@ def _fill_sheet(sheet, kind: str, rows: list[dict[str, object]], prefilled: dict
                 sheet.cell(row=target, column=index, value=values[column])
 
 
+def sign_draft(draft: Draft, keys: KeyRing) -> None:
+    """Give the draft the code a template made for its metadata (or ``code_for``) carries."""
+    if not draft.sign or draft.verification_code is not None:
+        return
+    metadata = {**draft.metadata, **draft.code_for}
+    draft.verification_code = keys.sign(
+        metadata.get("format_version", ""),
+        metadata.get("province_id", ""),
+        metadata.get("agency_id", ""),
+        metadata.get("period", ""),
+    )
+
+
 def render_xlsx(draft: Draft, reference: ReferenceData) -> bytes:
-    workbook = build_workbook(draft.content, reference)
+    workbook = build_workbook(draft.content, reference, draft.verification_code)
     _fill_readme(workbook[spec.README_SHEET], draft)
     prefilled = _template_rows(draft.content)
     if not draft.untouched:
@@ -217,6 +242,8 @@ def csv_columns(draft: Draft) -> list[str]:
     if draft.duplicate_column is not None and draft.duplicate_column[0] == sheet:
         columns.append(draft.duplicate_column[1])
     columns.append(SUBMITTED_AT_KEY)
+    if draft.verification_code and not _code_in_comment(draft):
+        columns.append(spec.VERIFICATION_CODE_KEY)
     if draft.synthetic:
         columns.append(SYNTHETIC_KEY)
     return columns
@@ -233,10 +260,17 @@ def _csv_cell(value: object) -> str:
     return format_vn_number(Decimal(str(value)))
 
 
+def _code_in_comment(draft: Draft) -> bool:
+    """Tab-separated files carry the code in a first-line comment, the others in a column."""
+    return draft.csv_delimiter == "\t"
+
+
 def render_csv_text(draft: Draft) -> str:
     sheet = draft.csv_sheet or spec.TASK_PROGRESS
     columns = csv_columns(draft)
     buffer = io.StringIO(newline="")
+    if draft.verification_code and _code_in_comment(draft):
+        buffer.write(f"# {spec.VERIFICATION_CODE_KEY}: {draft.verification_code}\r\n")
     writer = csv.writer(buffer, delimiter=draft.csv_delimiter, lineterminator="\r\n")
     writer.writerow(columns)
     for index, values in enumerate(draft.rows.get(sheet, [])):
@@ -245,6 +279,7 @@ def render_csv_text(draft: Draft) -> str:
             "sheet": sheet,
             SUBMITTED_AT_KEY: utc_text(draft.submitted_at),
             SYNTHETIC_KEY: "true",
+            spec.VERIFICATION_CODE_KEY: draft.verification_code or "",
             **{k: _csv_cell(v) for k, v in values.items()},
             **draft.row_metadata.get(index, {}),
         }

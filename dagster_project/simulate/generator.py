@@ -38,6 +38,7 @@ from pathlib import Path
 
 from dagster_project.semantics.numbers import format_vn_number
 from dagster_project.submissions import spec
+from dagster_project.submissions.paths import STORE_FILE_NAME
 from dagster_project.submissions.periods import Period, format_date
 from dagster_project.submissions.readers import DEFAULT_MAX_BYTES
 from dagster_project.submissions.reference import (
@@ -48,12 +49,13 @@ from dagster_project.submissions.reference import (
     Task,
     load_reference,
 )
+from dagster_project.submissions.signing import load_keys
 from dagster_project.submissions.template import TemplateContent, role_label
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 from .calendar import CALENDAR_FILE, PERIOD_KINDS, DueRule, load_calendar, periods_between
 from .defects import DEFECT_KINDS, DefectContext, DefectQueue
-from .files import CSV_DELIMITERS, CSV_ENCODINGS, Draft, render, write_file
+from .files import CSV_DELIMITERS, CSV_ENCODINGS, Draft, render, sign_draft, write_file
 from .trajectories import (
     BudgetLine,
     IndicatorModel,
@@ -130,6 +132,9 @@ class SimulationConfig:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_files: int | None = None
     synthetic: bool = True
+    # The store the files are for: its keys (<store dir>/secrets/template.key) sign them.
+    # None: <out_dir>/../submissions.duckdb.
+    signing_store: Path | None = None
 
 
 @dataclass
@@ -178,6 +183,7 @@ class Simulator:
     def __init__(self, config: SimulationConfig, reference: ReferenceData | None = None):
         self.config = config
         self.reference = reference or load_reference(config.seeds_dir)
+        self.keys = load_keys(config.signing_store or config.out_dir.parent / STORE_FILE_NAME)
         self.calendar = load_calendar(config.calendar_path)
         self.budget_lines = load_budget_lines(config.seeds_dir)
         self.targets = _load_targets(config.seeds_dir)
@@ -569,6 +575,7 @@ class Simulator:
                         summary.not_submitted += 1
                         writer.writerow(line)
                         continue
+                    sign_draft(draft, self.keys)
                     data = render(draft, self.reference)
                     if draft.fmt == "xlsx":
                         # openpyxl workbooks are reference cycles (sheets point back to

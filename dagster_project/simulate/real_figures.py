@@ -46,9 +46,10 @@ from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
 from dagster_project.submissions import spec
 from dagster_project.submissions.periods import format_date, parse_period
 from dagster_project.submissions.reference import load_reference
+from dagster_project.submissions.signing import KeyRing
 from dagster_project.submissions.template import TemplateContent
 
-from .files import Draft, render, write_file
+from .files import Draft, render, sign_draft, write_file
 
 PLAN_ID = "lang-son-234-2025"
 PROVINCE_ID = "lang-son"
@@ -215,9 +216,12 @@ def real_figures_draft(seeds_dir: Path) -> Draft:
     )
 
 
-def write_real_figures(seeds_dir: Path, out_dir: Path) -> Path:
-    """Write the report into ``out_dir``, dated (mtime) when the document was issued."""
+def write_real_figures(seeds_dir: Path, out_dir: Path, keys: KeyRing) -> Path:
+    """Write the report into ``out_dir``, dated (mtime) when the document was issued, signed
+    with ``keys`` like the template Sở KH&CN Lạng Sơn would have filled."""
     reference = load_reference(seeds_dir)
     path = out_dir / FILE_NAME
-    write_file(path, render(real_figures_draft(seeds_dir), reference), SENT_AT)
+    draft = real_figures_draft(seeds_dir)
+    sign_draft(draft, keys)
+    write_file(path, render(draft, reference), SENT_AT)
     return path

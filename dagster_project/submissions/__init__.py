@@ -13,12 +13,15 @@ a receipt for the sender.
 - :mod:`.readers`: safe reading of .xlsx and CSV files into rows of text.
 - :mod:`.reference`: the plans and agency registry rows are checked against.
 - :mod:`.validation`: the row rules.
+- :mod:`.signing`, :mod:`.senders`: signed templates (verification codes, the
+  key file and its rotation) and the verify stage (who sent a file).
 - :mod:`.store`: the DuckDB store, its lock and its tables.
 - :mod:`.ingest`: one function that ingests files; used by the CLI and Dagster.
 - :mod:`.receipts`: the HTML receipt.
 - :mod:`.template`: the prefilled .xlsx template.
 - :mod:`.paths`: landing folder, store, receipts and archive locations.
-- :mod:`.template_cli`, :mod:`.ingest_cli`: the ``nq57 template`` and ``nq57 ingest`` commands.
+- :mod:`.template_cli`, :mod:`.ingest_cli`, :mod:`.keys_cli`: the ``nq57 template``,
+  ``nq57 ingest`` and ``nq57 keys`` commands.
 - :mod:`.resources`, :mod:`.assets`, :mod:`.sensors`: the Dagster resource,
   asset, check, job and landing-folder sensor.
 """

@@ -50,12 +50,15 @@ class IngestConfig(Config):
     """Files or folders to ingest; empty means the whole landing folder.
 
     ``allow_synthetic`` admits files marked SYNTHETIC (refused otherwise);
-    ``received_at`` is ``ingest_time`` (default) or ``file_mtime``.
+    ``received_at`` is ``ingest_time`` (default) or ``file_mtime``;
+    ``accept_unverified`` takes in files whose sender is not verified
+    (``nq57 ingest --accept-unverified``).
     """
 
     paths: list[str] = []
     allow_synthetic: bool = False
     received_at: str = "ingest_time"
+    accept_unverified: bool = False
 
 
 @multi_asset(
@@ -96,6 +99,7 @@ def ingest_submissions(
         progress=context.log.info,
         received_at_basis=config.received_at,
         allow_synthetic=config.allow_synthetic,
+        accept_unverified=config.accept_unverified,
     )
     refused = [o for o in outcomes if o.status == REFUSED_SYNTHETIC]
     for outcome in refused:

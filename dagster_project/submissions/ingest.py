@@ -10,9 +10,10 @@ job; ``nq57 store rebuild`` replays archived files through the same stages
 2. **read** (:func:`read_stage`, :mod:`.readers`): parse it safely; a file
    that cannot be read is rejected whole, with one quarantine row
    (``row_number`` NULL) saying why;
-3. **verify** (:func:`verify_stage`): who sent it. Nothing is checked yet;
-   it is the place where sender verification (signed templates) goes,
-   between reading the file and trusting what it says;
+3. **verify** (:func:`verify_stage`, :mod:`.senders`): who sent it: the
+   agency folder it came from (if any) and the signed template's
+   verification code; a file that fails is refused whole (or, with
+   ``accept_unverified``, taken in as unverified);
 4. **validate** (:func:`validate_stage`, :mod:`.validation`): check the
    metadata and every row; rows breaking a rule go to quarantine, one entry
    per failing column and rule, the others are loaded;
@@ -29,7 +30,9 @@ the store's lock.
 
 A file accepted (fully or partly) for a province, agency and period
 supersedes the latest earlier one sharing a sheet kind with it; nothing is
-ever deleted, and ``raw.submission_latest`` shows the current rows.
+ever deleted, and ``raw.submission_latest`` shows the current rows. A file
+whose sender is not verified (``accept_unverified``) never supersedes a
+verified one: verified files rank first, then the latest.
 
 A file marked SYNTHETIC (:mod:`.marking`) is refused unless
 ``allow_synthetic``: nothing is written, the file is left where it is, and
@@ -84,6 +87,8 @@ from .receive import (
     write_private,
 )
 from .reference import ReferenceData, load_reference
+from .senders import SenderCheck, SenderPolicy, check_sender
+from .signing import METHOD_NONE, KeyRing, load_keys
 from .store import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
     FILE_CASTS,
@@ -149,6 +154,9 @@ class FileOutcome:
     receipt_path: Path | None = None
     supersedes_file_sha256: str | None = None
     synthetic_marker: str | None = None
+    sender_verified: bool | None = None
+    # An unverified file's verified report of the same agency and period, which stays latest.
+    kept_behind_sha256: str | None = None
 
 
 @dataclass
@@ -163,6 +171,7 @@ class Evaluation:
     file_issue: Issue | None = None
     results: list[RowResult] = field(default_factory=list)
     not_reported: list[RawRow] = field(default_factory=list)
+    sender: SenderCheck = SenderCheck(False, METHOD_NONE)
 
 
 def _utc_now() -> datetime:
@@ -188,13 +197,17 @@ def read_stage(incoming: Incoming, limits: Limits) -> Evaluation:
     return Evaluation(parsed, parsed.detected_format, parsed.encoding)
 
 
-def verify_stage(incoming: Incoming, evaluation: Evaluation) -> None:
-    """Who sent the file. Nothing is verified yet: every file is taken at its word.
-
-    Sender verification (signed templates) belongs here: it sees the bytes
-    and what they parsed to, before any row is trusted, and refuses a file
-    by setting ``evaluation.file_issue``.
-    """
+def verify_stage(
+    incoming: Incoming, evaluation: Evaluation, reference: ReferenceData, policy: SenderPolicy
+) -> None:
+    """Who sent the file (:mod:`.senders`): refuses it by setting ``evaluation.file_issue``,
+    unless the policy accepts unverified files and the reason allows it."""
+    if evaluation.parsed is None or evaluation.file_issue is not None:
+        return
+    sender = check_sender(incoming.source_path, evaluation.parsed, reference, policy)
+    evaluation.sender = sender
+    if sender.issue is not None and (sender.always_refused or not policy.accept_unverified):
+        evaluation.file_issue = sender.issue
 
 
 def validate_stage(evaluation: Evaluation, reference: ReferenceData, received: date) -> None:
@@ -219,11 +232,18 @@ def validate_stage(evaluation: Evaluation, reference: ReferenceData, received: d
         evaluation.file_issue = Issue("no_data")
 
 
-def evaluate(incoming: Incoming, reference: ReferenceData, limits: Limits) -> Evaluation:
-    """Read, verify and validate one file; never raises for anything wrong with the file itself."""
+def evaluate(
+    incoming: Incoming,
+    reference: ReferenceData,
+    limits: Limits,
+    policy: SenderPolicy = SenderPolicy(KeyRing(())),
+) -> Evaluation:
+    """Read, verify and validate one file; never raises for anything wrong with the file itself.
+
+    The default policy has no key: every file is refused as unverified."""
     evaluation = read_stage(incoming, limits)
     evaluation.marker = marker_of(Path(incoming.name), evaluation.parsed)
-    verify_stage(incoming, evaluation)
+    verify_stage(incoming, evaluation, reference, policy)
     validate_stage(evaluation, reference, received_on(incoming.received_at))
     return evaluation
 
@@ -335,7 +355,11 @@ def _archive(incoming: Incoming, home: Path) -> Path | None:
 
 
 def receipt_record(
-    incoming: Incoming, ingest_seq: int, limits: Limits, allow_synthetic: bool
+    incoming: Incoming,
+    ingest_seq: int,
+    limits: Limits,
+    allow_synthetic: bool,
+    accept_unverified: bool = False,
 ) -> dict[str, object]:
     """What replaying the file needs and its copy does not hold: its name, where and when
     it was received, the limits and options it was read with, and its place in order."""
@@ -349,6 +373,7 @@ def receipt_record(
         "received_at": incoming.received_at.isoformat(),
         "received_at_basis": incoming.received_at_basis,
         "allow_synthetic": allow_synthetic,
+        "accept_unverified": accept_unverified,
         "max_bytes": limits.max_bytes,
         "ingest_seq": ingest_seq,
         "recorded_at": _utc_now().isoformat(),
@@ -451,11 +476,13 @@ class Writer:
         *,
         allow_synthetic: bool = False,
         batch_files: int = DEFAULT_BATCH_FILES,
+        accept_unverified: bool = False,
     ) -> None:
         self.con = con
         self.home = home
         self.limits = limits
         self.allow_synthetic = allow_synthetic
+        self.accept_unverified = accept_unverified
         self.batch_files = max(batch_files, 1)
         self.written = 0
         self.queue: list[FileOutcome | _Prepared] = []
@@ -490,10 +517,18 @@ class Writer:
     def _pending(self) -> int:
         return sum(isinstance(item, _Prepared) for item in self.queue)
 
-    def _previous_latest(self, province: str, agency: str, period: str, sheets: list[str]):
+    def _previous_latest(
+        self, province: str, agency: str, period: str, sheets: list[str], verified: bool
+    ) -> tuple[str | None, str | None]:
+        """(the file a new one supersedes, the verified file that stays latest instead).
+
+        Latest ranks verified files first, then by ``ingest_seq``: an
+        unverified file supersedes only unverified ones."""
         found = [self.latest.get((province, agency, period, sheet)) for sheet in sheets]
         found = [entry for entry in found if entry is not None]
-        return max(found)[1] if found else None
+        below = [entry for entry in found if entry[0] <= verified]
+        above = [entry for entry in found if entry[0] > verified]
+        return (max(below)[2] if below else None, max(above)[2] if above else None)
 
     def write(self, incoming: Incoming, evaluation: Evaluation) -> list[FileOutcome]:
         """Queue one evaluated file; returns the outcomes committed by this call (if any)."""
@@ -534,9 +569,13 @@ class Writer:
         receipt = receipts_dir(self.home) / receipt_name(sha, incoming.name)
         received_at = incoming.received_at
         seq = self.next_seq
-        supersedes = None
+        sender = evaluation.sender
+        verified = sender.verified
+        supersedes = kept_behind = None
         if status != "rejected" and province_id and agency_id and period_code:
-            supersedes = self._previous_latest(province_id, agency_id, period_code, sheets)
+            supersedes, kept_behind = self._previous_latest(
+                province_id, agency_id, period_code, sheets, verified
+            )
 
         issues: list[tuple[Issue, str | None]] = []
         if file_issue is not None:
@@ -546,7 +585,9 @@ class Writer:
             issues.extend((issue, row_json) for issue in result.issues)
 
         archived = _archive(incoming, self.home)
-        self.journal.append(receipt_record(incoming, seq, self.limits, self.allow_synthetic))
+        self.journal.append(
+            receipt_record(incoming, seq, self.limits, self.allow_synthetic, self.accept_unverified)
+        )
         file_row: dict[str, object] = {
             "file_sha256": sha,
             "ingest_seq": seq,
@@ -576,6 +617,10 @@ class Writer:
             "archived_path": str(archived) if archived else None,
             "received_at_basis": incoming.received_at_basis,
             "synthetic_marker": evaluation.marker,
+            "sender_verified": verified,
+            "sender_method": sender.method,
+            "sender_key_id": sender.key_id,
+            "sender_reason_code": sender.issue.reason_code if sender.issue else None,
         }
         write_receipt(
             receipt,
@@ -596,6 +641,8 @@ class Writer:
                     for row in evaluation.not_reported
                 ],
                 parsed.ignored_sheets if parsed else (),
+                sender.issue if file_issue is None else None,
+                kept_behind,
             ),
         )
         # The store as it will be once this file commits.
@@ -603,7 +650,9 @@ class Writer:
         self.receipts[sha] = str(receipt)
         if status != "rejected" and province_id and agency_id and period_code:
             for sheet in sheets:
-                self.latest[(province_id, agency_id, period_code, sheet)] = (seq, sha)
+                key = (province_id, agency_id, period_code, sheet)
+                if self.latest.get(key, (False,))[0] <= verified:
+                    self.latest[key] = (verified, seq, sha)
         outcome = FileOutcome(
             incoming.path,
             sha,
@@ -616,6 +665,8 @@ class Writer:
             receipt,
             supersedes,
             evaluation.marker,
+            verified,
+            kept_behind,
         )
         return _Prepared(
             outcome,
@@ -712,6 +763,10 @@ def describe(outcome: FileOutcome) -> str:
         parts.append(f"reason {outcome.reason_code}")
     if outcome.supersedes_file_sha256:
         parts.append(f"supersedes {outcome.supersedes_file_sha256[:12]}")
+    if outcome.sender_verified is False and outcome.status != "rejected":
+        parts.append("sender NOT verified")
+    if outcome.kept_behind_sha256:
+        parts.append(f"verified report {outcome.kept_behind_sha256[:12]} stays latest")
     if outcome.synthetic_marker:
         parts.append(f"SYNTHETIC ({outcome.synthetic_marker})")
     parts.append(f"receipt: {outcome.receipt_path}")
@@ -734,6 +789,8 @@ def ingest_paths(
     progress_every: int = 1,
     batch_files: int = DEFAULT_BATCH_FILES,
     jobs: int = 1,
+    accept_unverified: bool = False,
+    keys: KeyRing | None = None,
 ) -> list[FileOutcome]:
     """Ingest files and folders into the store; returns one outcome per file.
 
@@ -747,12 +804,18 @@ def ingest_paths(
     are reported once committed, ``batch_files`` files per transaction.
     With ``jobs`` > 1, files are read and validated in that many processes
     while this one writes (the store has one writer).
+
+    Senders are verified with ``keys`` (default: the store's,
+    ``<store dir>/secrets/template.key``, made on first use); with
+    ``accept_unverified`` files without a valid code are taken in, marked
+    ``sender_verified = false`` (see :mod:`.senders`).
     """
     if received_at_basis not in RECEIVED_AT_BASES:
         raise ValueError(f"received_at_basis {received_at_basis!r} not in {RECEIVED_AT_BASES}")
     files = discover_files(paths)
     store = store or store_path()
     reference = reference or load_reference(seeds_dir)
+    policy = SenderPolicy(keys or load_keys(store), accept_unverified)
     outcomes: list[FileOutcome] = []
     done = 0
 
@@ -771,10 +834,15 @@ def ingest_paths(
 
     with (
         open_store(store, lock_timeout_seconds) as con,
-        _evaluator(jobs, reference, limits) as pool,
+        _evaluator(jobs, reference, limits, policy) as pool,
     ):
         writer = Writer(
-            con, store, limits, allow_synthetic=allow_synthetic, batch_files=batch_files
+            con,
+            store,
+            limits,
+            allow_synthetic=allow_synthetic,
+            batch_files=batch_files,
+            accept_unverified=accept_unverified,
         )
         # Files read and evaluated ahead (in the pool), written in order by the one writer.
         ahead: deque[tuple[Incoming, Future[Evaluation] | None]] = deque()
@@ -812,13 +880,13 @@ READ_AHEAD_PER_JOB = 8
 _WORKER: dict[str, object] = {}
 
 
-def _worker_setup(reference: ReferenceData, limits: Limits) -> None:
-    _WORKER["reference"], _WORKER["limits"] = reference, limits
+def _worker_setup(reference: ReferenceData, limits: Limits, policy: SenderPolicy) -> None:
+    _WORKER["reference"], _WORKER["limits"], _WORKER["policy"] = reference, limits, policy
 
 
 def _evaluate_here(incoming: Incoming) -> Evaluation:
-    """:func:`evaluate` with the reference data and limits this process was set up with."""
-    return evaluate(incoming, _WORKER["reference"], _WORKER["limits"])
+    """:func:`evaluate` with the reference data, limits and sender policy of this process."""
+    return evaluate(incoming, _WORKER["reference"], _WORKER["limits"], _WORKER["policy"])
 
 
 class _InProcess:
@@ -831,13 +899,15 @@ class _InProcess:
 
 
 @contextmanager
-def _evaluator(jobs: int, reference: ReferenceData, limits: Limits) -> Iterator[object]:
+def _evaluator(
+    jobs: int, reference: ReferenceData, limits: Limits, policy: SenderPolicy
+) -> Iterator[object]:
     """Where files are read, verified and validated: here, or ``jobs`` reading processes.
 
     The processes are started with ``spawn``, not ``fork``: the parent holds a
     DuckDB connection and its threads, which a forked child must not inherit.
     """
-    _worker_setup(reference, limits)
+    _worker_setup(reference, limits, policy)
     if jobs <= 1:
         yield _InProcess()
         return
@@ -846,6 +916,6 @@ def _evaluator(jobs: int, reference: ReferenceData, limits: Limits) -> Iterator[
         max_workers=jobs,
         mp_context=context,
         initializer=_worker_setup,
-        initargs=(reference, limits),
+        initargs=(reference, limits, policy),
     ) as pool:
         yield pool

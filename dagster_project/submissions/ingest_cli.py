@@ -63,6 +63,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ingest files marked SYNTHETIC (simulated); without it they are refused, nothing "
         "is written and the command exits 1. Use only for a store of simulated data",
     )
+    parser.add_argument(
+        "--accept-unverified",
+        action="store_true",
+        help="take in files whose sender cannot be verified (no verification code, or one that "
+        "does not match: legacy files sent before templates were signed), each stored with "
+        "sender_verified = false and its reason; such a file never replaces a verified report of "
+        "the same agency and period. Without it they are refused whole (sender_unverified, "
+        "code_mismatch). Applies to files not ingested before",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -72,6 +81,7 @@ def main(args: argparse.Namespace) -> int:
     from .paths import landing_dir
     from .readers import DEFAULT_MAX_BYTES, Limits
     from .reference import ReferenceError
+    from .signing import KeyFileError
     from .store import StoreCorrupt, StoreLockTimeout
 
     paths = list(args.paths) or [landing_dir()]
@@ -86,6 +96,7 @@ def main(args: argparse.Namespace) -> int:
             allow_synthetic=args.allow_synthetic,
             batch_files=args.files_per_commit or DEFAULT_BATCH_FILES,
             jobs=args.jobs,
+            accept_unverified=args.accept_unverified,
         )
     except (
         FileNotFoundError,
@@ -93,6 +104,7 @@ def main(args: argparse.Namespace) -> int:
         StoreLockTimeout,
         StoreCorrupt,
         IngestError,
+        KeyFileError,
     ) as error:
         print(f"nq57 ingest: {error}", file=sys.stderr)
         return 2

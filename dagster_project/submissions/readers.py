@@ -127,6 +127,8 @@ class ParsedFile:
     csv_delimiter: str | None = None
     # Where the file says it is SYNTHETIC (simulated), or None; see marking.py.
     synthetic_marker: str | None = None
+    # The template's verification code as written, or None; see signing.py.
+    verification_code: str | None = None
 
 
 # Values of the ``synthetic`` marker that mean yes.
@@ -723,8 +725,25 @@ def read_xlsx(source: Path | bytes, limits: Limits = Limits()) -> ParsedFile:
     ignored = tuple(name for name in names if name not in required)
     marker = _readme_synthetic_marker(sheets[spec.README_SHEET])
     return ParsedFile(
-        "xlsx", None, metadata, rows, spec.DATA_SHEETS, ignored, synthetic_marker=marker
+        "xlsx",
+        None,
+        metadata,
+        rows,
+        spec.DATA_SHEETS,
+        ignored,
+        synthetic_marker=marker,
+        verification_code=_readme_value(sheets[spec.README_SHEET], spec.VERIFICATION_CODE_KEY),
     )
+
+
+def _readme_value(cells: _SheetCells, key: str) -> str | None:
+    """Column B of the first README row whose column A is ``key``, in the scanned rows."""
+    for row_number, texts in cells.rows:
+        if row_number > spec.README_SCAN_ROWS:
+            break
+        if texts and texts[0].text.strip() == key:
+            return texts[1].text.strip() if len(texts) > 1 and texts[1].text.strip() else None
+    return None
 
 
 def _readme_synthetic_marker(cells: _SheetCells) -> str | None:
@@ -898,7 +917,8 @@ def read_csv(source: Path | bytes) -> ParsedFile:
             Issue("unreadable_encoding", detail=f"the content is {content}, not text"), content
         )
     text, encoding = decode_csv_bytes(data)
-    first_line = text.split("\n", 1)[0]
+    text, comment_code = _code_comment(text)
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = _choose_delimiter(first_line)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -964,6 +984,35 @@ def read_csv(source: Path | bytes) -> ParsedFile:
         ),
         None,
     )
+    column_code = None
+    for row in data_rows:
+        for name in [
+            name for name in row.extra if name.strip().casefold() == spec.VERIFICATION_CODE_KEY
+        ]:
+            # Kept out of the store and the marts: a code is a bearer token (signing.py).
+            value = row.extra.pop(name)
+            if row is first:
+                column_code = value.strip() or None
     return ParsedFile(
-        "csv", encoding, metadata, data_rows, (kind,), (), delimiter, synthetic_marker=marker
+        "csv",
+        encoding,
+        metadata,
+        data_rows,
+        (kind,),
+        (),
+        delimiter,
+        synthetic_marker=marker,
+        verification_code=column_code or comment_code,
     )
+
+
+def _code_comment(text: str) -> tuple[str, str | None]:
+    """A first line ``# verification_code: <code>`` (or ``=``), blanked so that the rows keep
+    their line numbers; any other first line starting with ``#`` is a comment too."""
+    first, newline, rest = text.partition("\n")
+    if not first.lstrip().startswith("#"):
+        return text, None
+    body = first.lstrip()[1:].strip()
+    key, _, value = body.replace("=", ":", 1).partition(":")
+    code = value.strip(' \t\r,;"') if key.strip().casefold() == spec.VERIFICATION_CODE_KEY else ""
+    return newline + rest, code or None

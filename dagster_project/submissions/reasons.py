@@ -91,6 +91,19 @@ REASONS: dict[str, tuple[str, str]] = {
         "Cột 'sheet' ghi '{value}'; phải là một trong: {detail}.",
         "Column 'sheet' says '{value}'; it must be one of: {detail}.",
     ),
+    # Whole file: who sent it (signing.py); checked after reading, before any row is trusted
+    "sender_unverified": (
+        "Tệp không có mã xác thực (verification_code) của mẫu báo cáo do hệ thống cấp, nên không xác định được đơn vị gửi; tệp không được nạp, không thay thế báo cáo nào. Hãy điền vào mẫu do lệnh nq57 template tạo cho cơ quan và kỳ báo cáo của mình rồi gửi lại.",
+        "The file carries no verification code (verification_code) of a template issued by the warehouse, so its sender cannot be verified; nothing of it was loaded and it replaces no report. Fill in the template made by nq57 template for your agency and period, and send it again.",
+    ),
+    "code_mismatch": (
+        "Mã xác thực (khóa {value}) không khớp với tỉnh, cơ quan, kỳ báo cáo và phiên bản mẫu ghi trong tệp ({detail}): mã bị sửa hoặc giả mạo, các ô thông tin bị sửa sau khi cấp mẫu, hoặc mẫu được cấp cho cơ quan, kỳ hoặc tỉnh khác. Tệp không được nạp, không thay thế báo cáo nào; hãy dùng mẫu được cấp cho đúng cơ quan và kỳ báo cáo.",
+        "The verification code (key {value}) does not match the province, agency, period and format version written in the file ({detail}): the code was edited or forged, the metadata cells were changed after the template was issued, or the template was issued to another agency, period or province. Nothing of the file was loaded and it replaces no report; use the template issued to your agency for this period.",
+    ),
+    "agency_folder_mismatch": (
+        "Tệp nằm trong thư mục của cơ quan '{detail}' nhưng ghi mã cơ quan '{value}'; tệp không được nạp. Mỗi cơ quan chỉ gửi báo cáo của mình vào thư mục của mình.",
+        "The file is in the folder of agency '{detail}' but names agency '{value}'; nothing of it was loaded. Each agency sends only its own reports, into its own folder.",
+    ),
     "no_data": (
         "Tệp không có dòng số liệu nào được nhập.",
         "The file holds no filled-in data rows.",

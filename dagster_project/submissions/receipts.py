@@ -94,7 +94,11 @@ def render_receipt(
     accepted: list[ReceiptRow],
     not_reported: list[ReceiptRow],
     ignored_sheets: tuple[str, ...] = (),
+    sender_note: Issue | None = None,
+    kept_behind: str | None = None,
 ) -> str:
+    """The receipt; ``sender_note`` is why a file taken in with ``--accept-unverified`` is
+    not verified, ``kept_behind`` the verified report it does not replace."""
     status_vi, status_en = STATUS_TEXT[file["status"]]
     template = _environment().get_template(RECEIPT_TEMPLATE)
     ordered = sorted(
@@ -116,6 +120,8 @@ def render_receipt(
         not_reported_more=max(len(not_reported) - MAX_LISTED, 0),
         ignored_sheets=ignored_sheets,
         max_value_chars=MAX_VALUE_CHARS,
+        sender_note=sender_note,
+        kept_behind=kept_behind,
     )
 
 

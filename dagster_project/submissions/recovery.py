@@ -43,6 +43,8 @@ from .paths import archive_dir
 from .readers import Limits
 from .receive import HEAD_BYTES, Incoming
 from .reference import ReferenceData
+from .senders import SenderPolicy
+from .signing import load_keys
 from .store import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
     TABLES,
@@ -168,6 +170,9 @@ class Entry:
     max_bytes: int
     ingest_seq: int
     recorded_at: str
+    # Files recorded before senders were verified are replayed as accepted unverified
+    # (they were taken in without a code), not refused after the fact.
+    accept_unverified: bool = True
 
 
 def _records(store: Path) -> dict[str, Entry]:
@@ -187,6 +192,7 @@ def _records(store: Path) -> dict[str, Entry]:
             int(record["max_bytes"]),
             int(record["ingest_seq"]),
             record["recorded_at"],
+            bool(record.get("accept_unverified", True)),
         )
     return entries
 
@@ -280,11 +286,14 @@ def rebuild_store(
         try:
             ensure_schema(con)
             writer = Writer(con, store, Limits())
+            keys = load_keys(store)
             for number, entry in enumerate(order, start=1):
                 writer.limits = Limits(max_bytes=entry.max_bytes)
                 writer.allow_synthetic = entry.allow_synthetic
+                writer.accept_unverified = entry.accept_unverified
                 incoming = _incoming(store, entry)
-                writer.write(incoming, evaluate(incoming, reference, writer.limits))
+                policy = SenderPolicy(keys, entry.accept_unverified)
+                writer.write(incoming, evaluate(incoming, reference, writer.limits, policy))
                 if number % 500 == 0:
                     progress(f"rebuild: {number}/{len(order)} files")
             writer.flush()

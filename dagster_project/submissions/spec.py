@@ -25,6 +25,11 @@ README_SCAN_ROWS = 60
 # Simulated files say so: a README row or CSV column of this name holding "true"
 # (dagster_project.submissions.marking). Not a metadata key: real files omit it.
 SYNTHETIC_KEY = "synthetic"
+# The signed template's verification code (dagster_project.submissions.signing): a
+# README row (column A key, column B value), or a CSV column or first-line comment.
+# Not a metadata key: format v1 files without it stay readable (and are refused
+# as sender_unverified unless ingested with --accept-unverified).
+VERIFICATION_CODE_KEY = "verification_code"
 # A CSV carries the metadata on every row, plus the sheet kind it holds.
 CSV_METADATA_COLUMNS: tuple[str, ...] = METADATA_KEYS + ("sheet",)
 

@@ -120,6 +120,10 @@ FILE_COLUMNS: tuple[str, ...] = (
     "archived_path",
     "received_at_basis",
     "synthetic_marker",
+    "sender_verified",
+    "sender_method",
+    "sender_key_id",
+    "sender_reason_code",
 )
 # How received_at was set: the clock at ingest, or the file's modification
 # time (``nq57 ingest --received-at file-mtime``: files kept with their sending time).
@@ -128,6 +132,12 @@ RECEIVED_AT_BASES = ("ingest_time", "file_mtime")
 ADDED_FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("received_at_basis", "varchar"),
     ("synthetic_marker", "varchar"),
+    # Who sent the file (senders.py): NULL for files ingested before senders were
+    # verified (legacy), read as not verified, method 'legacy' in the marts.
+    ("sender_verified", "boolean"),
+    ("sender_method", "varchar"),
+    ("sender_key_id", "varchar"),
+    ("sender_reason_code", "varchar"),
 )
 STATUSES = ("accepted", "partially_accepted", "rejected")
 
@@ -256,16 +266,18 @@ def _view_ddl() -> list[str]:
                 agency_id,
                 period,
                 ingest_seq,
+                coalesce(sender_verified, false) as sender_verified,
                 unnest(sheets) as sheet
             from raw.submission_files
             where status in ('accepted', 'partially_accepted')
         ),
         latest as (
+            -- A verified file stays latest whatever unverified file comes after it.
             select *
             from file_sheets
             qualify row_number() over (
                 partition by province_id, agency_id, period, sheet
-                order by ingest_seq desc
+                order by sender_verified desc, ingest_seq desc
             ) = 1
         ),
         final as (
@@ -437,30 +449,41 @@ FILE_CASTS: dict[str, str] = {
     "rows_loaded": "integer",
     "rows_quarantined": "integer",
     "rows_not_reported": "integer",
+    "sender_verified": "boolean",
 }
 
 
 def latest_by_report(
     con: duckdb.DuckDBPyConnection,
-) -> dict[tuple[str, str, str, str], tuple[int, str]]:
-    """(ingest_seq, sha256) of the latest accepted file per province, agency, period and sheet.
+) -> dict[tuple[str, str, str, str], tuple[bool, int, str]]:
+    """(sender verified, ingest_seq, sha256) of the latest accepted file per province, agency,
+    period and sheet: verified files first, then the highest ``ingest_seq``.
 
     A new file for the same report supersedes the latest of these that shares
-    a sheet with it (the one with the highest ``ingest_seq``).
+    a sheet with it, unless it is unverified and that one is verified.
     """
     rows = con.execute(
         """
-        select province_id, agency_id, period, sheet, max(ingest_seq), arg_max(file_sha256, ingest_seq)
+        select province_id, agency_id, period, sheet, verified, ingest_seq, file_sha256
         from (
-            select province_id, agency_id, period, ingest_seq, file_sha256, unnest(sheets) as sheet
+            select
+                province_id, agency_id, period, ingest_seq, file_sha256,
+                coalesce(sender_verified, false) as verified,
+                unnest(sheets) as sheet
             from raw.submission_files
             where status in ('accepted', 'partially_accepted')
                 and province_id is not null and agency_id is not null and period is not null
         )
-        group by all
+        qualify row_number() over (
+            partition by province_id, agency_id, period, sheet
+            order by verified desc, ingest_seq desc
+        ) = 1
         """
     ).fetchall()
-    return {(p, a, period, sheet): (int(seq), sha) for p, a, period, sheet, seq, sha in rows}
+    return {
+        (p, a, period, sheet): (bool(verified), int(seq), sha)
+        for p, a, period, sheet, verified, seq, sha in rows
+    }
 
 
 def files_counts(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, tuple[int, int]]:

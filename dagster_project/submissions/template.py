@@ -24,6 +24,7 @@ from . import spec
 from .periods import HORIZON_END, Period, format_date
 from .readers import FORMULA_PREFIXES
 from .reference import Holder, Indicator, ReferenceData, Task
+from .signing import KeyRing
 from .validation import check_metadata, normalize_id
 
 # Rows below the prefilled ones that keep the dropdown and formats, for items
@@ -175,7 +176,9 @@ def _add_validations(sheet: Worksheet, last: int) -> None:
 
 README_LINES_VI = (
     "HƯỚNG DẪN",
-    "1. Không sửa các ô thông tin ở cột B phía trên (mã tỉnh, mã cơ quan, kỳ báo cáo, phiên bản mẫu).",
+    "1. Không sửa các ô thông tin ở cột B phía trên (mã tỉnh, mã cơ quan, kỳ báo cáo, phiên bản mẫu, "
+    "mã xác thực). Mã xác thực chứng nhận mẫu này được cấp cho cơ quan và kỳ báo cáo ghi ở trên: tệp "
+    "bị sửa các ô đó, hoặc không có mã, sẽ bị từ chối. Không chuyển mẫu này cho đơn vị khác.",
     "2. Trang task_progress: mỗi dòng là một nhiệm vụ của cơ quan. Chọn Tình trạng trong danh sách "
     "(Chưa thực hiện / Đang thực hiện / Hoàn thành), nhập tỷ lệ hoàn thành (0-100), văn bản/sản phẩm, "
     "ngày hoàn thành (dd/mm/yyyy, bắt buộc khi Hoàn thành) và khó khăn, vướng mắc.",
@@ -188,7 +191,10 @@ README_LINES_VI = (
 )
 README_LINES_EN = (
     "INSTRUCTIONS",
-    "1. Do not change the metadata cells in column B above (province id, agency id, period, format version).",
+    "1. Do not change the metadata cells in column B above (province id, agency id, period, format version, "
+    "verification code). The verification code certifies that this template was issued to the agency "
+    "and period above: a file with those cells changed, or without the code, is refused. Do not pass "
+    "this template on to another body.",
     "2. Sheet task_progress: one row per task of the agency. Pick the Status from the list, enter percent "
     "complete (0-100), the output document, the completion date (dd/mm/yyyy, required when Completed) and "
     "difficulties.",
@@ -202,7 +208,12 @@ README_LINES_EN = (
 )
 
 
-def _write_readme(sheet: Worksheet, content: TemplateContent, reference: ReferenceData) -> None:
+def _write_readme(
+    sheet: Worksheet,
+    content: TemplateContent,
+    reference: ReferenceData,
+    verification_code: str | None,
+) -> None:
     sheet["A1"] = (
         "Báo cáo thực hiện Nghị quyết 57-NQ/TW / Resolution 57-NQ/TW implementation report"
     )
@@ -214,6 +225,15 @@ def _write_readme(sheet: Worksheet, content: TemplateContent, reference: Referen
         ("agency_id", content.agency_id, "Mã cơ quan", "Agency id"),
         ("period", content.period.code, "Kỳ báo cáo", "Reporting period"),
     )
+    if verification_code is not None:
+        metadata += (
+            (
+                spec.VERIFICATION_CODE_KEY,
+                verification_code,
+                "Mã xác thực (không sửa)",
+                "Verification code (do not change)",
+            ),
+        )
     info = (
         (
             "province_name",
@@ -240,7 +260,7 @@ def _write_readme(sheet: Worksheet, content: TemplateContent, reference: Referen
         sheet.cell(row=row, column=1, value=key).font = Font(bold=key in spec.METADATA_KEYS)
         cell = sheet.cell(row=row, column=2, value=value)
         cell.number_format = "@"
-        if key in spec.METADATA_KEYS:
+        if key in spec.METADATA_KEYS or key == spec.VERIFICATION_CODE_KEY:
             cell.fill = HEADER_FILL
         sheet.cell(row=row, column=3, value=label_vi)
         sheet.cell(row=row, column=4, value=label_en)
@@ -282,11 +302,15 @@ def keep_text_as_text(workbook: Workbook) -> Workbook:
     return workbook
 
 
-def build_workbook(content: TemplateContent, reference: ReferenceData) -> Workbook:
+def build_workbook(
+    content: TemplateContent, reference: ReferenceData, verification_code: str | None = None
+) -> Workbook:
+    """The template workbook; with ``verification_code`` (:func:`sign_content`), a signed one:
+    the code is a README metadata row and is printed in every sheet's page header."""
     workbook = Workbook()
     readme = workbook.active
     readme.title = spec.README_SHEET
-    _write_readme(readme, content, reference)
+    _write_readme(readme, content, reference, verification_code)
 
     tasks = workbook.create_sheet(spec.TASK_PROGRESS)
     _write_header(tasks, spec.TASK_PROGRESS)
@@ -325,7 +349,17 @@ def build_workbook(content: TemplateContent, reference: ReferenceData) -> Workbo
     budget = workbook.create_sheet(spec.BUDGET_EXECUTION)
     _write_header(budget, spec.BUDGET_EXECUTION)
     _write_rows(budget, spec.BUDGET_EXECUTION, [])
+    if verification_code is not None:
+        for sheet in workbook.worksheets:
+            sheet.oddHeader.right.text = f"{spec.VERIFICATION_CODE_KEY}: {verification_code}"
     return keep_text_as_text(workbook)
+
+
+def sign_content(content: TemplateContent, keys: KeyRing) -> str:
+    """The verification code of a template: its format version, province, agency and period."""
+    return keys.sign(
+        spec.FORMAT_VERSION, content.province_id, content.agency_id, content.period.code
+    )
 
 
 def template_file_name(province_id: str, agency_id: str, period: Period) -> str:
@@ -335,13 +369,19 @@ def template_file_name(province_id: str, agency_id: str, period: Period) -> str:
 
 
 def write_template(
-    reference: ReferenceData, province_id: str, agency_id: str, period_text: str, out_dir: Path
-) -> tuple[Path, TemplateContent]:
-    """Write the template into ``out_dir``; returns its path and what it lists."""
+    reference: ReferenceData,
+    province_id: str,
+    agency_id: str,
+    period_text: str,
+    out_dir: Path,
+    keys: KeyRing,
+) -> tuple[Path, TemplateContent, str]:
+    """Write the signed template into ``out_dir``; returns its path, what it lists and its code."""
     content = template_content(
         reference, normalize_id(province_id), normalize_id(agency_id), period_text
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / template_file_name(content.province_id, content.agency_id, content.period)
-    build_workbook(content, reference).save(path)
-    return path, content
+    code = sign_content(content, keys)
+    build_workbook(content, reference, code).save(path)
+    return path, content, code

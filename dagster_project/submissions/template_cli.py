@@ -20,6 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder to write the .xlsx into (default: the current folder)",
     )
     parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="submissions store the filled file will be ingested into; its folder's "
+        "secrets/template.key signs the template, made on first use "
+        "(default: <warehouse dir>/submissions.duckdb)",
+    )
+    parser.add_argument(
         "--seeds",
         type=Path,
         default=None,
@@ -30,17 +38,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from dagster_project.config import SEEDS_DIR
 
+    from .paths import store_path
     from .reference import ReferenceError, load_reference
+    from .signing import KeyFileError, load_keys
     from .template import TemplateError, write_template
 
     try:
         reference = load_reference(args.seeds or SEEDS_DIR)
-        path, content = write_template(reference, args.province, args.agency, args.period, args.out)
-    except (ReferenceError, TemplateError) as error:
+        keys = load_keys(args.store or store_path())
+        path, content, code = write_template(
+            reference, args.province, args.agency, args.period, args.out, keys
+        )
+    except (ReferenceError, TemplateError, KeyFileError) as error:
         print(f"nq57 template: {error}", file=sys.stderr)
         return 2
     print(
         f"{path}: {len(content.tasks)} tasks, {len(content.indicators)} indicators for "
-        f"{content.agency_id}, period {content.period.code}"
+        f"{content.agency_id}, period {content.period.code}; verification code {code}"
     )
     return 0

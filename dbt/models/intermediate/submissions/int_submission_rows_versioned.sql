@@ -32,6 +32,7 @@ joined as (
         accepted_files.period_start,
         accepted_files.period_end,
         accepted_files.received_at,
+        accepted_files.sender_verified,
         -- Deadlines are Vietnamese calendar days: received_at is UTC, Vietnam is UTC+7.
         cast(accepted_files.received_at + interval 7 hour as date) as received_date,
     from rows
@@ -45,9 +46,11 @@ final as (
     select
         *,
         -- The latest accepted file of a report (province, agency, period) holding
-        -- this sheet supersedes the earlier ones (docs/submission_format.md, Corrections).
-        ingest_seq = max(ingest_seq) over (
+        -- this sheet supersedes the earlier ones (docs/submission_format.md, Corrections);
+        -- a verified file stays latest whatever unverified file comes after it.
+        ingest_seq = first_value(ingest_seq) over (
             partition by province_id, reporting_agency_id, period, sheet
+            order by sender_verified desc, ingest_seq desc
         ) as is_latest,
     from joined
 

@@ -57,6 +57,11 @@ final as (
         cast(coalesce(quarantined.quarantine_entries, 0) as integer) as quarantine_entries,
         quarantined.reason_codes,
         files.supersedes_file_sha256,
+        files.sender_verified,
+        files.sender_method,
+        files.sender_key_id,
+        files.sender_reason_code,
+        files.source_path,
     from files
     left join loaded on files.file_sha256 = loaded.file_sha256
     left join quarantined on files.file_sha256 = quarantined.file_sha256

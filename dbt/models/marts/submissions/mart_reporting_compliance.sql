@@ -22,8 +22,17 @@ received as (
         count(*) as files_received,
         count(*) filter (where status = 'rejected') as files_rejected,
         min(received_at) as first_received_at,
-        min(received_at) filter (where status in ('accepted', 'partially_accepted'))
-            as first_accepted_at,
+        -- Only a file whose sender was verified counts as the report received
+        -- (docs/security.md); accepted unverified files are counted apart.
+        min(received_at) filter (
+            where status in ('accepted', 'partially_accepted') and sender_verified
+        ) as first_accepted_at,
+        count(*) filter (
+            where status in ('accepted', 'partially_accepted') and not sender_verified
+        ) as files_unverified,
+        min(received_at) filter (
+            where status in ('accepted', 'partially_accepted') and not sender_verified
+        ) as first_unverified_at,
     from files
     group by all
 
@@ -43,6 +52,8 @@ final as (
         received.first_received_at,
         received.first_accepted_at,
         received.first_accepted_at is not null as is_received,
+        coalesce(received.files_unverified, 0) as files_unverified,
+        received.first_unverified_at,
         case
             when received.first_accepted_at is null or expected.due_before is null then null
             else cast(received.first_accepted_at + interval 7 hour as date) < expected.due_before

@@ -12,6 +12,7 @@ final as (
         file_sha256,
         ingest_seq,
         file_name,
+        source_path,
         detected_format,
         encoding,
         province_id,
@@ -30,6 +31,14 @@ final as (
         rows_not_reported,
         file_reason_code,
         supersedes_file_sha256,
+        -- Who sent it (docs/security.md). Files ingested before senders were verified
+        -- have NULL in the store: not verified, method and reason 'legacy'.
+        coalesce(sender_verified, false) as sender_verified,
+        case when sender_verified is null then 'legacy' else sender_method end as sender_method,
+        sender_key_id,
+        case
+            when sender_verified is null then 'legacy' else sender_reason_code
+        end as sender_reason_code,
     from source
 
 )
