@@ -28,6 +28,8 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export UV_PYTHON_DOWNLOADS := never
 
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (auto: one per core; 0: serial, in this process).
+PYTEST_WORKERS ?= auto
 
 .PHONY: help setup lock run test extract docs dev lint lint-py lint-sql format clean distclean
 
@@ -57,9 +59,9 @@ $(DAGSTER_HOME):
 run: setup | $(DAGSTER_HOME) ## Build the warehouse: load seeds, dbt build, publish DuckDB
 	$(BIN)/nq57 build
 
-test: setup | $(DAGSTER_HOME) ## Check the seeds match the source documents, then run pytest
+test: setup | $(DAGSTER_HOME) ## Check the seeds match the source documents, then run pytest in parallel
 	$(BIN)/nq57 extract --check
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 extract: setup ## Parse the source documents into the seed CSVs under seeds/
 	$(BIN)/nq57 extract

@@ -1,18 +1,64 @@
-"""Fixtures shared by the write-audit-publish tests (tests/test_wap_*.py).
+"""Fixtures shared by the write-audit-publish tests (tests/test_wap_*.py), and how
+the suite splits across pytest-xdist workers (``make test`` runs ``-n auto``).
 
 ``dagster_build`` is the one warehouse those tests start from: a run of the
 ``build_warehouse`` job as ``dagster dev`` launches it (private build file,
 blocking asset checks, quality gate, atomic publish), made once per session.
 Tests that need a "previous publication" copy its file; none writes to it.
+
+Under pytest-xdist (``--dist loadgroup``) every test file is one group, run
+whole by one worker, so its module fixtures are built once; the files using
+``dagster_build`` form one group together, so the session's Dagster build is
+made once, not once per worker. Each worker gets a Dagster home of its own.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Session fixtures worth a build each: the files using one run on the same worker.
+SHARED_SESSION_FIXTURES = ("dagster_build",)
+
+
+def pytest_configure(config):
+    # Registered here too, so the marks are known when xdist is disabled (-p no:xdist).
+    config.addinivalue_line("markers", "xdist_group(name): run the group on one xdist worker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """One xdist group per test file, merged for files sharing a session build.
+
+    Runs before xdist's own hook (``trylast``), which turns the marks into groups.
+    """
+    shared: dict[Path, str] = {}
+    for item in items:
+        for name in SHARED_SESSION_FIXTURES:
+            if name in getattr(item, "fixturenames", ()):
+                shared[item.path] = name
+    for item in items:
+        group = shared.get(item.path, item.path.stem)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_dagster_home(tmp_path_factory):
+    """A Dagster home per worker when one is set (``make test`` sets the repo's).
+
+    Test runs stay out of the developer's run history, and two workers never
+    write the same instance database. Tests that unset it still do.
+    """
+    if not os.environ.get("DAGSTER_HOME"):
+        yield None
+        return
+    home = tmp_path_factory.mktemp("dagster-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(home))
+        yield home
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ folder it lives in (staging, intermediate, marts).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,25 @@ def _run_dbt(*args: str, warehouse: Path) -> None:
         )
 
 
+@contextmanager
+def _parse_lock() -> Iterator[None]:
+    """One ``dbt deps`` and ``dbt parse`` at a time on this project, waiting for the other.
+
+    Concurrent builds (two test workers, ``dagster dev`` beside ``nq57
+    build``) share ``dbt/target``: two parses writing ``manifest.json`` and
+    ``partial_parse.msgpack`` at once could leave one reading the other's
+    half-written file. ``flock`` dies with its process, so a kill frees it.
+    """
+    target = Path(DBT_PROJECT.manifest_path).parent
+    target.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target / ".parse.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def prepare_manifest(warehouse: Path | None = None) -> Path:
     """Install the vendored packages if needed, then ``dbt parse`` so the manifest matches the models.
 
@@ -91,9 +112,10 @@ def prepare_manifest(warehouse: Path | None = None) -> Path:
     packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
     """
     path = warehouse or warehouse_path()
-    if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
-        _run_dbt("deps", warehouse=path)
-    _run_dbt("parse", warehouse=path)
+    with _parse_lock():
+        if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
+            _run_dbt("deps", warehouse=path)
+        _run_dbt("parse", warehouse=path)
     return DBT_PROJECT.manifest_path
 
 
