@@ -462,6 +462,13 @@ _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+# Looser forms of _ROW_REF and _WIDE_REF for the cheap bound of _check_extent: a
+# literal start lets the regex engine skip ahead, and every match of the strict
+# pattern is one of theirs (a larger height, a wide column) so they never pass
+# a sheet the strict ones would refuse; a sheet they do not pass is measured
+# with the strict patterns.
+_ANY_NUMBER_REF = re.compile(rb'r="([0-9]{1,8})"')
+_ANY_WIDE_REF = re.compile(rb'r="[A-Z]{3}')
 
 
 @dataclass
@@ -591,7 +598,8 @@ class _WorkbookParts:
             return _SheetMarks()
         data = self.archive.read(part)
         _check_extent(sheet, data)
-        has_formula = _FORMULA_TAG.search(data) is not None
+        # A formula element starts "<f" or "<prefix:f": most sheets hold neither.
+        has_formula = (b"<f" in data or b":f" in data) and _FORMULA_TAG.search(data) is not None
         has_percent = bool(self.percent_styles) and re.search(
             rb'\ss="(?:' + b"|".join(s.encode() for s in self.percent_styles) + rb')"', data
         )
@@ -605,15 +613,21 @@ def _unquoted(format_code: str) -> str:
     return re.sub(r'"[^"]*"|\\.', "", format_code)
 
 
+def _sheet_height(data: bytes, pattern: re.Pattern[bytes]) -> int:
+    height = max((int(number) for number in pattern.findall(data)), default=0)
+    return max(height, data.count(b"<row") + data.count(b":row"))
+
+
 def _check_extent(sheet: str, data: bytes) -> None:
     """Refuse a sheet whose used range would be too large a grid to hold."""
-    rows = [int(number) for number in _ROW_REF.findall(data)]
-    height = max(rows, default=0)
-    height = max(height, data.count(b"<row") + data.count(b":row"))
     # Cheap bound first (nearly every sheet): no column past ZZ, and cells without
     # a reference at most as many as there are cells.
-    if not _WIDE_REF.search(data) and height * (702 + data.count(b"<c")) <= MAX_SHEET_CELLS:
+    if (
+        not _ANY_WIDE_REF.search(data)
+        and _sheet_height(data, _ANY_NUMBER_REF) * (702 + data.count(b"<c")) <= MAX_SHEET_CELLS
+    ):
         return
+    height = _sheet_height(data, _ROW_REF)
     letters = _CELL_REF.findall(data)
     # The furthest column: the longest letters, then the last in order ("AB" > "Z").
     furthest = max(set(letters), key=lambda ref: (len(ref), ref), default=None)
