@@ -61,7 +61,7 @@ run: setup | $(DAGSTER_HOME) ## Build the warehouse: load seeds, dbt build, publ
 
 test: setup | $(DAGSTER_HOME) ## Check the seeds match the source documents, then run pytest in parallel
 	$(BIN)/nq57 extract --check
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 extract: setup ## Parse the source documents into the seed CSVs under seeds/
 	$(BIN)/nq57 extract

@@ -6,10 +6,10 @@ the suite splits across pytest-xdist workers (``make test`` runs ``-n auto``).
 blocking asset checks, quality gate, atomic publish), made once per session.
 Tests that need a "previous publication" copy its file; none writes to it.
 
-Under pytest-xdist (``--dist loadgroup``) every test file is one group, run
-whole by one worker, so its module fixtures are built once; the files using
-``dagster_build`` form one group together, so the session's Dagster build is
-made once, not once per worker. Each worker gets a Dagster home of its own.
+Under pytest-xdist (``make test``: ``--dist loadfile``) each test file runs
+whole on one worker, so its module fixtures are built once; a session fixture
+is built once per worker that needs it (``dagster_build`` at most twice on 2
+cores, the two builds in parallel). Each worker gets a Dagster home of its own.
 """
 
 from __future__ import annotations
@@ -20,29 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-# Session fixtures worth a build each: the files using one run on the same worker.
-SHARED_SESSION_FIXTURES = ("dagster_build",)
-
-
-def pytest_configure(config):
-    # Registered here too, so the marks are known when xdist is disabled (-p no:xdist).
-    config.addinivalue_line("markers", "xdist_group(name): run the group on one xdist worker")
-
-
-def pytest_collection_modifyitems(config, items):
-    """One xdist group per test file, merged for files sharing a session build.
-
-    Runs before xdist's own hook (``trylast``), which turns the marks into groups.
-    """
-    shared: dict[Path, str] = {}
-    for item in items:
-        for name in SHARED_SESSION_FIXTURES:
-            if name in getattr(item, "fixturenames", ()):
-                shared[item.path] = name
-    for item in items:
-        group = shared.get(item.path, item.path.stem)
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session", autouse=True)
