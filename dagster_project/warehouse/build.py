@@ -237,7 +237,21 @@ def record_publication(report: BuildReport) -> None:
         )
 
 
+TARGETS = ("duckdb", "postgres")
+
+
+def add_target_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default="duckdb",
+        help="duckdb: the warehouse file (default); postgres: the shared warehouse "
+        "named by $NQ57_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/nq57)",
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_argument(parser)
     parser.add_argument(
         "--warehouse",
         type=Path,
@@ -295,6 +309,10 @@ def main(args: argparse.Namespace) -> int:
     if args.keep_reports < 1:
         print("nq57 build: --keep-reports must be 1 or more", file=sys.stderr)
         return 2
+    if getattr(args, "target", "duckdb") == "postgres":
+        from .postgres import build_main
+
+        return build_main(args)
     try:
         report = run_build(
             published=args.warehouse,

@@ -174,6 +174,9 @@ def list_history(layout: WarehouseLayout) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .build import add_target_argument
+
+    add_target_argument(parser)
     parser.add_argument(
         "--warehouse",
         type=Path,
@@ -199,6 +202,10 @@ def main(args: argparse.Namespace) -> int:
     from .build import target_path
     from .publish import BuildLockedError, PublishError
 
+    if getattr(args, "target", "duckdb") == "postgres":
+        from .postgres import rollback_main
+
+        return rollback_main(args)
     layout = WarehouseLayout(target_path(args.warehouse))
     try:
         if args.list:

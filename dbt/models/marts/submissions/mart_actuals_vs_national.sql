@@ -77,14 +77,23 @@ linked as (
 
 ),
 
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by province_id, national_indicator_id, plan_id, indicator_code, reporting_agency_id
+            order by as_of_date desc, received_at desc, source_row asc
+        ) as latest_rank,
+    from linked
+
+),
+
 latest as (
 
     select *
-    from linked
-    qualify row_number() over (
-        partition by province_id, national_indicator_id, plan_id, indicator_code, reporting_agency_id
-        order by as_of_date desc, received_at desc, source_row asc
-    ) = 1
+    from ranked
+    where latest_rank = 1
 
 ),
 

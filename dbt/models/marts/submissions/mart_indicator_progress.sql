@@ -29,9 +29,17 @@ ranked as (
             partition by plan_id, indicator_code, reporting_agency_id
             order by as_of_date, received_at, source_row
         ) as age,
-        count(distinct as_of_date) over (
+        -- The number of distinct dates (never null here), as ranks both ways:
+        -- PostgreSQL has no count(distinct) over a window.
+        dense_rank() over (
             partition by plan_id, indicator_code, reporting_agency_id
-        ) as observation_dates,
+            order by as_of_date
+        )
+        + dense_rank() over (
+            partition by plan_id, indicator_code, reporting_agency_id
+            order by as_of_date desc
+        )
+        - 1 as observation_dates,
     from actuals
 
 ),
@@ -90,14 +98,18 @@ rates as (
 
     select
         *,
-        -- Signed so that positive is progress, whichever way the indicator improves.
-        case when direction = 'lower_is_better' then -1 else 1 end as sense,
         sense * (target_value - latest_value) as gap_to_target,
         date_diff('day', first_as_of_date, latest_as_of_date) / 365.25 as years_observed,
         date_diff('day', latest_as_of_date, make_date(target_year, 12, 31)) / 365.25
             as years_left,
-    from next_milestone
-    where milestone_rank = 1
+    from (
+        select
+            *,
+            -- Signed so that positive is progress, whichever way the indicator improves.
+            case when direction = 'lower_is_better' then -1 else 1 end as sense,
+        from next_milestone
+        where milestone_rank = 1
+    ) as milestone
 
 ),
 

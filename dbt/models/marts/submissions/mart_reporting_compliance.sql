@@ -34,7 +34,7 @@ received as (
             where status in ('accepted', 'partially_accepted') and not sender_verified
         ) as first_unverified_at,
     from files
-    group by all
+    group by province_id, agency_id, period
 
 ),
 

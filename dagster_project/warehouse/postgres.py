@@ -1,0 +1,944 @@
+"""The shared warehouse on PostgreSQL: ``nq57 build --target postgres`` and its rollback.
+
+The same dbt project builds on dbt-postgres, with the same schema and table
+names as the DuckDB file (``marts.fct_budget_lines``, ...), so a query runs
+unchanged on both. Write-audit-publish, as for the file:
+
+1. **load** -- under the same build lock as a DuckDB build, the Dagster assets
+   that load the seeds and parse the plans write a private DuckDB file; its
+   ``raw`` and ``parsed`` schemas and a snapshot of the submissions store are
+   copied into the schemas ``raw__nq57_build``, ``parsed__nq57_build`` and
+   ``submissions__nq57_build``;
+2. **build** -- ``dbt build --target postgres`` with the var
+   ``nq57_schema_suffix=__nq57_build`` writes ``staging__nq57_build``,
+   ``marts__nq57_build``, ... and runs every dbt test on them;
+3. **audit** -- the quality gate checks the built schemas (read into a
+   private DuckDB file, as the gate reads frames, not SQL);
+4. **publish** -- one transaction renames each published schema to
+   ``<schema>__nq57_p<id>`` (kept for rollback) and each built schema to its
+   published name, records the publication, and grants ``nq57_reader``
+   SELECT on the published marts. Readers see the old schemas or the new
+   ones, never a mix; a failed step, a refused gate or a kill leaves the
+   published schemas as they were, and the next build drops what was left.
+
+The last ``keep`` publications stay for ``nq57 rollback --target postgres``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from dagster_project.quality import GateResult
+
+URL_ENV_VAR = "NQ57_POSTGRES_URL"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/nq57"
+BUILD_SUFFIX = "__nq57_build"
+HISTORY_INFIX = "__nq57_p"
+META_SCHEMA = "nq57_meta"
+# Every schema a build writes and a publish swaps, loaded ones first.
+LOADED_SCHEMAS = ("raw", "parsed", "submissions")
+DBT_SCHEMAS = ("staging", "intermediate", "marts", "semantic")
+PUBLISHED_SCHEMAS = LOADED_SCHEMAS + DBT_SCHEMAS
+# What BI users read: the marts, and the time spine and helpers MetricFlow queries.
+READER_SCHEMAS = ("marts", "semantic")
+READER_ROLE = "nq57_reader"
+LOADER_ROLE = "nq57_loader"
+DEFAULT_KEEP = 3
+CONNECT_TIMEOUT_SECONDS = 10
+# Test-only, as in publish.py: stop inside the publish transaction to be killed.
+PAUSE_ENV_VAR = "NQ57_TEST_PAUSE_AT"
+
+
+class PostgresTargetError(RuntimeError):
+    """The PostgreSQL target cannot be reached or used; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    """The database ``NQ57_POSTGRES_URL`` names, split for psycopg and the dbt profile."""
+
+    url: str
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> PostgresTarget:
+        url = url or os.environ.get(URL_ENV_VAR) or DEFAULT_URL
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise PostgresTargetError(
+                f"{URL_ENV_VAR}={_without_password(url)} is not a postgresql:// URL"
+            )
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise PostgresTargetError(
+                f"{URL_ENV_VAR}={_without_password(url)} names no database (…/nq57)"
+            )
+        try:
+            port = parts.port or 5432
+        except ValueError as error:
+            raise PostgresTargetError(
+                f"{URL_ENV_VAR}={_without_password(url)}: bad port ({error})"
+            ) from None
+        return cls(
+            url=url,
+            host=parts.hostname or "127.0.0.1",
+            port=port,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+            dbname=dbname,
+        )
+
+    @property
+    def label(self) -> str:
+        """How messages name the target: never with its password."""
+        return f"postgres target postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def conninfo(self, dbname: str | None = None) -> dict[str, object]:
+        info: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "dbname": dbname or self.dbname,
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "application_name": "nq57",
+        }
+        if self.password:
+            info["password"] = self.password
+        return info
+
+    def dbt_env(self, schema_suffix: str = "") -> dict[str, str]:
+        """The variables dbt/profiles.yml reads for its postgres target."""
+        return {
+            "NQ57_PG_HOST": self.host,
+            "NQ57_PG_PORT": str(self.port),
+            "NQ57_PG_USER": self.user,
+            "NQ57_PG_PASSWORD": self.password,
+            "NQ57_PG_DBNAME": self.dbname,
+        }
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+@contextlib.contextmanager
+def connect(
+    target: PostgresTarget, dbname: str | None = None, autocommit: bool = False
+) -> Iterator[psycopg.Connection]:
+    """A connection, or :class:`PostgresTargetError` naming the target and the reason."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(**target.conninfo(dbname), autocommit=autocommit)
+    except psycopg.Error as error:
+        raise PostgresTargetError(f"{target.label}: cannot connect: {_first_line(error)}") from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def ensure_database(target: PostgresTarget) -> bool:
+    """Create the target database if it is missing; True when it was created."""
+    import psycopg
+    from psycopg import sql
+
+    with connect(target, dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute(
+            "select 1 from pg_database where datname = %s", [target.dbname]
+        ).fetchone()
+        if exists:
+            return False
+        try:
+            # Byte order for text, as DuckDB sorts it, so window functions and
+            # string_agg pick the same rows; Unicode case mapping for lower().
+            conn.execute(
+                sql.SQL(
+                    "create database {} template template0 encoding 'UTF8' "
+                    "lc_collate 'C' lc_ctype 'C.UTF-8'"
+                ).format(sql.Identifier(target.dbname))
+            )
+        except psycopg.errors.DuplicateDatabase:
+            return False
+        except psycopg.Error as error:
+            raise PostgresTargetError(
+                f"{target.label}: cannot create the database: {_first_line(error)}"
+            ) from None
+    return True
+
+
+def ensure_roles(conn: psycopg.Connection, dbname: str) -> None:
+    """``nq57_reader`` (LOGIN, reads the published marts only) and ``nq57_loader``, if missing.
+
+    The reader may not create anything: no temporary tables in this
+    database, no objects in ``public``; it gets SELECT, schema by schema, at
+    every publish (:func:`grant_reader`).
+    """
+    from psycopg import sql
+
+    for role in (READER_ROLE, LOADER_ROLE):
+        conn.execute(
+            sql.SQL(
+                "do $$ begin if not exists (select from pg_roles where rolname = {name}) "
+                "then create role {role} login; end if; end $$"
+            ).format(name=sql.Literal(role), role=sql.Identifier(role))
+        )
+    database = sql.Identifier(dbname)
+    conn.execute(sql.SQL("revoke temporary on database {} from public").format(database))
+    conn.execute(sql.SQL("revoke create on schema public from public"))
+    conn.execute(
+        sql.SQL("grant connect on database {} to {}").format(database, sql.Identifier(READER_ROLE))
+    )
+    conn.execute(
+        sql.SQL("grant connect, create, temporary on database {} to {}").format(
+            database, sql.Identifier(LOADER_ROLE)
+        )
+    )
+
+
+def grant_reader(conn: psycopg.Connection) -> None:
+    """SELECT on the published marts (and the semantic layer's tables) for ``nq57_reader``."""
+    from psycopg import sql
+
+    reader = sql.Identifier(READER_ROLE)
+    for schema in READER_SCHEMAS:
+        name = sql.Identifier(schema)
+        conn.execute(sql.SQL("grant usage on schema {} to {}").format(name, reader))
+        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(name, reader))
+
+
+def existing_schemas(conn: psycopg.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("select nspname from pg_namespace").fetchall()}
+
+
+def drop_build_schemas(conn: psycopg.Connection) -> list[str]:
+    """Drop what an earlier build left unpublished (failed, refused or killed)."""
+    from psycopg import sql
+
+    stale = sorted(s for s in existing_schemas(conn) if s.endswith(BUILD_SUFFIX))
+    for schema in stale:
+        conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+    return stale
+
+
+# DuckDB column types as PostgreSQL column types; anything else travels as text.
+_PG_TYPES = {
+    "VARCHAR": "text",
+    "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "UTINYINT": "smallint",
+    "USMALLINT": "integer",
+    "UINTEGER": "bigint",
+    "UBIGINT": "numeric(20,0)",
+    "HUGEINT": "numeric(38,0)",
+    "FLOAT": "real",
+    "DOUBLE": "double precision",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIME": "time",
+    "BLOB": "bytea",
+}
+
+
+def pg_type(duckdb_type: str) -> tuple[str, bool]:
+    """The PostgreSQL type for a DuckDB type, and whether the value is sent as text."""
+    if duckdb_type.startswith("DECIMAL"):
+        return "numeric" + duckdb_type[len("DECIMAL") :], False
+    if duckdb_type in _PG_TYPES:
+        return _PG_TYPES[duckdb_type], False
+    return "text", True
+
+
+def copy_duckdb_schema(
+    duck, duck_schema: str, conn: psycopg.Connection, pg_schema: str, catalog: str | None = None
+) -> dict[str, int]:
+    """Copy every table of one DuckDB schema into a new PostgreSQL schema; rows per table."""
+    from psycopg import sql
+
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(pg_schema)))
+    catalog_filter = (
+        "and table_catalog = ?" if catalog else "and table_catalog = current_database()"
+    )
+    params = [duck_schema, catalog] if catalog else [duck_schema]
+    tables = [
+        row[0]
+        for row in duck.execute(
+            "select table_name from information_schema.tables "
+            # Views too (the store's quarantine_summary): copied as tables of their rows.
+            f"where table_schema = ? {catalog_filter} "
+            "order by table_name",
+            params,
+        ).fetchall()
+    ]
+    counts = {}
+    for table in tables:
+        columns = duck.execute(
+            "select column_name, data_type from information_schema.columns "
+            f"where table_schema = ? and table_name = ? {catalog_filter} order by ordinal_position",
+            [duck_schema, table, *([catalog] if catalog else [])],
+        ).fetchall()
+        types = [(name, *pg_type(dtype)) for name, dtype in columns]
+        conn.execute(
+            sql.SQL("create table {}.{} ({})").format(
+                sql.Identifier(pg_schema),
+                sql.Identifier(table),
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(pgtype))
+                    for name, pgtype, _ in types
+                ),
+            )
+        )
+        source = ".".join(_duck_quote(p) for p in (catalog, duck_schema, table) if p)
+        select = ", ".join(
+            f"cast({_duck_quote(name)} as varchar)" if as_text else _duck_quote(name)
+            for name, _, as_text in types
+        )
+        result = duck.execute(f"select {select} from {source}")
+        rows = 0
+        copy_sql = sql.SQL("copy {}.{} ({}) from stdin").format(
+            sql.Identifier(pg_schema),
+            sql.Identifier(table),
+            sql.SQL(", ").join(sql.Identifier(name) for name, _, _ in types),
+        )
+        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            while batch := result.fetchmany(10_000):
+                for row in batch:
+                    copy.write_row(row)
+                rows += len(batch)
+        counts[table] = rows
+    return counts
+
+
+def _duck_quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# PostgreSQL column types read back into DuckDB for the quality gate.
+def duck_type(pg_type_name: str, precision: int | None, scale: int | None) -> str:
+    if pg_type_name == "numeric":
+        if precision is None:
+            return "DOUBLE"
+        return f"DECIMAL({precision},{scale or 0})"
+    return {
+        "boolean": "BOOLEAN",
+        "smallint": "SMALLINT",
+        "integer": "INTEGER",
+        "bigint": "BIGINT",
+        "real": "FLOAT",
+        "double precision": "DOUBLE",
+        "date": "DATE",
+        "timestamp without time zone": "TIMESTAMP",
+        "timestamp with time zone": "TIMESTAMP WITH TIME ZONE",
+    }.get(pg_type_name, "VARCHAR")
+
+
+def export_schemas_to_duckdb(
+    conn: psycopg.Connection, schemas: dict[str, str], duck_path: Path
+) -> None:
+    """Copy PostgreSQL schemas (tables and views) into a DuckDB file, ``{pg_schema: duck_schema}``.
+
+    Values travel as text and are cast by DuckDB to the column's type, so
+    numerics stay exact decimals and dates stay dates.
+    """
+    import duckdb
+    import pandas as pd
+
+    duck = duckdb.connect(str(duck_path))
+    try:
+        for pg_schema, duck_schema in schemas.items():
+            duck.execute(f"create schema if not exists {_duck_quote(duck_schema)}")
+            relations = conn.execute(
+                "select table_name from information_schema.tables where table_schema = %s "
+                "order by table_name",
+                [pg_schema],
+            ).fetchall()
+            for (table,) in relations:
+                columns = conn.execute(
+                    "select column_name, data_type, numeric_precision, numeric_scale "
+                    "from information_schema.columns where table_schema = %s and table_name = %s "
+                    "order by ordinal_position",
+                    [pg_schema, table],
+                ).fetchall()
+                names = [c[0] for c in columns]
+                types = [duck_type(c[1], c[2], c[3]) for c in columns]
+                select = ", ".join(f'"{n}"::text' for n in names)
+                rows = conn.execute(f'select {select} from "{pg_schema}"."{table}"').fetchall()
+                frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
+                frame = frame.astype(object).where(frame.notna(), None)
+                target = f"{_duck_quote(duck_schema)}.{_duck_quote(table)}"
+                duck.execute(
+                    f"create table {target} ("
+                    + ", ".join(f"{_duck_quote(n)} {t}" for n, t in zip(names, types))
+                    + ")"
+                )
+                if rows:
+                    duck.register("incoming", frame)
+                    casts = ", ".join(
+                        f"cast(cast({_duck_quote(n)} as varchar) as {t})"
+                        for n, t in zip(names, types)
+                    )
+                    duck.execute(f"insert into {target} select {casts} from incoming")
+                    duck.unregister("incoming")
+    finally:
+        duck.close()
+
+
+def _pause_point(name: str) -> None:
+    from .publish import pause_point
+
+    pause_point(name)
+
+
+def _new_publication_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dt%H%M%S%f")
+
+
+def ensure_meta(conn: psycopg.Connection) -> None:
+    conn.execute(f"create schema if not exists {META_SCHEMA}")
+    conn.execute(
+        f"create table if not exists {META_SCHEMA}.publications ("
+        "publication_id text primary key, published_at timestamptz not null, "
+        "state text not null, mart_rows jsonb)"
+    )
+
+
+def publish_build(
+    conn: psycopg.Connection, mart_rows: dict[str, int], keep: int
+) -> tuple[str, str | None]:
+    """Swap the built schemas onto the published names in one transaction.
+
+    Returns the new publication id and the one it replaced (kept for
+    rollback), if any. Publications beyond the newest ``keep`` kept ones are
+    dropped after the swap has committed.
+    """
+    import json
+
+    from psycopg import sql
+
+    publication = _new_publication_id()
+    with conn.transaction():
+        ensure_meta(conn)
+        # One publish at a time, whatever the file lock says (another machine's build).
+        conn.execute(f"lock table {META_SCHEMA}.publications in exclusive mode")
+        present = existing_schemas(conn)
+        missing = [s for s in PUBLISHED_SCHEMAS if s + BUILD_SUFFIX not in present]
+        if missing:
+            raise PostgresTargetError(
+                f"the build schemas {', '.join(s + BUILD_SUFFIX for s in missing)} are missing; "
+                "nothing was published"
+            )
+        current = conn.execute(
+            f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
+        ).fetchone()
+        previous = current[0] if current else None
+        for schema in PUBLISHED_SCHEMAS:
+            if schema in present:
+                kept = f"{schema}{HISTORY_INFIX}{previous or 'unrecorded'}"
+                conn.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(schema), sql.Identifier(kept)
+                    )
+                )
+        _pause_point("postgres_publish_renamed")
+        for schema in PUBLISHED_SCHEMAS:
+            conn.execute(
+                sql.SQL("alter schema {} rename to {}").format(
+                    sql.Identifier(schema + BUILD_SUFFIX), sql.Identifier(schema)
+                )
+            )
+        if previous:
+            conn.execute(
+                f"update {META_SCHEMA}.publications set state = 'kept' where publication_id = %s",
+                [previous],
+            )
+        conn.execute(
+            f"insert into {META_SCHEMA}.publications values (%s, now(), 'current', %s)",
+            [publication, json.dumps(mart_rows)],
+        )
+        grant_reader(conn)
+    prune_publications(conn, keep)
+    return publication, previous
+
+
+def kept_publications(conn: psycopg.Connection) -> list[tuple[str, datetime, dict]]:
+    ensure_meta(conn)
+    return conn.execute(
+        f"select publication_id, published_at, coalesce(mart_rows, '{{}}'::jsonb) "
+        f"from {META_SCHEMA}.publications where state = 'kept' order by published_at desc"
+    ).fetchall()
+
+
+def _history_schemas(conn: psycopg.Connection, publication: str) -> list[str]:
+    present = existing_schemas(conn)
+    return [
+        f"{s}{HISTORY_INFIX}{publication}"
+        for s in PUBLISHED_SCHEMAS
+        if f"{s}{HISTORY_INFIX}{publication}" in present
+    ]
+
+
+def prune_publications(conn: psycopg.Connection, keep: int) -> list[str]:
+    """Drop the kept publications beyond the newest ``keep``, and any unrecorded leftovers."""
+    from psycopg import sql
+
+    dropped = []
+    with conn.transaction():
+        kept = kept_publications(conn)
+        for publication, _, _ in kept[keep:]:
+            for schema in _history_schemas(conn, publication):
+                conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+            conn.execute(
+                f"update {META_SCHEMA}.publications set state = 'dropped' "
+                "where publication_id = %s",
+                [publication],
+            )
+            dropped.append(publication)
+        for schema in existing_schemas(conn):
+            if schema.endswith(f"{HISTORY_INFIX}unrecorded"):
+                conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+    return dropped
+
+
+def rollback(conn: psycopg.Connection, to: str | None = None) -> tuple[str, str]:
+    """Publish a kept publication again (the newest, or ``to``); return it and the one replaced.
+
+    The replaced publication is kept in its place in the history, so a
+    rollback can itself be rolled back.
+    """
+    from psycopg import sql
+
+    with conn.transaction():
+        ensure_meta(conn)
+        conn.execute(f"lock table {META_SCHEMA}.publications in exclusive mode")
+        kept = [row[0] for row in kept_publications(conn)]
+        if not kept:
+            raise PostgresTargetError("no earlier publication is kept; nothing to roll back to")
+        if to is not None and to not in kept:
+            raise PostgresTargetError(
+                f"no kept publication {to}; kept: {', '.join(kept)} (nq57 rollback --list)"
+            )
+        chosen = to or kept[0]
+        current = conn.execute(
+            f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
+        ).fetchone()
+        if current is None:
+            raise PostgresTargetError("no current publication is recorded")
+        present = existing_schemas(conn)
+        for schema in PUBLISHED_SCHEMAS:
+            if schema in present:
+                conn.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(schema),
+                        sql.Identifier(f"{schema}{HISTORY_INFIX}{current[0]}"),
+                    )
+                )
+        for schema in PUBLISHED_SCHEMAS:
+            kept_name = f"{schema}{HISTORY_INFIX}{chosen}"
+            if kept_name in present:
+                conn.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(kept_name), sql.Identifier(schema)
+                    )
+                )
+        conn.execute(
+            f"update {META_SCHEMA}.publications set state = 'kept', published_at = now() "
+            "where publication_id = %s",
+            [current[0]],
+        )
+        conn.execute(
+            f"update {META_SCHEMA}.publications set state = 'current' where publication_id = %s",
+            [chosen],
+        )
+        grant_reader(conn)
+    return chosen, current[0]
+
+
+def mart_row_counts(conn: psycopg.Connection, schema: str = "marts") -> dict[str, int]:
+    from psycopg import sql
+
+    tables = conn.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = %s and table_type = 'BASE TABLE' order by table_name",
+        [schema],
+    ).fetchall()
+    return {
+        table: conn.execute(
+            sql.SQL("select count(*) from {}.{}").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            )
+        ).fetchone()[0]
+        for (table,) in tables
+    }
+
+
+@dataclass(frozen=True)
+class PostgresBuildReport:
+    target: PostgresTarget
+    publication: str
+    replaced: str | None
+    mart_rows: dict[str, int]
+    seconds: float
+    publish_seconds: float
+    gate: GateResult | None = None
+    report_dir: Path | None = None
+
+
+def _announce(stream: TextIO, line: str) -> None:
+    stream.write(line + "\n")
+    stream.flush()
+
+
+def load_inputs(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> None:
+    """Run the Dagster assets that load the seeds and parse the plans into ``build_file``.
+
+    The same assets as a DuckDB build, without its dbt step: dbt runs on
+    PostgreSQL instead.
+    """
+    from .build import (
+        PROGRESS_LOGGER,
+        BuildFailedError,
+        _failure_summary,
+        _instance,
+        unpublished_build_job,
+    )
+    from .dbt_project import prepare_manifest
+    from .progress import progress_logger
+    from .resources import DuckDBWarehouse, SourceFiles
+
+    prepare_manifest(build_file)
+    from dagster_project.definitions import defs
+
+    job = unpublished_build_job(defs)
+    inputs = {
+        key for key in job.asset_layer.selected_asset_keys if key.path[0] in ("raw", "parsed")
+    }
+    job = job.get_subset(asset_selection=inputs, asset_check_selection=set())
+    job = job.with_logger_defs({PROGRESS_LOGGER: progress_logger(stream)})
+    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={"loggers": {PROGRESS_LOGGER: {}}},
+            resources={
+                "warehouse": DuckDBWarehouse(path=str(build_file)),
+                "source_files": SourceFiles(seeds_dir=str(seeds_dir) if seeds_dir else None),
+            },
+            raise_on_error=False,
+        )
+    if not result.success:
+        raise BuildFailedError(_failure_summary(result))
+
+
+def copy_inputs(build_file: Path, conn: psycopg.Connection) -> dict[str, int]:
+    """The loaded schemas and a snapshot of the submissions store, into the build schemas."""
+    import duckdb
+
+    from .loading import remove_snapshot, snapshot_submissions
+
+    snapshot = snapshot_submissions(build_file)
+    counts = {}
+    try:
+        duck = duckdb.connect(str(build_file), read_only=True)
+        try:
+            duck.execute(f"attach '{snapshot}' as nq57_submissions (read_only)")
+            with conn.transaction():
+                for schema in ("raw", "parsed"):
+                    for table, rows in copy_duckdb_schema(
+                        duck, schema, conn, schema + BUILD_SUFFIX
+                    ).items():
+                        counts[f"{schema}.{table}"] = rows
+                for table, rows in copy_duckdb_schema(
+                    duck, "raw", conn, "submissions" + BUILD_SUFFIX, catalog="nq57_submissions"
+                ).items():
+                    counts[f"submissions.{table}"] = rows
+        finally:
+            duck.close()
+    finally:
+        remove_snapshot(snapshot)
+    return counts
+
+
+class DbtBuildError(RuntimeError):
+    """``dbt build`` on PostgreSQL failed: a model did not build or a test failed."""
+
+
+def run_dbt(
+    target: PostgresTarget, args: Sequence[str], stream: TextIO | None = None
+) -> subprocess.CompletedProcess:
+    """dbt against the postgres target of dbt/profiles.yml, in the dbt project directory."""
+    from .dbt_project import _dbt_executable
+    from .paths import DBT_PROJECT_DIR
+
+    env = {
+        **os.environ,
+        **target.dbt_env(),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # dbt parses the whole profile; the duckdb output needs its variable set.
+        "NQ57_WAREHOUSE": os.environ.get("NQ57_WAREHOUSE", ":memory:"),
+    }
+    return subprocess.run(
+        [
+            _dbt_executable(),
+            "--no-use-colors",
+            *args,
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target",
+            "postgres",
+            "--target-path",
+            "target/postgres",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def dbt_build(target: PostgresTarget, stream: TextIO) -> None:
+    import json
+
+    completed = run_dbt(
+        target,
+        ["build", "--vars", json.dumps({"nq57_schema_suffix": BUILD_SUFFIX})],
+    )
+    if completed.returncode != 0:
+        lines = completed.stdout.splitlines()
+        # dbt closes with "Completed with N errors ..." and each failure's message.
+        start = next((i for i, line in enumerate(lines) if "Completed with" in line), None)
+        failures = lines[start:] if start is not None else lines[-30:]
+        raise DbtBuildError(
+            "dbt build on PostgreSQL failed:\n"
+            + "\n".join(line.rstrip() for line in failures[:80] if line.strip())
+            + ("" if failures else completed.stderr)
+        )
+    summary = [line for line in completed.stdout.splitlines() if "Done. PASS=" in line]
+    if summary:
+        _announce(stream, f"finished  dbt build on postgres: {summary[-1].split('Done. ', 1)[1]}")
+
+
+def audit(conn: psycopg.Connection, stage_dir: Path, gate, stream: TextIO) -> None:
+    """The quality gate on the built schemas, read into a DuckDB file named after the target."""
+    audit_file = stage_dir / "postgres-audit.duckdb"
+    export_schemas_to_duckdb(
+        conn, {s + BUILD_SUFFIX: s for s in PUBLISHED_SCHEMAS if s != "submissions"}, audit_file
+    )
+    _announce(stream, "started   quality gate (postgres build schemas)")
+    try:
+        gate(audit_file)
+    finally:
+        if gate.result is not None:
+            _announce(stream, f"finished  {gate.result.summary_line()}")
+
+
+def run_postgres_build(
+    target: PostgresTarget,
+    seeds_dir: Path | None = None,
+    keep: int = DEFAULT_KEEP,
+    out: TextIO | None = None,
+    report_dir: Path | None = None,
+    keep_reports: int | None = None,
+) -> PostgresBuildReport:
+    """Load, build, audit and publish the PostgreSQL warehouse; see the module docstring."""
+    import shutil
+
+    from dagster_project.quality import QualityGateCheck
+    from dagster_project.quality.runner import DEFAULT_REPORT_DIR
+    from expectations import GATE_CHECKS
+
+    from .build import target_path
+    from .gate import DEFAULT_KEEP_REPORTS, prune_reports
+    from .publish import WarehouseLayout, build_lock
+
+    stream = out or sys.stdout
+    started = time.monotonic()
+    # The lock of the DuckDB warehouse: one build at a time, whichever the target.
+    layout = WarehouseLayout(target_path(None))
+    reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
+    gate = QualityGateCheck(reports, table_checks=GATE_CHECKS)
+    with build_lock(layout):
+        created = ensure_database(target)
+        _announce(
+            stream,
+            f"{'created' if created else 'using'} database {target.dbname} ({target.label})",
+        )
+        with connect(target, autocommit=True) as conn:
+            try:
+                ensure_roles(conn, target.dbname)
+                stale = drop_build_schemas(conn)
+            except Exception as error:  # a missing permission, said in one line
+                raise PostgresTargetError(
+                    f"{target.label}: cannot prepare the warehouse: {_first_line(error)}"
+                ) from None
+            if stale:
+                _announce(stream, f"dropped the unpublished build schemas {', '.join(stale)}")
+            stage_dir = layout.build_root / f"postgres-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            stage_dir.mkdir(parents=True)
+            try:
+                build_file = stage_dir / layout.published.name
+                _announce(stream, f"loading inputs into {build_file}")
+                load_inputs(build_file, seeds_dir, stream)
+                copied = copy_inputs(build_file, conn)
+                _announce(
+                    stream,
+                    f"  copied  {len(copied)} tables, {sum(copied.values())} rows "
+                    f"into {', '.join(s + BUILD_SUFFIX for s in LOADED_SCHEMAS)}",
+                )
+                _announce(stream, "started   dbt build on postgres")
+                dbt_build(target, stream)
+                try:
+                    audit(conn, stage_dir, gate, stream)
+                finally:
+                    if gate.result is not None:
+                        prune_reports(reports, keep_reports or DEFAULT_KEEP_REPORTS)
+                mart_rows = mart_row_counts(conn, "marts" + BUILD_SUFFIX)
+                publish_started = time.monotonic()
+                publication, replaced = publish_build(conn, mart_rows, keep)
+                publish_seconds = time.monotonic() - publish_started
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    drop_build_schemas(conn)
+                raise
+            finally:
+                shutil.rmtree(stage_dir, ignore_errors=True)
+    return PostgresBuildReport(
+        target=target,
+        publication=publication,
+        replaced=replaced,
+        mart_rows=mart_rows,
+        seconds=time.monotonic() - started,
+        publish_seconds=publish_seconds,
+        gate=gate.result,
+        report_dir=reports,
+    )
+
+
+def build_main(args) -> int:
+    """``nq57 build --target postgres``."""
+    from dagster_project.quality import QualityGateError
+
+    from .build import BuildFailedError
+    from .dbt_project import DbtParseError
+    from .gate import failure_lines, report_lines, warning_lines
+    from .publish import BuildLockedError
+
+    try:
+        target = PostgresTarget.from_url()
+        report = run_postgres_build(
+            target,
+            seeds_dir=args.seeds,
+            keep=args.keep,
+            report_dir=args.report_dir,
+            keep_reports=args.keep_reports,
+        )
+    except (PostgresTargetError, BuildLockedError) as error:
+        print(f"nq57 build: {error}", file=sys.stderr)
+        return 1
+    except QualityGateError as blocked:
+        result = blocked.result
+        print(
+            f"nq57 build: the quality gate refused to publish to postgres: "
+            f"{len(result.blocking_failures)} error-severity check(s) failed:",
+            file=sys.stderr,
+        )
+        for line in [*failure_lines(result), *report_lines(result)]:
+            print(line, file=sys.stderr)
+        print("nq57 build: the published PostgreSQL schemas were left unchanged", file=sys.stderr)
+        return 1
+    except (BuildFailedError, DbtParseError, DbtBuildError) as error:
+        print(f"nq57 build failed:\n{error}", file=sys.stderr)
+        print("nq57 build: the published PostgreSQL schemas were left unchanged", file=sys.stderr)
+        return 1
+    print(
+        f"published {report.target.label} as publication {report.publication} "
+        f"in {report.seconds:.1f}s (the swap took {report.publish_seconds * 1000:.0f} ms)"
+    )
+    if report.replaced:
+        print(f"previous publication kept as {report.replaced}")
+    width = max((len(name) for name in report.mart_rows), default=0)
+    for name, rows in report.mart_rows.items():
+        print(f"  marts.{name.ljust(width)}  {rows} rows")
+    if report.gate is not None:
+        print(report.gate.summary_line())
+        for line in [*warning_lines(report.gate), *report_lines(report.gate)]:
+            print(line)
+    return 0
+
+
+def rollback_main(args) -> int:
+    """``nq57 rollback --target postgres``."""
+    from .build import target_path
+    from .publish import BuildLockedError, WarehouseLayout, build_lock
+
+    try:
+        target = PostgresTarget.from_url()
+        with connect(target, autocommit=True) as conn:
+            if args.list:
+                current = None
+                ensure_meta(conn)
+                row = conn.execute(
+                    f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
+                ).fetchone()
+                current = row[0] if row else None
+                counts = mart_row_counts(conn) if current else {}
+                print(
+                    f"published: {current or '(none)'} on {target.label} "
+                    f"({sum(counts.values())} mart rows in {len(counts)} marts)"
+                )
+                for publication, published_at, rows in kept_publications(conn):
+                    total = sum(int(v) for v in rows.values())
+                    print(
+                        f"kept:      {publication} (published {published_at:%Y-%m-%d %H:%M:%S}, "
+                        f"{total} mart rows)"
+                    )
+                return 0
+            with build_lock(WarehouseLayout(target_path(None))):
+                chosen, replaced = rollback(conn, args.to)
+                counts = mart_row_counts(conn)
+    except (PostgresTargetError, BuildLockedError) as error:
+        print(f"nq57 rollback: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        import psycopg
+
+        if isinstance(error, psycopg.Error):
+            print(f"nq57 rollback: postgres: {_first_line(error)}", file=sys.stderr)
+            return 1
+        raise
+    print(
+        f"restored publication {chosen} on {target.label} "
+        f"({sum(counts.values())} mart rows in {len(counts)} marts); "
+        f"the replaced publication {replaced} is kept"
+    )
+    return 0
