@@ -23,7 +23,9 @@ STAMP := $(VENV)/.nq57-setup.stamp
 
 # A repo-local Dagster instance, so runs persist and Dagster never falls back to
 # an ephemeral instance.
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# With NQ57_DAGSTER_POSTGRES_URL set, the instance of deploy/dagster_postgres keeps
+# runs, events and schedules in PostgreSQL instead (a shared deployment).
+export DAGSTER_HOME := $(if $(NQ57_DAGSTER_POSTGRES_URL),$(CURDIR)/deploy/dagster_postgres,$(CURDIR)/.dagster_home)
 # Never let uv fetch its own Python build: the machine's 3.11 is the one we use.
 export UV_PYTHON_DOWNLOADS := never
 
@@ -31,7 +33,7 @@ PYTEST_ARGS ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0: serial, in this process).
 PYTEST_WORKERS ?= auto
 
-.PHONY: help setup lock run test extract docs dev lint lint-py lint-sql format clean distclean
+.PHONY: help setup lock run run-postgres test extract docs dev lint lint-py lint-sql format clean distclean
 
 help: ## List the targets
 	@echo "nq57 make targets:"
@@ -58,6 +60,9 @@ $(DAGSTER_HOME):
 
 run: setup | $(DAGSTER_HOME) ## Build the warehouse: load seeds, dbt build, publish DuckDB
 	$(BIN)/nq57 build
+
+run-postgres: setup | $(DAGSTER_HOME) ## Build and publish the shared warehouse on PostgreSQL (NQ57_POSTGRES_URL)
+	$(BIN)/nq57 build --target postgres
 
 test: setup | $(DAGSTER_HOME) ## Check the seeds match the source documents, then run pytest in parallel
 	$(BIN)/nq57 extract --check
