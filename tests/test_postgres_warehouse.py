@@ -90,6 +90,27 @@ def builds(pg_url, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pg-builds")
     env = _env(tmp, pg_url)
     reports = str(tmp / "reports")
+    # Agencies' reports too (simulated, through the same validation as nq57 ingest),
+    # so the submission marts are compared with rows in them.
+    store = Path(env["NQ57_WAREHOUSE"]).with_name("submissions.duckdb")
+    simulated = _run(
+        [
+            NQ57,
+            "simulate",
+            "--out",
+            str(tmp / "landing"),
+            "--start",
+            "2026-01",
+            "--end",
+            "2026-03",
+            "--ingest-into",
+            str(store),
+        ],
+        # Run as for the demo warehouse: the store beside NQ57_WAREHOUSE is the real one.
+        {k: v for k, v in env.items() if k != "NQ57_WAREHOUSE"},
+    )
+    assert simulated.returncode == 0, simulated.stderr[-3000:]
+    assert store.exists()
     duck = _run([NQ57, "build", "--report-dir", reports], env)
     assert duck.returncode == 0, duck.stderr[-3000:]
     pg = _run([NQ57, "build", "--target", "postgres", "--report-dir", reports], env)
@@ -376,3 +397,36 @@ def test_a_publish_then_rollback_restores_the_previous_marts(builds, pg_url):
     assert _publication(pg_url) == before
     with _pg(pg_url) as conn:
         assert conn.execute("select count(*) from marts.fct_tasks").fetchone()[0] == 132
+
+
+def test_dagster_keeps_its_runs_in_postgres_when_the_url_is_set(monkeypatch, tmp_path):
+    import psycopg
+    from dagster import DagsterInstance, job, op
+
+    _server_or_skip()
+    name = f"nq57_dagster_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    try:
+        monkeypatch.setenv("NQ57_DAGSTER_POSTGRES_URL", _database_url(name))
+        monkeypatch.chdir(tmp_path)  # the artifact folders are relative to the working folder
+
+        @op
+        def hello():
+            return 1
+
+        @job
+        def probe():
+            hello()
+
+        with DagsterInstance.from_config(str(REPO / "deploy" / "dagster_postgres")) as instance:
+            assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+            assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+            assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+            result = probe.execute_in_process(instance=instance)
+            assert result.success
+        with psycopg.connect(_database_url(name)) as conn:
+            assert conn.execute("select count(*) from runs").fetchone()[0] == 1
+    finally:
+        with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
