@@ -151,10 +151,14 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get(URL_ENV_VAR, DEFAULT_URL))
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--as-owner", action="store_true", help="query as the URL's user")
-    parser.add_argument("--publish", action="store_true", help="build and publish on postgres first")
+    parser.add_argument(
+        "--publish", action="store_true", help="build and publish on postgres first"
+    )
     args = parser.parse_args()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     if args.publish:
         seconds, swap_ms = publish(args.postgres_url)
         print(f"postgres build and publish: {seconds:.1f}s (publishing transaction {swap_ms} ms)")
@@ -167,16 +171,25 @@ def main() -> int:
         pg_figures = time_queries(lambda sql: pg.execute(sql).fetchall(), args.repeat)
 
     print(f"duckdb: {warehouse}")
-    print(f"postgres: {urlsplit(url)._replace(netloc=urlsplit(url).netloc.split(':')[0] + '@…').geturl()}")
-    print(f"{'query':<42} {'rows':>6}  {'duckdb p50':>10} {'p95':>7}  {'postgres p50':>12} {'p95':>7}")
+    parts = urlsplit(url)
+    print(
+        f"postgres: postgresql://{parts.username}@{parts.hostname}:{parts.port or 5432}{parts.path}"
+    )
+    print(
+        f"{'query':<42} {'rows':>6}  {'duckdb p50':>10} {'p95':>7}  {'postgres p50':>12} {'p95':>7}"
+    )
     for name in QUERIES:
         d50, d95, rows = duck_figures[name]
         p50, p95, pg_rows = pg_figures[name]
         flag = "" if rows == pg_rows else f"  (postgres: {pg_rows} rows)"
-        print(f"{name:<42} {rows:>6}  {d50:>8.2f}ms {d95:>5.2f}ms  {p50:>10.2f}ms {p95:>5.2f}ms{flag}")
+        print(
+            f"{name:<42} {rows:>6}  {d50:>8.2f}ms {d95:>5.2f}ms  {p50:>10.2f}ms {p95:>5.2f}ms{flag}"
+        )
     worst_duck = max(v[1] for v in duck_figures.values())
     worst_pg = max(v[1] for v in pg_figures.values())
-    print(f"worst p95: duckdb {worst_duck:.2f} ms (goal < 100), postgres {worst_pg:.2f} ms (goal < 250)")
+    print(
+        f"worst p95: duckdb {worst_duck:.2f} ms (goal < 100), postgres {worst_pg:.2f} ms (goal < 250)"
+    )
     return 0
 
 

@@ -27,7 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "build": (
         "dagster_project.warehouse.build",
-        "load the seeds, run dbt and publish the DuckDB warehouse",
+        "load the seeds, run dbt and publish the warehouse (DuckDB, or --target postgres)",
     ),
     "rollback": (
         "dagster_project.warehouse.rollback",

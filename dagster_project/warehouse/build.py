@@ -269,7 +269,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_KEEP,
         metavar="N",
-        help=f"previously published files kept in history/ for rollback (default: {DEFAULT_KEEP})",
+        help=f"previous publications kept for rollback: files in history/, or schemas on "
+        f"postgres (default: {DEFAULT_KEEP})",
     )
     parser.add_argument(
         "--report-dir",

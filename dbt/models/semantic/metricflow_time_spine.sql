@@ -16,5 +16,6 @@ days as (
 
 )
 
-select cast(date_day as date) as date_day
+select
+    cast(date_day as date) as date_day,
 from days

@@ -17,7 +17,7 @@ parent_stages as (
 
     select distinct
         budget_line_id,
-        stage
+        stage,
     from lines
 
 )
@@ -33,7 +33,7 @@ select
     lines.amount_million_vnd,
     parent_stages.budget_line_id is null as is_counted_in_total,
     lines.source_file,
-    lines.source_line
+    lines.source_line,
 from lines
 left join parent_stages
     on lines.parent_budget_line_id = parent_stages.budget_line_id
