@@ -230,7 +230,7 @@ def test_mf_query_gives_the_same_answers_on_both_targets(builds, pg_url):
         project = _project_copy(tmp, f"mf-{target}")
         target_env = {
             **env,
-            "DBT_TARGET": target,
+            "NQ57_DBT_TARGET": target,
             "NQ57_PG_DBNAME": urlsplit(pg_url).path.lstrip("/"),
         }
         parsed = _run(

@@ -213,6 +213,10 @@ def ensure_roles(conn: psycopg.Connection, dbname: str) -> None:
     database = sql.Identifier(dbname)
     conn.execute(sql.SQL("revoke temporary on database {} from public").format(database))
     conn.execute(sql.SQL("revoke create on schema public from public"))
+    # The DuckDB functions of dbt/macros/postgres_compat.sql live in public.
+    conn.execute(
+        sql.SQL("grant usage, create on schema public to {}").format(sql.Identifier(LOADER_ROLE))
+    )
     conn.execute(
         sql.SQL("grant connect on database {} to {}").format(database, sql.Identifier(READER_ROLE))
     )
