@@ -408,7 +408,10 @@ def test_dagster_keeps_its_runs_in_postgres_when_the_url_is_set(monkeypatch, tmp
     with psycopg.connect(SERVER_URL, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     try:
-        monkeypatch.setenv("NQ57_DAGSTER_POSTGRES_URL", _database_url(name))
+        # SQLAlchemy 2.1 takes psycopg 3 for postgresql://, whose server-side
+        # parameters dagster-postgres' NOTIFY does not support: name psycopg2.
+        url = _database_url(name).replace("postgresql://", "postgresql+psycopg2://", 1)
+        monkeypatch.setenv("NQ57_DAGSTER_POSTGRES_URL", url)
         monkeypatch.chdir(tmp_path)  # the artifact folders are relative to the working folder
 
         @op
