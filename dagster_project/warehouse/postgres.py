@@ -419,7 +419,7 @@ def export_schemas_to_duckdb(
 
 
 def _pause_point(name: str) -> None:
-    from .publish import pause_point
+    from dagster_project.locks import pause_point
 
     pause_point(name)
 

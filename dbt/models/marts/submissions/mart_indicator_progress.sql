@@ -31,14 +31,16 @@ ranked as (
         ) as age,
         -- The number of distinct dates (never null here), as ranks both ways:
         -- PostgreSQL has no count(distinct) over a window.
-        dense_rank() over (
-            partition by plan_id, indicator_code, reporting_agency_id
-            order by as_of_date
-        )
-        + dense_rank() over (
-            partition by plan_id, indicator_code, reporting_agency_id
-            order by as_of_date desc
-        )
+        dense_rank()
+            over (
+                partition by plan_id, indicator_code, reporting_agency_id
+                order by as_of_date
+            )
+        + dense_rank()
+            over (
+                partition by plan_id, indicator_code, reporting_agency_id
+                order by as_of_date desc
+            )
         - 1 as observation_dates,
     from actuals
 
