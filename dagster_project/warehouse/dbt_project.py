@@ -24,13 +24,17 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_path
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The dbt installed beside this interpreter: `.venv/bin/nq57` runs fine without
-# the venv being activated, and then `dbt` is not on PATH.
-_DBT_BESIDE_PYTHON = Path(sys.executable).with_name("dbt")
+# dbt as installed beside this interpreter (`.venv/bin/nq57` runs fine without
+# the venv being activated, and then `dbt` is not on PATH): `nq57-dbt`, which is
+# dbt bound to die with the process that starts it (see dbt_child), else dbt.
+_DBT_BESIDE_PYTHON = (
+    Path(sys.executable).with_name("nq57-dbt"),
+    Path(sys.executable).with_name("dbt"),
+)
 
 
 def _dbt_executable() -> str:
-    return str(_DBT_BESIDE_PYTHON) if _DBT_BESIDE_PYTHON.exists() else "dbt"
+    return next((str(path) for path in _DBT_BESIDE_PYTHON if path.exists()), "dbt")
 
 
 def dbt_resource() -> DbtCliResource:
