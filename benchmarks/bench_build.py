@@ -1,75 +1,202 @@
-"""Benchmark: full and incremental builds over a submissions store bench_ingest.py left behind.
+"""Benchmark: incremental and full ``nq57 build`` against a bare ``dbt build``, in one run.
 
-``bench_ingest.py --workdir DIR`` keeps its folder; this script times the
-builds again on it, with the code as it is now, without simulating or
-ingesting anything:
+1. SYNTHETIC national seeds and a submissions store with the history months
+   ingested (as bench_ingest.py does), then a first ``nq57 build``;
+2. one new month simulated and ingested;
+3. ``nq57 build`` of a copy of that warehouse: incremental (only the
+   submission marts are rebuilt, the rest is carried over);
+4. ``nq57 build --full-refresh`` of a new warehouse from the same inputs;
+5. a bare ``dbt build`` (every model and test, same threads) on a copy of the
+   full build, i.e. the same models on the same data without nq57 around it.
 
-    DIR/simulated/.nq57-simulate/seeds   the SYNTHETIC national seeds
-    DIR/warehouse/submissions.duckdb     the store, every month ingested
-    DIR/previous/nq57.duckdb             the warehouse as built before the last month,
-                                         next to a copy of the whole store
+Prints incremental/full (target <= 0.15), full/bare dbt (target <= 1.5),
+whether the incremental and full marts are identical (row hashes), and the
+peak resident memory.
 
-1. a full build: a new warehouse from the whole store;
-2. an incremental build: the previous warehouse with the whole store;
-3. each submission mart alone, incrementally and with ``--full-refresh``.
-
-    .venv/bin/python benchmarks/bench_build.py --workdir /tmp/bench
+    .venv/bin/python benchmarks/bench_build.py                  # 2 months, 4 provinces
+    .venv/bin/python benchmarks/bench_build.py --provinces all  # national
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ingest import build, machine, peak_rss_mib, report_build, report_models  # noqa: E402
+from bench_ingest import (  # noqa: E402
+    ingest,
+    machine,
+    month_after,
+    output_to,
+    peak_rss_mib,
+    simulate,
+)
+
+from dagster_project.simulate.generator import STATE_DIR_NAME, SimulationConfig  # noqa: E402
+from dagster_project.simulate.synthetic import write_national_seeds  # noqa: E402
+from dagster_project.submissions.periods import parse_period  # noqa: E402
+from dagster_project.submissions.reference import load_reference  # noqa: E402
+from dagster_project.warehouse.paths import DBT_PROJECT_DIR, SEEDS_DIR, warehouse_env  # noqa: E402
+
+DEFAULT_PROVINCES = "nghe-an,lang-son,bac-ninh,ha-noi"
+STORE_NAME = "submissions.duckdb"
 
 
-def store_size(store: Path) -> str:
-    with duckdb.connect(str(store), read_only=True) as con:
-        files, rows_in, loaded, quarantined = con.execute(
-            "select count(*), sum(rows_in), sum(rows_loaded), sum(rows_quarantined) "
-            "from raw.submission_files"
-        ).fetchone()
-    return f"{files:,} files, rows in {rows_in:,} = loaded {loaded:,} + quarantined {quarantined:,}"
+def timed_build(published: Path, seeds: Path, log: Path, full_refresh: bool = False):
+    from dagster_project.warehouse.build import run_build
+
+    started = time.perf_counter()
+    with output_to(log):
+        report = run_build(
+            published=published,
+            seeds_dir=seeds,
+            report_dir=log.parent / "reports",
+            out=io.StringIO(),
+            full_refresh=full_refresh,
+        )
+    return report, time.perf_counter() - started
+
+
+def bare_dbt_build(warehouse: Path, scratch: Path, log: Path) -> float:
+    """``dbt build`` of every model and test on a copy of ``warehouse`` (store beside it)."""
+    copy = scratch / "bare" / warehouse.name
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(warehouse, copy)
+    shutil.copyfile(warehouse.parent / STORE_NAME, copy.parent / STORE_NAME)
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--threads",
+        str(os.cpu_count() or 1),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(scratch / "bare-target"),
+    ]
+    started = time.perf_counter()
+    with warehouse_env(copy), log.open("ab") as handle:
+        subprocess.run(
+            command,
+            cwd=DBT_PROJECT_DIR,
+            check=True,
+            stdout=handle,
+            stderr=handle,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        )
+    return time.perf_counter() - started
+
+
+def mart_hashes(path: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        return {
+            mart: con.execute(
+                f"select count(*), coalesce(md5(string_agg(h, '' order by h)), '') from "
+                f"(select md5(cast(t as varchar)) as h from marts.{mart} as t)"
+            ).fetchone()
+            for mart in sorted(marts)
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, required=True, help="a bench_ingest.py --workdir")
+    parser.add_argument("--months", type=int, default=2, help="months simulated (default 2)")
+    parser.add_argument("--start", default="2025-10", help="first month (default 2025-10)")
+    parser.add_argument(
+        "--provinces",
+        default=DEFAULT_PROVINCES,
+        help=f"comma-separated ids, or 'all' (default: {DEFAULT_PROVINCES})",
+    )
+    parser.add_argument("--seed", type=int, default=57)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
     args = parser.parse_args(argv)
-    seeds = args.workdir / "simulated" / ".nq57-simulate" / "seeds"
-    store = args.workdir / "warehouse" / "submissions.duckdb"
-    previous = args.workdir / "previous" / "nq57.duckdb"
-    missing = [str(p) for p in (seeds, store, previous) if not p.exists()]
-    if missing:
-        parser.error(
-            "not a bench_ingest.py workdir (missing " + ", ".join(missing) + "); run "
-            "bench_ingest.py --workdir DIR with builds first"
-        )
+    if args.months < 2:
+        parser.error("--months must be at least 2: the last month is the incremental one")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="nq57-bench-build-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "build.log"
     print(f"machine: {machine()}")
-    print(f"store:   {store_size(store)}")
-    with tempfile.TemporaryDirectory(prefix="nq57-bench-build-") as scratch:
-        root = Path(scratch)
-        full = root / "full" / "nq57.duckdb"
-        full.parent.mkdir()
-        shutil.copyfile(store, full.parent / store.name)
-        report_build("full build", build(full, seeds, root / "reports"))
-        incremental = root / "incremental" / "nq57.duckdb"
-        incremental.parent.mkdir()
-        shutil.copyfile(previous, incremental)
-        shutil.copyfile(store, incremental.parent / store.name)
-        report_build("incremental build", build(incremental, seeds, root / "reports"))
-    print("\nsubmission marts alone on the previous warehouse (dbt run on a copy):")
-    report_models(previous)
-    print(f"\npeak RSS: {peak_rss_mib():.0f} MiB")
-    return 0
+    print(f"workdir: {workdir} (dbt's and the builds' own output in {log.name})")
+    try:
+        out = workdir / "simulated"
+        seeds = write_national_seeds(SEEDS_DIR, out / STATE_DIR_NAME / "seeds", args.seed)
+        reference = load_reference(seeds.seeds_dir)
+        first = parse_period(args.start).start
+        last = month_after(first, args.months - 1)
+        common = dict(
+            seeds_dir=seeds.seeds_dir,
+            calendar_path=seeds.calendar_path,
+            seed=args.seed,
+            period_kind="month",
+            provinces=None if args.provinces == "all" else tuple(args.provinces.split(",")),
+            defect_rate=0.05,
+            max_bytes=2_000_000,
+        )
+        warehouse = workdir / "warehouse" / "nq57.duckdb"
+        store = warehouse.parent / STORE_NAME
+        history = SimulationConfig(
+            out_dir=out / "history", start=first, end=last - timedelta(days=1), **common
+        )
+        new_month = SimulationConfig(
+            out_dir=out / "new-month", start=last, end=parse_period(f"{last:%Y-%m}").end, **common
+        )
+        simulate(history, reference)
+        with output_to(log):
+            counts, _ = ingest(out / "history", store, reference, 2_000_000)
+        print(f"history: {args.months - 1} month(s), {counts.files} files ingested")
+        _, first_seconds = timed_build(warehouse, seeds.seeds_dir, log)
+        print(f"  {'first build':<34} {first_seconds:8.1f} s")
+
+        simulate(new_month, reference)
+        with output_to(log):
+            counts, _ = ingest(out / "new-month", store, reference, 2_000_000)
+        print(f"new month: {counts.files} files ingested")
+
+        incremental = workdir / "incremental" / warehouse.name
+        incremental.parent.mkdir(exist_ok=True)
+        shutil.copyfile(warehouse, incremental)
+        shutil.copyfile(store, incremental.parent / STORE_NAME)
+        report, incremental_seconds = timed_build(incremental, seeds.seeds_dir, log)
+        plan = report.plan
+        print(f"  {'incremental build':<34} {incremental_seconds:8.1f} s  ({plan.reason})")
+
+        full = workdir / "full" / warehouse.name
+        full.parent.mkdir(exist_ok=True)
+        shutil.copyfile(store, full.parent / STORE_NAME)
+        _, full_seconds = timed_build(full, seeds.seeds_dir, log, full_refresh=True)
+        print(f"  {'full build (--full-refresh)':<34} {full_seconds:8.1f} s")
+
+        bare_seconds = bare_dbt_build(full, workdir, log)
+        print(f"  {'bare dbt build, same models':<34} {bare_seconds:8.1f} s")
+
+        same = mart_hashes(incremental) == mart_hashes(full)
+        print()
+        print(
+            f"incremental / full:      {incremental_seconds / full_seconds:6.3f}  (target <= 0.15)"
+        )
+        print(f"full / bare dbt build:   {full_seconds / bare_seconds:6.3f}  (target <= 1.5)")
+        print(f"incremental marts == full-refresh marts (row hashes): {same}")
+        print(f"peak RSS: {peak_rss_mib():.0f} MiB")
+        return 0 if same else 1
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

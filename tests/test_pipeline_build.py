@@ -243,14 +243,14 @@ def test_build_refused_while_another_build_holds_the_lock(built, capsys):
     before = file_digest(published)
 
     with build_lock(WarehouseLayout(published)):
-        exit_code = build_command.main(build_command_args(published, SEEDS))
+        exit_code = build_command.main(build_command_args(published, SEEDS, "--full-refresh"))
 
     assert exit_code == 1
     assert "another nq57 build (pid" in capsys.readouterr().err
     assert file_digest(published) == before
 
 
-def build_command_args(published: Path, seeds: Path):
+def build_command_args(published: Path, seeds: Path, *extra: str):
     parser = build_command.argparse.ArgumentParser()
     build_command.add_arguments(parser)
     return parser.parse_args(
@@ -261,6 +261,7 @@ def build_command_args(published: Path, seeds: Path):
             str(seeds),
             "--report-dir",
             str(published.parent / "reports"),
+            *extra,
         ]
     )
 
@@ -343,3 +344,35 @@ def test_a_changed_source_document_stops_the_run_before_any_seed_is_loaded(built
         error = error.cause
     assert f"{tampered.name}: sha256" in error.message
     assert result.get_asset_materialization_events() == []
+
+
+def test_seeds_dir_carries_its_source_documents(built, tmp_path, capsys):
+    """``--seeds DIR`` verifies against ``DIR/source_documents``: a changed copy stops the build."""
+    published, _, _ = built
+    before = file_digest(published)
+    seeds = copy_seeds(tmp_path / "seeds")
+    documents = seeds / "source_documents"
+    if not documents.is_dir():
+        shutil.copytree(SEEDS_DIR / "source_documents", documents)
+    tampered = sorted(documents.glob("*.txt"))[0]
+    tampered.write_text(tampered.read_text(encoding="utf-8") + "sửa đổi\n", encoding="utf-8")
+
+    exit_code = build_command.main(build_command_args(published, seeds))
+
+    captured = capsys.readouterr()
+    assert exit_code == 1
+    assert f"source documents from {documents.resolve()}" in captured.out
+    assert "step raw__source_documents failed" in captured.err
+    assert f"{tampered.name}: sha256" in captured.err
+    assert file_digest(published) == before
+
+
+def test_seeds_dir_without_documents_says_which_documents_it_uses(tmp_path):
+    from dagster_project.warehouse.build import documents_for
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    assert documents_for(None) is None
+    assert documents_for(seeds) is None
+    (seeds / "source_documents").mkdir()
+    assert documents_for(seeds) == (seeds / "source_documents").resolve()

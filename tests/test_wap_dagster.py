@@ -20,11 +20,14 @@ from dagster_project.warehouse.publish import WarehouseLayout
 
 BUDGET_KEY = AssetKey(["marts", "fct_budget_lines"])
 GX_CHECK = "great_expectations"
+PLAN_CHECK = "plan_semantics"
 # The 2025 disbursement of project 1.2 (234/KH-UBND line 129). Its parent
 # prints no disbursed figure, so dbt's sum test has nothing to compare and
 # only the quality checks see the sign.
 NEGATIVE_LINE = "lang-son-234-2025-fy2025-investment-2"
 NEGATIVE_SOURCE_LINE = 129
+UNREADABLE_SOURCE_LINE = NEGATIVE_SOURCE_LINE
+BUDGET_FILE = "004_c38ba8cad11c4ac1.txt"
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +45,19 @@ def negative_amount_seeds(destination: Path) -> Path:
     assert len(hits) == 1, hits
     lines[hits[0]] = lines[hits[0]].replace('"7.976,478"', '"-7.976,478"')
     assert '"-7.976,478"' in lines[hits[0]]
+    budget.write_text("".join(lines), encoding="utf-8")
+    return destination
+
+
+def unreadable_amount_seeds(destination: Path) -> Path:
+    """A copy of the seeds in which one amount is not a Vietnamese-format number."""
+    shutil.copytree(SEEDS, destination)
+    budget = destination / "budget_lines.csv"
+    lines = budget.read_text(encoding="utf-8").splitlines(keepends=True)
+    marker = f",{NEGATIVE_LINE},"
+    hits = [i for i, line in enumerate(lines) if marker in line and ",disbursed," in line]
+    assert len(hits) == 1, hits
+    lines[hits[0]] = lines[hits[0]].replace('"7.976,478"', '"0.60"')
     budget.write_text("".join(lines), encoding="utf-8")
     return destination
 
@@ -81,12 +97,14 @@ def test_a_dagster_run_publishes_through_the_gate_and_links_the_report(dagster_b
     assert list(WarehouseLayout(dagster_build.published).build_root.iterdir()) == []
 
 
-def test_every_blocking_check_ran_and_passed_before_the_publish(dagster_build):
+def test_dbt_tests_ran_as_checks_and_the_gate_ran_the_suites_once(dagster_build):
     evaluations = dagster_build.result.get_asset_check_evaluations()
-    gx = {e.asset_key: e for e in evaluations if e.check_name == GX_CHECK}
+    names = {(e.asset_key, e.check_name) for e in evaluations}
 
-    assert BUDGET_KEY in gx and AssetKey(["raw", "budget_lines"]) in gx
-    assert all(e.passed or e.severity == AssetCheckSeverity.WARN for e in gx.values())
+    assert (BUDGET_KEY, "assert_budget_children_sum_to_parent") in names
+    assert all(e.passed or e.severity == AssetCheckSeverity.WARN for e in evaluations)
+    # The Great Expectations and plan suites run in the gate of published/warehouse only.
+    assert not any(e.check_name in (GX_CHECK, PLAN_CHECK) for e in evaluations)
 
 
 def test_quality_checks_with_error_expectations_are_blocking():
@@ -114,17 +132,20 @@ def test_the_publish_asset_waits_for_every_mart_and_checked_table():
     assert AssetKey(["raw", "budget_lines"]) in upstream
 
 
-def test_nq57_build_leaves_out_only_the_publish_asset_and_the_checks_its_gate_repeats():
+def test_the_one_build_job_ends_in_the_publish_asset_without_the_suites_the_gate_runs():
     from dagster_project.definitions import defs
-    from dagster_project.warehouse.build import unpublished_build_job
 
-    job = unpublished_build_job(defs)
+    job = defs.resolve_job_def("build_warehouse")
+    selected = job.asset_layer.selected_asset_keys
     checks = job.asset_layer.asset_graph.asset_check_keys
 
-    assert PUBLISHED_KEY not in job.asset_layer.selected_asset_keys
-    assert BUDGET_KEY in job.asset_layer.selected_asset_keys
-    assert not any(key.name == GX_CHECK for key in checks)
-    # dbt's tests still run in the build, as asset checks of the dbt assets.
+    assert PUBLISHED_KEY in selected and BUDGET_KEY in selected
+    assert not any(key.path[0] == "submissions" for key in selected)
+    # The suites are defined as checks (for running on their own) but not run by the job...
+    defined = defs.resolve_asset_graph().asset_check_keys
+    assert any(key.name == GX_CHECK for key in defined)
+    assert not any(key.name in (GX_CHECK, PLAN_CHECK) for key in checks)
+    # ... while dbt's tests run in the build, as asset checks of the dbt assets.
     assert any(
         key.asset_key == BUDGET_KEY and key.name == "assert_budget_children_sum_to_parent"
         for key in checks
@@ -143,27 +164,48 @@ def test_a_failing_blocking_check_stops_the_publish_and_keeps_the_previous_file(
         )
 
     assert not result.success
-    # dbt built and tested everything: the check, not dbt, stopped the run.
-    assert step_outcomes(result)["nq57_dbt_models"] == "STEP_SUCCESS"
+    # dbt built and tested everything: the gate in the publish asset, not dbt, stopped the run.
+    outcomes = step_outcomes(result)
+    assert outcomes["nq57_dbt_models"] == "STEP_SUCCESS"
+    assert outcomes["published__warehouse"] == "STEP_FAILURE"
     assert BUDGET_KEY in materialized(result)
-    (budget_check,) = [
-        e
-        for e in result.get_asset_check_evaluations()
-        if e.asset_key == BUDGET_KEY and e.check_name == GX_CHECK
-    ]
-    assert not budget_check.passed
-    assert budget_check.severity == AssetCheckSeverity.ERROR
-    samples = budget_check.metadata["failing_samples"].value
-    negative = next(s for s in samples if s["check"] == "fct_budget_lines.amount_non_negative")
-    assert negative["samples"][0]["source_line"] == NEGATIVE_SOURCE_LINE
-    # Downstream of the failed blocking check: never run, never materialized.
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    refusal = failure.event_specific_data.user_failure_data
+    assert (
+        "fct_budget_lines.amount_non_negative" in refusal.metadata["blocking_failure_lines"].value
+    )
+    assert f":{NEGATIVE_SOURCE_LINE}" in refusal.metadata["blocking_failure_lines"].value
+    summary = Path(refusal.metadata["quality_report"].value).read_text(encoding="utf-8")
+    assert "BLOCKED" in summary and "fct_budget_lines.amount_non_negative" in summary
     assert PUBLISHED_KEY not in materialized(result)
-    assert not any(step.startswith("published") for step in step_outcomes(result))
     # The marts materialized above went to the run's private file, now removed.
     assert file_digest(previous_publication) == before
     layout = WarehouseLayout(previous_publication)
     assert list(layout.build_root.iterdir()) == []
     assert not layout.history_root.exists()
+
+
+def test_a_failing_dbt_test_is_explained_in_a_quality_report(previous_publication, tmp_path):
+    """dbt's test failures get the gate's report, with the failing rows traced to source."""
+    before = file_digest(previous_publication)
+    seeds = unreadable_amount_seeds(tmp_path / "seeds")
+
+    with DagsterInstance.ephemeral() as instance:
+        result = run_build_warehouse_job(
+            previous_publication, tmp_path / "reports", seeds, instance
+        )
+
+    assert not result.success
+    assert step_outcomes(result)["nq57_dbt_models"] == "STEP_FAILURE"
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    refusal = failure.event_specific_data.user_failure_data
+    lines = refusal.metadata["blocking_failure_lines"].value
+    assert "not_null_fct_budget_lines_amount_million_vnd" in lines
+    assert f"{BUDGET_FILE}:{UNREADABLE_SOURCE_LINE}" in lines
+    summary = Path(refusal.metadata["quality_report"].value).read_text(encoding="utf-8")
+    assert "BLOCKED" in summary and "not_null_fct_budget_lines_amount_million_vnd" in summary
+    assert file_digest(previous_publication) == before
+    assert list(WarehouseLayout(previous_publication).build_root.iterdir()) == []
 
 
 def test_a_run_that_leaves_out_the_publish_asset_is_refused(previous_publication, tmp_path):

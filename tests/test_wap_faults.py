@@ -228,3 +228,51 @@ def test_pruning_keeps_the_newest_report_folders_and_nothing_else_is_touched(tmp
     ]
     with pytest.raises(ValueError):
         prune_reports(tmp_path, keep=0)
+
+
+def test_a_table_a_bi_user_added_to_the_published_file_does_not_survive_a_rebuild(
+    previous_publication: Path, tmp_path: Path
+):
+    """The publish asset keeps only what the warehouse's assets build, and publishes read-only."""
+    import stat
+
+    from dagster import DagsterInstance, materialize
+
+    from dagster_project.definitions import warehouse_assets
+    from dagster_project.warehouse.publication import QualityReports, published_warehouse_asset
+    from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
+
+    with duckdb.connect(str(previous_publication)) as con:
+        con.execute("create table marts.bi_scratch as select 1 as x")
+        con.execute("create schema bi")
+        con.execute("create view bi.budget as select * from marts.fct_budget_lines")
+
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [published_warehouse_asset(warehouse_assets)],
+            instance=instance,
+            resources={
+                "warehouse": DuckDBWarehouse(published_path=str(previous_publication)),
+                "source_files": SourceFiles(),
+                "quality_reports": QualityReports(report_dir=str(tmp_path / "reports")),
+            },
+            raise_on_error=False,
+        )
+
+    assert result.success
+    (metadata,) = [
+        e.event_specific_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    ]
+    assert set(metadata["dropped_foreign_objects"].value) == {
+        "table marts.bi_scratch",
+        "view bi.budget",
+        "schema bi",
+    }
+    with duckdb.connect(str(previous_publication), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+        assert ("marts.bi_scratch",) not in tables and ("bi.budget",) not in tables
+        assert ("marts.fct_budget_lines",) in tables
+    assert stat.S_IMODE(previous_publication.stat().st_mode) == 0o444

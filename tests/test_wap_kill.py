@@ -98,6 +98,8 @@ class BuildProcess:
                 str(SEEDS),
                 "--report-dir",
                 str(report_dir),
+                # Every build of the scenario has the same inputs: rebuild anyway.
+                "--full-refresh",
             ],
             cwd=REPO_ROOT,
             env=environment,

@@ -144,13 +144,16 @@ def run_quality_gate(
     *,
     table_checks: Sequence[TableChecks] = TABLE_CHECKS,
     documents_dir: Path | None = None,
+    prior_results: Sequence[CheckResult] = (),
 ) -> GateResult:
     """Validate every suite against ``warehouse_path`` and write a dated report folder.
 
     Returns the verdict; it never raises for failed checks (call
     :meth:`GateResult.raise_if_blocking`), only when the warehouse cannot be
     read at all. ``documents_dir`` holds the source documents quoted in the
-    lineage section (default: the repository's copies).
+    lineage section (default: the repository's copies). ``prior_results`` are
+    checks that already ran elsewhere in the build (dbt's tests when they
+    failed): they head the report and count in the verdict.
     """
     started = time.monotonic()
     warehouse_path = Path(warehouse_path)
@@ -164,7 +167,7 @@ def run_quality_gate(
     # A file context rooted in the report folder keeps the suites, validation
     # results and Data Docs of this run together (GX writes them under gx/).
     validator = FrameValidator(new_context(folder, data_docs_dir=folder / "data_docs"))
-    results = validate_tables(validator, loaded, table_checks, previous)
+    results = [*prior_results, *validate_tables(validator, loaded, table_checks, previous)]
     validator.build_data_docs()
     data_docs_index = folder / "data_docs" / "index.html"
     if not data_docs_index.is_file():

@@ -7,6 +7,7 @@ No ``from __future__ import annotations`` here: Dagster reads the ``context``
 annotation of the dbt asset function at definition time and rejects a string.
 """
 
+import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     MetadataValue,
     Output,
@@ -27,6 +29,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_project.extract.documents import load_documents
 from dagster_project.extract.schema import SEED_TABLES
 
+from .dbt_failures import dbt_failures
 from .dbt_project import DBT_PROJECT, Nq57DbtTranslator, prepare_manifest_if_dev
 from .loading import (
     RAW_SCHEMA,
@@ -37,6 +40,7 @@ from .loading import (
     seed_column_types,
 )
 from .paths import warehouse_env
+from .publication import QualityReports, refuse_with_report
 from .resources import DuckDBWarehouse, SourceFiles
 from .row_counts import ROW_COUNT_KEY, count_rows
 
@@ -114,11 +118,23 @@ prepare_manifest_if_dev()
     dagster_dbt_translator=Nq57DbtTranslator(),
 )
 def nq57_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: DuckDBWarehouse,
+    source_files: SourceFiles,
+    quality_reports: QualityReports,
 ) -> Iterator[Any]:
-    """``dbt build`` (models, data tests, unit tests) against the run's warehouse file."""
+    """``dbt build`` (models, data tests, unit tests) against the run's warehouse file.
+
+    When dbt's tests fail (or a model does not build) the step stops the run
+    like the quality gate would: it writes the gate's report with dbt's
+    failures at its head, their failing rows traced to source.
+    """
     with warehouse_env(warehouse.resolved_path()):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        # One thread per core: DuckDB serializes the writes, but tests and
+        # independent models run side by side.
+        threads = str(os.cpu_count() or 1)
+        invocation = dbt.cli(["build", "--threads", threads], context=context, raise_on_error=False)
         # Collect first: DuckDB lets one process hold the file, so row counts
         # can only be queried once the dbt process has exited.
         events = list(invocation.stream())
@@ -141,7 +157,26 @@ def nq57_dbt_models(
     if not succeeded:
         # The run's target directory (dbt.log, run_results.json) stays for
         # diagnosis; the error message points at it.
-        raise invocation.get_error()
+        error = invocation.get_error()
+        try:
+            failures = dbt_failures(
+                invocation.get_artifact("run_results.json"),
+                invocation.manifest,
+                warehouse.resolved_path(),
+            )
+        except (OSError, ValueError):
+            failures = []
+        if failures:
+            try:
+                refuse_with_report(
+                    warehouse.resolved_path(),
+                    quality_reports,
+                    source_files.documents_path(),
+                    failures,
+                )
+            except Failure as refusal:
+                raise refusal from error
+        raise error
     # A successful run's artifacts are not needed again, and one directory per
     # run would otherwise pile up under dbt/target.
     shutil.rmtree(invocation.target_path, ignore_errors=True)

@@ -1,10 +1,12 @@
-"""``nq57 build``: run the ``build_warehouse`` job into a build file, then publish it.
+"""``nq57 build``: run the ``build_warehouse`` job, the one path that builds and publishes.
 
-The job runs in this process against a private copy of the warehouse (see
-``publish``); the published file changes only if every step and every check
-succeeded. The last check is the quality gate (``dagster_project.quality``):
-its error-severity expectations block the publish, and every run of it
-leaves a report whose path the command prints, passed or not.
+The command is a thin caller of the job ``dagster dev`` shows (see ``jobs``):
+the run builds into a private copy of the warehouse (``DuckDBWarehouse``), dbt
+builds and tests the models, and the last asset, ``published/warehouse``, runs
+the quality gate and swaps the build file onto the published path. The
+published file changes only if every step and every check succeeded; every
+run of the gate (including one started because dbt's tests failed) leaves a
+report whose path the command prints, passed or not.
 """
 
 from __future__ import annotations
@@ -14,16 +16,14 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from .gate import DEFAULT_KEEP_REPORTS
-from .publish import DEFAULT_KEEP, Check
-
-if TYPE_CHECKING:
-    from dagster_project.quality import GateResult, QualityGateCheck
+from .inputs import BuildPlan
+from .paths import DOCUMENTS_DIR
+from .publish import DEFAULT_KEEP, BuildLockedError, PublishError, WarehouseLayout
 
 PROGRESS_LOGGER = "nq57_progress"
 MARTS_SCHEMA = "marts"
@@ -33,28 +33,78 @@ class BuildFailedError(RuntimeError):
     """The build job failed; nothing was published."""
 
 
+class BuildRefusedError(BuildFailedError):
+    """A check (dbt's tests or the quality gate) refused the build; the report says why."""
+
+    def __init__(
+        self,
+        failures: int,
+        failure_lines: list[str],
+        report_lines: list[str],
+        report_folder: Path | None,
+    ):
+        self.failures = failures
+        self.failure_lines = failure_lines
+        self.report_lines = report_lines
+        self.report_folder = report_folder
+        super().__init__("\n".join([f"{failures} error-severity check(s) failed:", *failure_lines]))
+
+
 @dataclass(frozen=True)
 class BuildReport:
     published: Path
     mart_rows: dict[str, int]
     history_entry: Path | None
     seconds: float
-    gate: GateResult | None = None
+    gate_summary: str | None = None
+    warnings: int = 0
+    warning_lines: list[str] = field(default_factory=list)
+    report_lines: list[str] = field(default_factory=list)
     report_dir: Path | None = None
+    plan: BuildPlan | None = None
+    up_to_date: bool = False
 
 
-def _failure_summary(result) -> str:
-    """The failing steps and their first error lines, for the message to the user."""
-    lines = []
+def _innermost(error):
+    # Dagster wraps the user's exception; the innermost cause says what went wrong.
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error
+
+
+def _failure_events(result):
     for event in result.all_events:
-        if event.is_step_failure:
-            error = event.event_specific_data.error
-            # Dagster wraps the user's exception; the innermost cause says what went wrong.
-            while error is not None and error.cause is not None:
-                error = error.cause
-            message = error.message.strip() if error else "unknown error"
-            lines.append(f"step {event.step_key} failed: {message}")
-    return "\n".join(lines) or "the build_warehouse run did not succeed"
+        data = event.event_specific_data
+        if event.is_step_failure or event.event_type_value == "RESOURCE_INIT_FAILURE":
+            yield event, data
+
+
+def _raise_for_failure(result) -> None:
+    """Turn a failed run into the exception the command reports to the user."""
+    from .gate import report_page_lines
+    from .publication import FAILURE_LINES_KEY
+
+    lines = []
+    for event, data in _failure_events(result):
+        user_failure = getattr(data, "user_failure_data", None)
+        metadata = user_failure.metadata if user_failure is not None else {}
+        if FAILURE_LINES_KEY in metadata:
+            summary = Path(metadata["quality_report"].value)
+            raise BuildRefusedError(
+                failures=metadata["blocking_failures"].value,
+                failure_lines=metadata[FAILURE_LINES_KEY].value.splitlines(),
+                report_lines=report_page_lines(summary, Path(metadata["data_docs"].value)),
+                report_folder=summary.parent,
+            )
+        error = _innermost(data.error)
+        if error is not None and error.cls_name == BuildLockedError.__name__:
+            raise BuildLockedError(error.message.strip().split(": ", 1)[-1])
+        if error is not None and error.cls_name == PublishError.__name__:
+            raise PublishError(error.message.strip().split(": ", 1)[-1])
+        message = error.message.strip() if error else "unknown error"
+        where = f"step {event.step_key}" if event.step_key else "the run"
+        lines.append(f"{where} failed: {message}")
+    raise BuildFailedError("\n".join(lines) or "the build_warehouse run did not succeed")
 
 
 def _instance():
@@ -69,61 +119,6 @@ def _instance():
     return DagsterInstance.ephemeral()
 
 
-def run_job(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> dict[str, int]:
-    """Run ``build_warehouse`` in this process against ``build_file``; return mart row counts."""
-    from .dbt_project import prepare_manifest
-    from .progress import progress_logger
-    from .resources import DuckDBWarehouse, SourceFiles
-
-    # Parsed against the build file so that dbt build finds the same profile
-    # and can reuse the parse.
-    prepare_manifest(build_file)
-    # Imported after the parse: the dbt assets are built from the manifest on import.
-    from dagster_project.definitions import defs
-
-    job = unpublished_build_job(defs).with_logger_defs({PROGRESS_LOGGER: progress_logger(stream)})
-    stream.write(f"building into {build_file}\n")
-    # dagster-dbt echoes dbt's own log to stdout; send it to stderr so stdout
-    # carries only the progress lines and the final report.
-    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={"loggers": {PROGRESS_LOGGER: {}}},
-            resources={
-                "warehouse": DuckDBWarehouse(path=str(build_file)),
-                "source_files": SourceFiles(seeds_dir=str(seeds_dir) if seeds_dir else None),
-            },
-            raise_on_error=False,
-        )
-    if not result.success:
-        raise BuildFailedError(_failure_summary(result))
-    return mart_row_counts(result)
-
-
-def unpublished_build_job(defs):
-    """``build_warehouse`` without ``published/warehouse`` and the quality asset checks.
-
-    This command publishes the build file itself, after the quality gate,
-    which runs the same suites as the ``great_expectations`` and
-    ``plan_semantics`` checks and writes the report, pass or fail. dbt's tests
-    stay in the run.
-    """
-    from dagster_project.plans.checks import CHECK_NAME as PLAN_CHECK_NAME
-    from dagster_project.quality.checks import CHECK_NAME
-
-    from .jobs import BUILD_WAREHOUSE_JOB
-    from .publication import PUBLISHED_KEY
-
-    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
-    assets = job.asset_layer.selected_asset_keys - {PUBLISHED_KEY}
-    checks = {
-        key
-        for key in job.asset_layer.asset_graph.asset_check_keys
-        if key.asset_key in assets and key.name not in (CHECK_NAME, PLAN_CHECK_NAME)
-    }
-    return job.get_subset(asset_selection=assets, asset_check_selection=checks)
-
-
 def mart_row_counts(result) -> dict[str, int]:
     """Row counts of the marts, from the materializations the run recorded."""
     from .row_counts import ROW_COUNT_KEY
@@ -132,9 +127,20 @@ def mart_row_counts(result) -> dict[str, int]:
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         schema, *rest = materialization.asset_key.path
-        if schema == MARTS_SCHEMA:
+        if schema == MARTS_SCHEMA and ROW_COUNT_KEY in materialization.metadata:
             counts[rest[-1]] = materialization.metadata[ROW_COUNT_KEY].value
     return dict(sorted(counts.items()))
+
+
+def documents_for(seeds_dir: Path | None) -> Path | None:
+    """The documents that go with ``--seeds DIR``: ``DIR/source_documents`` when it exists.
+
+    None means the repository's own documents (``seeds/source_documents/``).
+    """
+    if seeds_dir is None:
+        return None
+    candidate = Path(seeds_dir) / DOCUMENTS_DIR.name
+    return candidate.resolve() if candidate.is_dir() else None
 
 
 def target_path(published: Path | None) -> Path:
@@ -144,97 +150,174 @@ def target_path(published: Path | None) -> Path:
     return Path(published).expanduser().resolve() if published else warehouse_path()
 
 
-def announced(gate: QualityGateCheck, stream: TextIO) -> Check:
-    """The gate as a build check, with progress lines like the job's steps."""
-
-    def check(build_file: Path) -> None:
-        stream.write("started   quality gate\n")
-        stream.flush()
-        try:
-            gate(build_file)
-        finally:
-            if gate.result is not None:
-                stream.write(f"finished  {gate.result.summary_line()}\n")
-                stream.flush()
-
-    return check
-
-
 def run_build(
     published: Path | None = None,
     seeds_dir: Path | None = None,
     keep: int = DEFAULT_KEEP,
-    checks: Sequence[Check] = (),
     out: TextIO | None = None,
     report_dir: Path | None = None,
     keep_reports: int = DEFAULT_KEEP_REPORTS,
+    full_refresh: bool = False,
 ) -> BuildReport:
-    """Build the warehouse into a build file, run ``checks`` and the quality gate on it, publish it.
+    """Run ``build_warehouse`` in this process against ``published``; return what it published.
 
-    ``checks`` are callables taking the build file path and raising to block
-    the publish; they run before the gate. The gate writes a report folder
-    under ``report_dir`` (default ``reports/quality/``), which keeps the newest
-    ``keep_reports`` folders; when it blocks, :class:`QualityGateError`
-    carries its result and report paths.
+    Raises :class:`BuildRefusedError` when dbt's tests or the quality gate
+    refused the build (the report folder is on the error),
+    :class:`BuildLockedError` when another build holds the warehouse, and
+    :class:`BuildFailedError` for any other failed step.
+
+    The build is incremental: it compares the inputs on disk with those the
+    published warehouse records (see ``inputs``) and runs only the assets
+    downstream of what changed, carrying the other tables over; with nothing
+    changed it runs nothing. ``full_refresh`` rebuilds everything from an
+    empty file.
     """
-    from dagster_project.quality import QualityGateCheck
     from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-    from expectations import GATE_CHECKS
 
-    from .gate import prune_reports
-    from .publish import build_and_publish
+    from .dbt_project import prepare_manifest
+    from .jobs import BUILD_WAREHOUSE_JOB
+    from .progress import progress_logger
+    from .publication import PUBLISHED_KEY, WARNING_LINES_KEY, QualityReports
+    from .resources import DuckDBWarehouse, SourceFiles
 
     stream = out or sys.stdout
     target = target_path(published)
+    documents_dir = documents_for(seeds_dir)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
-    # The plan-semantics suites too: their failures get the report and the explanation.
-    gate = QualityGateCheck(reports, table_checks=GATE_CHECKS)
     started = time.monotonic()
-    try:
-        outcome = build_and_publish(
-            target,
-            lambda build_file: run_job(build_file, seeds_dir, stream),
-            checks=[*checks, announced(gate, stream)],
-            keep=keep,
+    if seeds_dir is not None:
+        where = (
+            f"{documents_dir}"
+            if documents_dir is not None
+            else f"{DOCUMENTS_DIR} ({seeds_dir} has no {DOCUMENTS_DIR.name}/ folder)"
         )
-    finally:
-        if gate.result is not None:
-            prune_reports(reports, keep_reports)
-    report = BuildReport(
-        published=outcome.published,
-        mart_rows=outcome.build_outcome,
-        history_entry=outcome.history_entry,
-        seconds=time.monotonic() - started,
-        gate=gate.result,
-        report_dir=reports,
+        stream.write(f"seeds from {seeds_dir}; source documents from {where}\n")
+    plan = build_plan(target, seeds_dir, documents_dir, full_refresh)
+    if plan.up_to_date:
+        stream.write(f"nothing to build: {plan.reason}; {target} is current\n")
+        stream.flush()
+        return BuildReport(
+            published=target,
+            mart_rows={},
+            history_entry=None,
+            seconds=time.monotonic() - started,
+            plan=plan,
+            up_to_date=True,
+        )
+    # The dbt assets are built from the manifest when the definitions are imported.
+    # Parsed against the path the build will write, so dbt build reuses the parse.
+    prepare_manifest(WarehouseLayout(target).build_file)
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).with_logger_defs(
+        {PROGRESS_LOGGER: progress_logger(stream)}
     )
-    record_publication(report)
-    return report
-
-
-def record_publication(report: BuildReport) -> None:
-    """Show the publish in ``dagster dev``: a ``published/warehouse`` event linking the report.
-
-    Only with a Dagster instance (``$DAGSTER_HOME``); this command's run leaves
-    out the publishing asset, so the event is reported beside the run.
-    """
-    if not os.environ.get("DAGSTER_HOME"):
-        return
-    from dagster import AssetMaterialization, MetadataValue
-
-    from .publication import PUBLISHED_KEY, gate_metadata
-
-    metadata = {"published": MetadataValue.path(str(report.published))}
-    if report.gate is not None:
-        metadata.update(gate_metadata(report.gate))
-    if report.history_entry is not None:
-        metadata["previous_warehouse"] = MetadataValue.path(str(report.history_entry))
-    with _instance() as instance:
-        instance.report_runless_asset_event(
-            AssetMaterialization(
-                asset_key=PUBLISHED_KEY, description="published by nq57 build", metadata=metadata
-            )
+    selection = None if plan.full else incremental_selection(defs, plan.changed)
+    scope = "full build" if plan.full else f"incremental build ({len(selection)} assets)"
+    stream.write(f"{scope}: {plan.reason}\n")
+    stream.write(
+        f"building {target} in a private build file; published only if every check passes\n"
+    )
+    stream.flush()
+    # dagster-dbt echoes dbt's own log to stdout; send it to stderr so stdout
+    # carries only the progress lines and the final report.
+    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={"loggers": {PROGRESS_LOGGER: {}}},
+            resources={
+                "warehouse": DuckDBWarehouse(
+                    published_path=str(target), keep=keep, full_refresh=full_refresh
+                ),
+                "source_files": SourceFiles(
+                    seeds_dir=str(seeds_dir) if seeds_dir else None,
+                    documents_dir=str(documents_dir) if documents_dir else None,
+                ),
+                "quality_reports": QualityReports(report_dir=str(reports), keep=keep_reports),
+            },
+            raise_on_error=False,
+            asset_selection=selection,
         )
+    if not result.success:
+        _raise_for_failure(result)
+    from .gate import report_page_lines
+
+    (metadata,) = [
+        event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.event_specific_data.materialization.asset_key == PUBLISHED_KEY
+    ]
+    previous = metadata.get("previous_warehouse")
+    warnings = metadata[WARNING_LINES_KEY].value if WARNING_LINES_KEY in metadata else ""
+    return BuildReport(
+        published=Path(metadata["published"].value),
+        mart_rows=mart_row_counts(result),
+        history_entry=Path(previous.value) if previous is not None else None,
+        seconds=time.monotonic() - started,
+        gate_summary=metadata["quality_gate"].value,
+        warnings=metadata["warnings"].value,
+        warning_lines=warnings.splitlines(),
+        report_lines=report_page_lines(
+            Path(metadata["quality_report"].value), Path(metadata["data_docs"].value)
+        ),
+        report_dir=reports,
+        plan=plan,
+    )
+
+
+def build_plan(
+    target: Path, seeds_dir: Path | None, documents_dir: Path | None, full_refresh: bool
+) -> BuildPlan:
+    """Full, incremental or nothing: the inputs on disk against those ``target`` records."""
+    from . import inputs
+    from .loading import submissions_store_for
+    from .paths import SEEDS_DIR
+
+    if full_refresh:
+        return BuildPlan(True, (), "--full-refresh")
+    current = inputs.file_fingerprints(
+        Path(seeds_dir) if seeds_dir else SEEDS_DIR, documents_dir or DOCUMENTS_DIR
+    )
+    current[inputs.SUBMISSIONS] = inputs.store_high_water_mark(submissions_store_for(target))
+    return inputs.plan(current, inputs.recorded(target))
+
+
+def incremental_selection(defs, changed) -> list:
+    """The job's assets downstream of the changed inputs, the publish asset among them."""
+    from dagster import AssetKey, AssetSelection
+
+    from dagster_project.plans.assets import REFERENCE_TABLES, reference_key
+
+    from . import inputs
+    from .jobs import BUILD_WAREHOUSE_JOB, SUBMISSIONS_GROUP
+    from .loading import RAW_SCHEMA
+
+    roots = set()
+    selection = AssetSelection.keys()
+    for name in changed:
+        if name.startswith(inputs.SEED_PREFIX):
+            roots.add(AssetKey([RAW_SCHEMA, name.removeprefix(inputs.SEED_PREFIX)]))
+        elif name == inputs.REFERENCE:
+            roots |= {reference_key(table) for table in REFERENCE_TABLES}
+        elif name == inputs.SUBMISSIONS:
+            # The store's tables are the assets the ingest job materializes.
+            selection = selection | AssetSelection.groups(SUBMISSIONS_GROUP)
+    graph = defs.resolve_asset_graph()
+    in_job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).asset_layer.selected_asset_keys
+    selected = (selection | AssetSelection.keys(*roots)).downstream().resolve(graph)
+    # A multi-asset that cannot run in part (one Python step writing two tables)
+    # runs whole, and what is downstream of its other tables too.
+    while True:
+        whole = {
+            key
+            for selected_key in selected
+            if selected_key in in_job and not graph.get(selected_key).assets_def.can_subset
+            for key in graph.get(selected_key).assets_def.keys
+        }
+        if whole <= selected:
+            break
+        selected = AssetSelection.keys(*(selected | whole)).downstream().resolve(graph)
+    return sorted(selected & in_job, key=lambda key: key.to_user_string())
 
 
 TARGETS = ("duckdb", "postgres")
@@ -262,7 +345,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seeds",
         type=Path,
         metavar="DIR",
-        help="directory holding the seed CSVs (default: seeds/)",
+        help=(
+            "directory holding the seed CSVs (default: seeds/); its source_documents/ folder, "
+            "when it has one, holds the documents the seeds are verified against (else the "
+            "repository's seeds/source_documents/ is used, and the build says so)"
+        ),
     )
     parser.add_argument(
         "--keep",
@@ -271,6 +358,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"previous publications kept for rollback: files in history/, or schemas on "
         f"postgres (default: {DEFAULT_KEEP})",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help=(
+            "rebuild everything from an empty file (default: rebuild only what changed since "
+            "the published build: seeds, documents, code, new submissions)"
+        ),
     )
     parser.add_argument(
         "--report-dir",
@@ -298,11 +393,7 @@ def _reports_kept(report_dir: Path, keep_reports: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.quality import QualityGateError
-
     from .dbt_project import DbtParseError
-    from .gate import failure_lines, report_lines, warning_lines
-    from .publish import BuildLockedError, PublishError
 
     if args.keep < 0:
         print("nq57 build: --keep must be 0 or more", file=sys.stderr)
@@ -321,39 +412,44 @@ def main(args: argparse.Namespace) -> int:
             keep=args.keep,
             report_dir=args.report_dir,
             keep_reports=args.keep_reports,
+            full_refresh=args.full_refresh,
         )
     except BuildLockedError as error:
         print(f"nq57 build: {error}", file=sys.stderr)
         return 1
-    except QualityGateError as blocked:
-        result = blocked.result
+    except BuildRefusedError as refused:
         print(
             f"nq57 build: the quality gate refused to publish: "
-            f"{len(result.blocking_failures)} error-severity check(s) failed:",
+            f"{refused.failures} error-severity check(s) failed:",
             file=sys.stderr,
         )
         for line in [
-            *failure_lines(result),
+            *refused.failure_lines,
             _unchanged(target_path(args.warehouse)),
-            *report_lines(result),
+            *refused.report_lines,
         ]:
             print(line, file=sys.stderr)
-        if result.report is not None:
-            print(_reports_kept(result.report.folder.parent, args.keep_reports), file=sys.stderr)
+        if refused.report_folder is not None:
+            print(_reports_kept(refused.report_folder.parent, args.keep_reports), file=sys.stderr)
         return 1
     except (BuildFailedError, DbtParseError, PublishError) as error:
         print(f"nq57 build failed:\n{error}", file=sys.stderr)
         print(_unchanged(target_path(args.warehouse)), file=sys.stderr)
         return 1
+    if report.up_to_date:
+        print(f"nothing to do: {report.published} is current (--full-refresh rebuilds it anyway)")
+        return 0
     print(f"published {report.published} in {report.seconds:.1f}s")
     if report.history_entry:
         print(f"previous warehouse kept as {report.history_entry}")
     width = max((len(name) for name in report.mart_rows), default=0)
     for name, rows in report.mart_rows.items():
         print(f"  marts.{name.ljust(width)}  {rows} rows")
-    if report.gate is not None:
-        print(report.gate.summary_line())
-        for line in [*warning_lines(report.gate), *report_lines(report.gate)]:
+    if report.gate_summary is not None:
+        print(report.gate_summary)
+        if report.warnings:
+            print(f"{report.warnings} warning(s), reported and not blocking:")
+        for line in [*report.warning_lines, *report.report_lines]:
             print(line)
     if report.report_dir is not None:
         print(_reports_kept(report.report_dir, args.keep_reports))

@@ -59,11 +59,13 @@ def report_lines(result: GateResult) -> list[str]:
     """The report pages of a gate run, each as a path and a ``file://`` URL."""
     if result.report is None:
         return []
+    return report_page_lines(result.report.summary_html, result.report.data_docs_index)
+
+
+def report_page_lines(summary_html: Path, data_docs_index: Path) -> list[str]:
+    """The summary page and the Data Docs index, each as a path and a ``file://`` URL."""
     lines = []
-    for label, path in (
-        ("quality report", result.report.summary_html),
-        ("data docs", result.report.data_docs_index),
-    ):
+    for label, path in (("quality report", summary_html), ("data docs", data_docs_index)):
         lines.append(f"{label + ':':<16}{path}")
         lines.append(f"{'':<16}{file_url(path)}")
     return lines

@@ -1,22 +1,45 @@
-"""Jobs over the warehouse assets."""
+"""The one job that builds and publishes the warehouse.
+
+``nq57 build``, ``dagster dev`` (the job in the UI) and every other caller run
+this job; it ends in the ``published/warehouse`` write-audit-publish asset,
+which runs the quality gate and swaps the build file onto the published path.
+"""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+from collections.abc import Sequence
+
+from dagster import AssetChecksDefinition, AssetSelection, define_asset_job, in_process_executor
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
+# The ingest job's assets: the submissions store, which a build only reads.
+SUBMISSIONS_GROUP = "submissions"
+# The reports job's assets, written from the published file after a build.
+REPORTS_GROUP = "reports"
 
-# In-process: every step opens and closes its own DuckDB connection in turn,
-# which a multiprocess executor would turn into competing writers.
-# Submissions are ingested by their own job (sensor or `nq57 ingest`); a build
-# reads the store and never ingests as a side effect; reports (partitioned by
-# province and period) are written by their own job from the published file.
-build_warehouse_job = define_asset_job(
-    BUILD_WAREHOUSE_JOB,
-    selection=AssetSelection.all() - AssetSelection.groups("submissions", "reports"),
-    executor_def=in_process_executor,
-    description=(
-        "Verify the documents, load the seeds into raw, dbt build staging and marts in a "
-        "private build file, run the quality checks, then publish the file atomically."
-    ),
-)
+
+def build_warehouse_job(gate_checks: Sequence[AssetChecksDefinition]):
+    """The ``build_warehouse`` job: every warehouse asset, dbt's tests, and the publish asset.
+
+    ``gate_checks`` are the asset checks the quality gate repeats (the Great
+    Expectations and plan-semantics suites): the job leaves them out, so each
+    suite runs once per build, in the gate, whose report explains any failure.
+    They stay in the definitions for running on their own from the UI.
+    """
+    # In-process: every step opens and closes its own DuckDB connection in turn,
+    # which a multiprocess executor would turn into competing writers.
+    # Submissions are ingested by their own job (sensor or `nq57 ingest`); a build
+    # reads the store and never ingests as a side effect; reports (partitioned by
+    # province and period) are written by their own job from the published file.
+    selection = AssetSelection.all() - AssetSelection.groups(SUBMISSIONS_GROUP, REPORTS_GROUP)
+    if gate_checks:
+        selection = selection - AssetSelection.checks(*gate_checks)
+    return define_asset_job(
+        BUILD_WAREHOUSE_JOB,
+        selection=selection,
+        executor_def=in_process_executor,
+        description=(
+            "Verify the documents, load the seeds into raw, dbt build staging and marts in a "
+            "private build file, run the quality gate, then publish the file atomically."
+        ),
+    )

@@ -5,14 +5,21 @@ from __future__ import annotations
 import logging
 from typing import TextIO
 
-from dagster import DagsterEvent, DagsterEventType, LoggerDefinition
+from dagster import AssetCheckSeverity, DagsterEvent, DagsterEventType, LoggerDefinition
 
 from .row_counts import ROW_COUNT_KEY
+
+# The published/warehouse materialization's verdict (see publication.gate_metadata).
+GATE_SUMMARY_KEY = "quality_gate"
+# The step of the published/warehouse asset.
+PUBLISH_STEP = "published__warehouse"
 
 
 def progress_line(event: DagsterEvent) -> str | None:
     """What a person watching a build wants to read about ``event``, or None to stay quiet."""
     kind = event.event_type
+    if kind == DagsterEventType.STEP_START and event.step_key == PUBLISH_STEP:
+        return f"started   quality gate, then publish ({event.step_key})"
     if kind == DagsterEventType.STEP_START:
         return f"started   {event.step_key}"
     if kind == DagsterEventType.STEP_SUCCESS:
@@ -24,11 +31,16 @@ def progress_line(event: DagsterEvent) -> str | None:
         return f"FAILED    {event.step_key}: {first_line}"
     if kind == DagsterEventType.ASSET_MATERIALIZATION:
         materialization = event.event_specific_data.materialization
+        verdict = materialization.metadata.get(GATE_SUMMARY_KEY)
+        if verdict is not None:
+            return f"  {verdict.value}"
         rows = materialization.metadata.get(ROW_COUNT_KEY)
         count = f"{rows.value} rows" if rows is not None else "no row count"
         return f"  built   {materialization.asset_key.to_user_string()}: {count}"
     if kind == DagsterEventType.ASSET_CHECK_EVALUATION:
         evaluation = event.event_specific_data
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN:
+            return f"  warning {evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
         if not evaluation.passed:
             return (
                 f"  check failed {evaluation.asset_key.to_user_string()}: {evaluation.check_name}"

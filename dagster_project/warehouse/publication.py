@@ -29,15 +29,27 @@ from dagster import (
 )
 from pydantic import Field
 
-from dagster_project.quality import GateResult, QualityGateCheck, QualityGateError
+from dagster_project.quality import (
+    CheckResult,
+    GateResult,
+    QualityGateCheck,
+    QualityGateError,
+    run_quality_gate,
+)
 from dagster_project.quality.checks import build_quality_asset_checks, default_asset_key
 from dagster_project.quality.runner import DEFAULT_REPORT_DIR
 from expectations import GATE_CHECKS, TABLE_CHECKS
 
-from .gate import DEFAULT_KEEP_REPORTS, file_url, prune_reports
+from .foreign import drop_foreign_objects
+from .gate import DEFAULT_KEEP_REPORTS, failure_lines, file_url, prune_reports, warning_lines
+from .inputs import BUILD_INPUTS_TABLE, SUBMISSIONS, built_high_water_mark, record
+from .loading import RAW_SCHEMA
 from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
 
 MARTS_SCHEMA = "marts"
+# Metadata keys the command line reads back to print the gate's verdict.
+FAILURE_LINES_KEY = "blocking_failure_lines"
+WARNING_LINES_KEY = "warning_lines"
 
 
 class QualityReports(ConfigurableResource):
@@ -75,6 +87,8 @@ def gate_metadata(result: GateResult) -> dict[str, MetadataValue]:
         "quality_gate": MetadataValue.text(result.summary_line()),
         "blocking_failures": MetadataValue.int(len(result.blocking_failures)),
         "warnings": MetadataValue.int(len(result.warnings)),
+        FAILURE_LINES_KEY: MetadataValue.text("\n".join(failure_lines(result))),
+        WARNING_LINES_KEY: MetadataValue.text("\n".join(warning_lines(result))),
     }
     if result.report is not None:
         metadata["quality_report"] = MetadataValue.path(str(result.report.summary_html))
@@ -82,6 +96,33 @@ def gate_metadata(result: GateResult) -> dict[str, MetadataValue]:
         metadata["data_docs"] = MetadataValue.path(str(result.report.data_docs_index))
         metadata["data_docs_url"] = MetadataValue.url(file_url(result.report.data_docs_index))
     return metadata
+
+
+def refuse_with_report(
+    build_file: Path,
+    quality_reports: QualityReports,
+    documents_dir: Path,
+    prior_results: Sequence[CheckResult],
+) -> None:
+    """A step that failed for a data reason: run the gate with its findings, write the report, stop.
+
+    ``prior_results`` say what failed before the gate (dbt's tests); the gate
+    adds what the suites find in what was built, so the report explains the
+    refusal the same way whichever step found the fault. Raises ``Failure``
+    carrying the report's metadata.
+    """
+    report_dir = quality_reports.resolved_dir()
+    try:
+        result = run_quality_gate(
+            build_file,
+            report_dir,
+            table_checks=GATE_CHECKS,
+            documents_dir=documents_dir,
+            prior_results=prior_results,
+        )
+    finally:
+        prune_reports(report_dir, quality_reports.keep)
+    raise Failure(description=str(QualityGateError(result)), metadata=gate_metadata(result))
 
 
 def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefinition:
@@ -96,6 +137,10 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
         {key for key in keys if key.path[0] == MARTS_SCHEMA} | checked,
         key=lambda key: key.to_user_string(),
     )
+    # Every relation the warehouse builds: anything else in the build file is foreign.
+    own = {tuple(key.path) for key in keys if len(key.path) == 2} | {
+        (RAW_SCHEMA, BUILD_INPUTS_TABLE)
+    }
 
     @asset(
         key=PUBLISHED_KEY,
@@ -103,13 +148,22 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
         deps=upstream,
         kinds={"duckdb"},
         description=(
-            "The warehouse readers open: the run's build file, swapped onto the published "
-            "path in one rename once the blocking checks and the quality gate have passed."
+            "The warehouse readers open: the run's build file, cleared of every object no "
+            "asset builds, swapped onto the published path (read-only, mode 0444) in one "
+            "rename once the blocking checks and the quality gate have passed."
         ),
     )
     def published_warehouse(
         warehouse: DuckDBWarehouse, source_files: SourceFiles, quality_reports: QualityReports
     ) -> MaterializeResult:
+        with warehouse.connect() as con:
+            foreign = drop_foreign_objects(con, own)
+            # What this build read, for the next one to compare (see ``inputs``).
+            inputs = {
+                **source_files.input_fingerprints(),
+                SUBMISSIONS: built_high_water_mark(con),
+            }
+            record(con, inputs)
         report_dir = quality_reports.resolved_dir()
         gate = QualityGateCheck(
             report_dir, documents_dir=source_files.documents_path(), table_checks=GATE_CHECKS
@@ -129,6 +183,8 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
         }
         if history_entry is not None:
             metadata["previous_warehouse"] = MetadataValue.path(str(history_entry))
+        if foreign:
+            metadata["dropped_foreign_objects"] = MetadataValue.json(foreign)
         return MaterializeResult(metadata=metadata)
 
     return published_warehouse

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -33,9 +32,13 @@ from typing import Generic, TypeVar
 from dagster_project.locks import LockHeld, exclusive_lock, pause_point
 
 BUILD_DIR_NAME = ".build"
+RUN_DIR_NAME = "run"
 HISTORY_DIR_NAME = "history"
 LOCK_FILE_NAME = ".build.lock"
 DEFAULT_KEEP = 3
+# The published file is read-only on disk: BI tools and readers open it with
+# duckdb.connect(path, read_only=True); nothing but a build replaces it.
+PUBLISHED_MODE = 0o444
 
 T = TypeVar("T")
 Check = Callable[[Path], None]
@@ -66,6 +69,15 @@ class WarehouseLayout:
     @property
     def history_root(self) -> Path:
         return self.directory / HISTORY_DIR_NAME
+
+    @property
+    def build_file(self) -> Path:
+        """Where a build writes: one path for every build, since builds hold the lock in turn.
+
+        The same path each time keeps dbt's profile the same, so dbt can
+        reuse its last parse (partial parsing) instead of parsing anew.
+        """
+        return self.build_root / RUN_DIR_NAME / self.published.name
 
     @property
     def lock_path(self) -> Path:
@@ -131,31 +143,60 @@ def clean_stale_builds(layout: WarehouseLayout) -> list[Path]:
     return removed
 
 
-def new_build_file(layout: WarehouseLayout, source: Path | None = None) -> Path:
+def new_build_file(
+    layout: WarehouseLayout, source: Path | None = None, empty: bool = False
+) -> Path:
     """A fresh build file holding a copy of ``source``, by default the published warehouse.
 
-    With no ``source`` and nothing published yet the build file does not exist.
+    With no ``source`` and nothing published yet, or ``empty``, the build file
+    does not exist yet: the build starts from nothing but nq57's inputs.
     """
     _refuse_if_open_for_writing(layout)
-    run_dir = layout.build_root / f"{_utc_stamp()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    run_dir.mkdir(parents=True)
-    build_file = run_dir / layout.published.name
+    build_file = layout.build_file
+    build_file.parent.mkdir(parents=True)
     source = layout.published if source is None else source
-    if source.exists():
+    if source.exists() and not empty:
         shutil.copyfile(source, build_file)
     return build_file
+
+
+def holders(path: Path) -> list[str]:
+    """``pid N (command)`` of every other process with ``path`` (or its WAL) open; Linux only."""
+    targets = {str(path), str(wal_path(path))}
+    found = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            opened = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+        except OSError:
+            continue
+        if opened & targets:
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                command = "?"
+            found.append(f"pid {entry.name} ({command[:120] or '?'})")
+    return sorted(found)
 
 
 def _refuse_if_open_for_writing(layout: WarehouseLayout) -> None:
     """A WAL beside the published file means a writer has it open (or crashed in it).
 
     Copying the file without its log would lose that writer's changes, and
-    replacing it would leave the log to be replayed onto the new file.
+    replacing it would leave the log to be replayed onto the new file. The
+    error names the processes holding the file, so the user knows what to close.
     """
     if wal_path(layout.published).exists():
+        held_by = holders(layout.published)
+        who = f"held by {', '.join(held_by)}" if held_by else "no process holds it now"
         raise PublishError(
-            f"{layout.published} is open for writing by another process "
-            f"({wal_path(layout.published).name} exists); close it and build again"
+            f"{layout.published} is open for writing ({wal_path(layout.published).name} "
+            f"exists; {who}); close that connection (readers use "
+            f"duckdb.connect(path, read_only=True)) and build again"
         )
 
 
@@ -211,6 +252,7 @@ def publish(
             "so the file on disk is incomplete"
         )
     _refuse_if_open_for_writing(layout)
+    os.chmod(build_file, PUBLISHED_MODE)
     _fsync_path(build_file)
     history_entry = _keep_in_history(layout) if layout.published.exists() else None
     pause_point("swap")

@@ -14,6 +14,7 @@ import duckdb
 from dagster import AssetKey, ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
+from .inputs import file_fingerprints
 from .paths import DOCUMENTS_DIR, SEEDS_DIR, warehouse_path
 from .publish import (
     DEFAULT_KEEP,
@@ -54,6 +55,13 @@ class DuckDBWarehouse(ConfigurableResource):
     keep: int = Field(
         default=DEFAULT_KEEP, description="Previously published files kept in history/."
     )
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Start the build from an empty file instead of a copy of the published one, "
+            "so nothing is carried over."
+        ),
+    )
     _publication: WarehouseLayout | None = PrivateAttr(default=None)
 
     def resolved_path(self) -> Path:
@@ -72,7 +80,7 @@ class DuckDBWarehouse(ConfigurableResource):
         layout = WarehouseLayout(self.published_target())
         with build_lock(layout):
             clean_stale_builds(layout)
-            build_file = new_build_file(layout)
+            build_file = new_build_file(layout, empty=self.full_refresh)
             private = DuckDBWarehouse(path=str(build_file), keep=self.keep)
             private._publication = layout
             context.log.info(f"building into {build_file}; {layout.published} is unchanged")
@@ -151,10 +159,27 @@ def _assets_in_run(context: InitResourceContext) -> set[AssetKey]:
 
 
 class SourceFiles(ConfigurableResource):
-    """Where the seed CSVs and the source documents are read from."""
+    """Where the seed CSVs and the source documents are read from.
+
+    A run fingerprints them when it starts (see ``inputs``), so the build
+    records what it read, not what the files hold by the time it publishes.
+    """
 
     seeds_dir: str | None = None
     documents_dir: str | None = None
+    _fingerprints: dict[str, str] | None = PrivateAttr(default=None)
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[SourceFiles]:
+        started = SourceFiles(seeds_dir=self.seeds_dir, documents_dir=self.documents_dir)
+        started._fingerprints = file_fingerprints(started.seeds_path(), started.documents_path())
+        yield started
+
+    def input_fingerprints(self) -> dict[str, str]:
+        """The code, documents and seed files as they were when the run started."""
+        if self._fingerprints is None:
+            return file_fingerprints(self.seeds_path(), self.documents_path())
+        return dict(self._fingerprints)
 
     def seeds_path(self) -> Path:
         return Path(self.seeds_dir) if self.seeds_dir else SEEDS_DIR

@@ -1,0 +1,103 @@
+"""Incremental builds: only what changed is rebuilt, and the marts equal a full refresh's.
+
+Starts from the session's full build (test_pipeline_build.built), changes one
+task's deadline in a copy of the seeds, then builds the copy of that warehouse
+incrementally and a new one with ``--full-refresh`` from the same inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_pipeline_build import SEEDS, built, file_digest  # noqa: F401 (fixture)
+
+from dagster_project.warehouse import inputs
+from dagster_project.warehouse.build import run_build
+
+
+@pytest.fixture(autouse=True)
+def no_dagster_home(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def mart_hashes(path: Path) -> dict[str, tuple[int, str]]:
+    """Row count and an order-independent hash of the rows of every mart."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {
+            mart: con.execute(
+                f"select count(*), coalesce(md5(string_agg(h, '' order by h)), '') from "
+                f"(select md5(cast(t as varchar)) as h from marts.{mart} as t)"
+            ).fetchone()
+            for mart in marts
+        }
+
+
+def change_one_deadline(seeds: Path) -> None:
+    tasks_csv = seeds / "tasks.csv"
+    with tasks_csv.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, tasks = reader.fieldnames, list(reader)
+    tasks[0]["deadline_text"] = "Tháng 01/2025"
+    with tasks_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(tasks)
+
+
+def test_incremental_build_equals_a_full_refresh_and_then_has_nothing_to_do(
+    built,  # noqa: F811
+    tmp_path,
+):
+    session_published, _, _ = built
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    change_one_deadline(seeds)
+    incremental = tmp_path / "incremental" / "nq57.duckdb"
+    incremental.parent.mkdir()
+    shutil.copyfile(session_published, incremental)
+    assert inputs.recorded(incremental) is not None
+
+    out = io.StringIO()
+    report = run_build(
+        published=incremental, seeds_dir=seeds, report_dir=tmp_path / "reports", out=out
+    )
+
+    assert report.plan is not None and not report.plan.full
+    assert report.plan.changed == ("seed:tasks",)
+    progress = out.getvalue()
+    assert "incremental build" in progress
+    # Only what reads the tasks ran: the budget lines were carried over.
+    assert "started   raw__tasks" in progress
+    assert "started   raw__budget_lines" not in progress
+    assert "marts/fct_budget_lines" not in progress
+
+    full = tmp_path / "full" / "nq57.duckdb"
+    run_build(
+        published=full,
+        seeds_dir=seeds,
+        report_dir=tmp_path / "reports",
+        out=io.StringIO(),
+        full_refresh=True,
+    )
+    assert mart_hashes(incremental) == mart_hashes(full)
+    assert mart_hashes(incremental) != mart_hashes(session_published)
+    assert inputs.recorded(incremental) == inputs.recorded(full)
+
+    before = file_digest(incremental)
+    again = run_build(
+        published=incremental, seeds_dir=seeds, report_dir=tmp_path / "reports", out=io.StringIO()
+    )
+    assert again.up_to_date
+    assert file_digest(incremental) == before
