@@ -1,7 +1,8 @@
 """Benchmark: incremental and full ``nq57 build`` against a bare ``dbt build``, in one run.
 
-1. SYNTHETIC national seeds and a submissions store with the history months
-   ingested (as bench_ingest.py does), then a first ``nq57 build``;
+1. the repository's seeds (the seeded provinces; ``--national`` for the
+   SYNTHETIC national seeds of bench_ingest.py) and a submissions store with
+   the history months of simulated reports ingested, then a first ``nq57 build``;
 2. one new month simulated and ingested;
 3. ``nq57 build`` of a copy of that warehouse: incremental (only the
    submission marts are rebuilt, the rest is carried over);
@@ -13,8 +14,8 @@ Prints incremental/full (target <= 0.15), full/bare dbt (target <= 1.5),
 whether the incremental and full marts are identical (row hashes), and the
 peak resident memory.
 
-    .venv/bin/python benchmarks/bench_build.py                  # 2 months, 4 provinces
-    .venv/bin/python benchmarks/bench_build.py --provinces all  # national
+    .venv/bin/python benchmarks/bench_build.py              # 2 months, the seeded provinces
+    .venv/bin/python benchmarks/bench_build.py --national   # 34 provinces, SYNTHETIC plans
 """
 
 from __future__ import annotations
@@ -43,13 +44,13 @@ from bench_ingest import (  # noqa: E402
     simulate,
 )
 
+from dagster_project.simulate.calendar import calendar_file  # noqa: E402
 from dagster_project.simulate.generator import STATE_DIR_NAME, SimulationConfig  # noqa: E402
 from dagster_project.simulate.synthetic import write_national_seeds  # noqa: E402
 from dagster_project.submissions.periods import parse_period  # noqa: E402
 from dagster_project.submissions.reference import load_reference  # noqa: E402
 from dagster_project.warehouse.paths import DBT_PROJECT_DIR, SEEDS_DIR, warehouse_env  # noqa: E402
 
-DEFAULT_PROVINCES = "nghe-an,lang-son,bac-ninh,ha-noi"
 STORE_NAME = "submissions.duckdb"
 
 
@@ -119,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=2, help="months simulated (default 2)")
     parser.add_argument("--start", default="2025-10", help="first month (default 2025-10)")
     parser.add_argument(
-        "--provinces",
-        default=DEFAULT_PROVINCES,
-        help=f"comma-separated ids, or 'all' (default: {DEFAULT_PROVINCES})",
+        "--national",
+        action="store_true",
+        help="SYNTHETIC plans for every province, as bench_ingest.py (default: the seeded ones)",
     )
     parser.add_argument("--seed", type=int, default=57)
     parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
@@ -135,16 +136,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workdir: {workdir} (dbt's and the builds' own output in {log.name})")
     try:
         out = workdir / "simulated"
-        seeds = write_national_seeds(SEEDS_DIR, out / STATE_DIR_NAME / "seeds", args.seed)
-        reference = load_reference(seeds.seeds_dir)
+        if args.national:
+            national = write_national_seeds(SEEDS_DIR, out / STATE_DIR_NAME / "seeds", args.seed)
+            seeds_dir, calendar_path = national.seeds_dir, national.calendar_path
+        else:
+            seeds_dir, calendar_path = SEEDS_DIR, calendar_file(SEEDS_DIR)
+        reference = load_reference(seeds_dir)
         first = parse_period(args.start).start
         last = month_after(first, args.months - 1)
         common = dict(
-            seeds_dir=seeds.seeds_dir,
-            calendar_path=seeds.calendar_path,
+            seeds_dir=seeds_dir,
+            calendar_path=calendar_path,
             seed=args.seed,
             period_kind="month",
-            provinces=None if args.provinces == "all" else tuple(args.provinces.split(",")),
+            provinces=None,
             defect_rate=0.05,
             max_bytes=2_000_000,
         )
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         with output_to(log):
             counts, _ = ingest(out / "history", store, reference, 2_000_000)
         print(f"history: {args.months - 1} month(s), {counts.files} files ingested")
-        _, first_seconds = timed_build(warehouse, seeds.seeds_dir, log)
+        _, first_seconds = timed_build(warehouse, seeds_dir, log)
         print(f"  {'first build':<34} {first_seconds:8.1f} s")
 
         simulate(new_month, reference)
@@ -172,14 +177,14 @@ def main(argv: list[str] | None = None) -> int:
         incremental.parent.mkdir(exist_ok=True)
         shutil.copyfile(warehouse, incremental)
         shutil.copyfile(store, incremental.parent / STORE_NAME)
-        report, incremental_seconds = timed_build(incremental, seeds.seeds_dir, log)
+        report, incremental_seconds = timed_build(incremental, seeds_dir, log)
         plan = report.plan
         print(f"  {'incremental build':<34} {incremental_seconds:8.1f} s  ({plan.reason})")
 
         full = workdir / "full" / warehouse.name
         full.parent.mkdir(exist_ok=True)
         shutil.copyfile(store, full.parent / STORE_NAME)
-        _, full_seconds = timed_build(full, seeds.seeds_dir, log, full_refresh=True)
+        _, full_seconds = timed_build(full, seeds_dir, log, full_refresh=True)
         print(f"  {'full build (--full-refresh)':<34} {full_seconds:8.1f} s")
 
         bare_seconds = bare_dbt_build(full, workdir, log)

@@ -18,12 +18,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .gate import DEFAULT_KEEP_REPORTS
-from .inputs import BuildPlan
 from .paths import DOCUMENTS_DIR
 from .publish import DEFAULT_KEEP, BuildLockedError, PublishError, WarehouseLayout
+
+if TYPE_CHECKING:
+    from .inputs import BuildPlan
 
 PROGRESS_LOGGER = "nq57_progress"
 MARTS_SCHEMA = "marts"
@@ -72,6 +74,12 @@ def _innermost(error):
     return error
 
 
+def _chain(error):
+    while error is not None:
+        yield error
+        error = error.cause
+
+
 def _failure_events(result):
     for event in result.all_events:
         data = event.event_specific_data
@@ -96,11 +104,12 @@ def _raise_for_failure(result) -> None:
                 report_lines=report_page_lines(summary, Path(metadata["data_docs"].value)),
                 report_folder=summary.parent,
             )
+        for known in _chain(data.error):
+            # What the user must act on (a lock, a writer), in the build's own words.
+            for kind in (BuildLockedError, PublishError):
+                if known.cls_name == kind.__name__:
+                    raise kind(known.message.strip().split(": ", 1)[-1])
         error = _innermost(data.error)
-        if error is not None and error.cls_name == BuildLockedError.__name__:
-            raise BuildLockedError(error.message.strip().split(": ", 1)[-1])
-        if error is not None and error.cls_name == PublishError.__name__:
-            raise PublishError(error.message.strip().split(": ", 1)[-1])
         message = error.message.strip() if error else "unknown error"
         where = f"step {event.step_key}" if event.step_key else "the run"
         lines.append(f"{where} failed: {message}")
@@ -209,10 +218,11 @@ def run_build(
     prepare_manifest(WarehouseLayout(target).build_file)
     from dagster_project.definitions import defs
 
-    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).with_logger_defs(
-        {PROGRESS_LOGGER: progress_logger(stream)}
-    )
+    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     selection = None if plan.full else incremental_selection(defs, plan.changed)
+    if selection is not None:
+        job = job.get_subset(asset_selection=set(selection))
+    job = job.with_logger_defs({PROGRESS_LOGGER: progress_logger(stream)})
     scope = "full build" if plan.full else f"incremental build ({len(selection)} assets)"
     stream.write(f"{scope}: {plan.reason}\n")
     stream.write(
@@ -236,7 +246,6 @@ def run_build(
                 "quality_reports": QualityReports(report_dir=str(reports), keep=keep_reports),
             },
             raise_on_error=False,
-            asset_selection=selection,
         )
     if not result.success:
         _raise_for_failure(result)
@@ -269,16 +278,18 @@ def build_plan(
     target: Path, seeds_dir: Path | None, documents_dir: Path | None, full_refresh: bool
 ) -> BuildPlan:
     """Full, incremental or nothing: the inputs on disk against those ``target`` records."""
+    from dagster_project.submissions.paths import STORE_FILE_NAME
+
     from . import inputs
-    from .loading import submissions_store_for
     from .paths import SEEDS_DIR
 
     if full_refresh:
-        return BuildPlan(True, (), "--full-refresh")
+        return inputs.BuildPlan(True, (), "--full-refresh")
     current = inputs.file_fingerprints(
         Path(seeds_dir) if seeds_dir else SEEDS_DIR, documents_dir or DOCUMENTS_DIR
     )
-    current[inputs.SUBMISSIONS] = inputs.store_high_water_mark(submissions_store_for(target))
+    # The store beside the published file, as the build's dbt plugin finds it.
+    current[inputs.SUBMISSIONS] = inputs.store_high_water_mark(target.parent / STORE_FILE_NAME)
     return inputs.plan(current, inputs.recorded(target))
 
 

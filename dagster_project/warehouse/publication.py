@@ -42,8 +42,7 @@ from expectations import GATE_CHECKS, TABLE_CHECKS
 
 from .foreign import drop_foreign_objects
 from .gate import DEFAULT_KEEP_REPORTS, failure_lines, file_url, prune_reports, warning_lines
-from .inputs import BUILD_INPUTS_TABLE, SUBMISSIONS, built_high_water_mark, record
-from .loading import RAW_SCHEMA
+from .inputs import BUILD_INPUTS_TABLE, RAW_SCHEMA, SUBMISSIONS, built_high_water_mark, record
 from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
 
 MARTS_SCHEMA = "marts"
