@@ -297,24 +297,26 @@ def incremental_selection(defs, changed) -> list:
     """The job's assets downstream of the changed inputs, the publish asset among them."""
     from dagster import AssetKey, AssetSelection
 
-    from dagster_project.plans.assets import REFERENCE_TABLES, reference_key
-
     from . import inputs
     from .jobs import BUILD_WAREHOUSE_JOB, SUBMISSIONS_GROUP
     from .loading import RAW_SCHEMA
 
+    in_job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).asset_layer.selected_asset_keys
+    # The reference tables, seeds/reference/*.csv, load into raw.ref_<name>.
+    reference_keys = {
+        key for key in in_job if key.path[0] == RAW_SCHEMA and key.path[-1].startswith("ref_")
+    }
     roots = set()
     selection = AssetSelection.keys()
     for name in changed:
         if name.startswith(inputs.SEED_PREFIX):
             roots.add(AssetKey([RAW_SCHEMA, name.removeprefix(inputs.SEED_PREFIX)]))
         elif name == inputs.REFERENCE:
-            roots |= {reference_key(table) for table in REFERENCE_TABLES}
+            roots |= reference_keys
         elif name == inputs.SUBMISSIONS:
             # The store's tables are the assets the ingest job materializes.
             selection = selection | AssetSelection.groups(SUBMISSIONS_GROUP)
     graph = defs.resolve_asset_graph()
-    in_job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).asset_layer.selected_asset_keys
     selected = (selection | AssetSelection.keys(*roots)).downstream().resolve(graph)
     # A multi-asset that cannot run in part (one Python step writing two tables)
     # runs whole, and what is downstream of its other tables too.
