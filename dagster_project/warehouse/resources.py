@@ -34,13 +34,14 @@ PUBLISHED_KEY = AssetKey(["published", "warehouse"])
 class DuckDBWarehouse(ConfigurableResource):
     """The DuckDB file a run writes to.
 
-    With ``path`` set, the run writes that file directly: ``nq57 build`` sets
-    it to its build file and publishes the file itself after its checks.
+    With ``path`` set, the run writes that file directly and publishes
+    nothing (tests, and the build file the private run below hands its steps).
 
-    Unset (``dagster dev``), a run does what ``nq57 build`` does: it takes the
-    build lock, copies the published warehouse into a private build file and
-    writes only that; the ``published/warehouse`` asset, which runs after the
-    blocking asset checks, swaps it onto the published path. A build file the
+    Unset (``nq57 build`` and ``dagster dev`` alike), a run takes the build
+    lock, copies the published warehouse into a private build file (or, with
+    ``full_refresh``, starts from no file) and writes only that; the
+    ``published/warehouse`` asset, which runs last, swaps it onto the
+    published path after the quality gate. A build file the
     run did not publish is deleted when the run ends, so readers of the
     published file never see a failed or half-checked build.
     """
@@ -99,7 +100,7 @@ class DuckDBWarehouse(ConfigurableResource):
         if self._publication is None:
             raise PublishError(
                 f"this run writes {self.resolved_path()} directly, so it has no build file "
-                "to publish; `nq57 build` publishes its build after its own checks"
+                "to publish; leave `path` unset for runs that publish"
             )
         history_entry, _ = publish(self._publication, Path(self.path), self.keep)
         return self._publication.published, history_entry
