@@ -629,21 +629,16 @@ def load_inputs(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> Non
     The same assets as a DuckDB build, without its dbt step: dbt runs on
     PostgreSQL instead.
     """
-    from .build import (
-        PROGRESS_LOGGER,
-        BuildFailedError,
-        _failure_summary,
-        _instance,
-        unpublished_build_job,
-    )
+    from .build import PROGRESS_LOGGER, _instance, _raise_for_failure
     from .dbt_project import prepare_manifest
+    from .jobs import BUILD_WAREHOUSE_JOB
     from .progress import progress_logger
     from .resources import DuckDBWarehouse, SourceFiles
 
     prepare_manifest(build_file)
     from dagster_project.definitions import defs
 
-    job = unpublished_build_job(defs)
+    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     inputs = {
         key for key in job.asset_layer.selected_asset_keys if key.path[0] in ("raw", "parsed")
     }
@@ -660,7 +655,7 @@ def load_inputs(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> Non
             raise_on_error=False,
         )
     if not result.success:
-        raise BuildFailedError(_failure_summary(result))
+        _raise_for_failure(result)
 
 
 def copy_inputs(build_file: Path, conn: psycopg.Connection) -> dict[str, int]:
