@@ -59,12 +59,14 @@ def test_an_ingested_file_gets_a_receipt_with_the_registry_names(tmp_path):
 
     from dagster_project.simulate.real_figures import write_real_figures
     from dagster_project.submissions.ingest import ingest_paths
+    from dagster_project.submissions.signing import load_keys
     from dagster_project.warehouse.paths import SEEDS_DIR
 
-    path = write_real_figures(SEEDS_DIR, tmp_path / "landing")
+    store = tmp_path / "store" / "submissions.duckdb"
+    path = write_real_figures(SEEDS_DIR, tmp_path / "landing", load_keys(store))
     [outcome] = ingest_paths(
         [path],
-        store=tmp_path / "store" / "submissions.duckdb",
+        store=store,
         reference=real_reference(),
         received_at_basis="file_mtime",
         progress=str,

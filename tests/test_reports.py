@@ -28,6 +28,7 @@ from dagster_project.semantics.display import MISSING
 from dagster_project.simulate.generator import SimulationConfig, Simulator
 from dagster_project.simulate.ingest import ingest_as_sent
 from dagster_project.simulate.real_figures import write_real_figures
+from dagster_project.submissions.signing import load_keys
 from dagster_project.warehouse.build import run_build
 from dagster_project.warehouse.paths import SEEDS_DIR
 
@@ -49,10 +50,11 @@ def warehouse(tmp_path_factory) -> Path:
         end=date(2025, 9, 30),
         defect_rate=0.1,
         resubmit_rate=0.3,
+        signing_store=store,
     )
     Simulator(config, reference).run(progress=lambda line: None)
     ingest_as_sent([root / "landing"], store=store, reference=reference, progress=lambda line: None)
-    real = write_real_figures(SEEDS_DIR, root / "real")
+    real = write_real_figures(SEEDS_DIR, root / "real", load_keys(store))
     ingest_as_sent([real], store=store, reference=reference, progress=lambda line: None)
     run_build(published=published, report_dir=root / "reports", out=io.StringIO())
     return published
