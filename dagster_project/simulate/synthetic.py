@@ -80,10 +80,6 @@ class SyntheticSeeds:
     two_plan_provinces: tuple[str, ...]
 
 
-def is_synthetic_plan(plan_id: str) -> bool:
-    return plan_id.startswith(SYNTHETIC_PREFIX)
-
-
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)

@@ -184,7 +184,7 @@ def run_build(
     from dagster_project.quality.runner import DEFAULT_REPORT_DIR
 
     from .dbt_project import prepare_manifest
-    from .jobs import BUILD_WAREHOUSE_JOB
+    from .jobs import BUILD_WAREHOUSE_JOB, subset_build_job
     from .progress import progress_logger
     from .publication import PUBLISHED_KEY, WARNING_LINES_KEY, QualityReports
     from .resources import DuckDBWarehouse, SourceFiles
@@ -221,13 +221,7 @@ def run_build(
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     selection = None if plan.full else incremental_selection(defs, plan.changed)
     if selection is not None:
-        # Only the job's own checks (dbt's tests) of the selected assets: a subset would
-        # otherwise bring back the gate's suites, which the publish step runs once.
-        selected = set(selection)
-        checks = {
-            key for key in job.asset_layer.asset_graph.asset_check_keys if key.asset_key in selected
-        }
-        job = job.get_subset(asset_selection=selected, asset_check_selection=checks)
+        job = subset_build_job(job, selection)
     job = job.with_logger_defs({PROGRESS_LOGGER: progress_logger(stream)})
     scope = "full build" if plan.full else f"incremental build ({len(selection)} assets)"
     stream.write(f"{scope}: {plan.reason}\n")

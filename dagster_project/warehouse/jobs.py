@@ -7,9 +7,16 @@ which runs the quality gate and swaps the build file onto the published path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from dagster import AssetChecksDefinition, AssetSelection, define_asset_job, in_process_executor
+from dagster import (
+    AssetChecksDefinition,
+    AssetKey,
+    AssetSelection,
+    JobDefinition,
+    define_asset_job,
+    in_process_executor,
+)
 
 BUILD_WAREHOUSE_JOB = "build_warehouse"
 # The ingest job's assets: the submissions store, which a build only reads.
@@ -43,3 +50,14 @@ def build_warehouse_job(gate_checks: Sequence[AssetChecksDefinition]):
             "private build file, run the quality gate, then publish the file atomically."
         ),
     )
+
+
+def subset_build_job(job: JobDefinition, asset_keys: Iterable[AssetKey]) -> JobDefinition:
+    """The build job on ``asset_keys`` with only its own checks of them (dbt's tests).
+
+    A plain ``get_subset`` would bring back the gate's suites, which the job leaves
+    out because the publish step runs them once.
+    """
+    keys = set(asset_keys)
+    checks = {key for key in job.asset_layer.asset_graph.asset_check_keys if key.asset_key in keys}
+    return job.get_subset(asset_selection=keys, asset_check_selection=checks)

@@ -631,7 +631,7 @@ def load_inputs(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> Non
     """
     from .build import PROGRESS_LOGGER, _instance, _raise_for_failure
     from .dbt_project import prepare_manifest
-    from .jobs import BUILD_WAREHOUSE_JOB
+    from .jobs import BUILD_WAREHOUSE_JOB, subset_build_job
     from .progress import progress_logger
     from .resources import DuckDBWarehouse, SourceFiles
 
@@ -642,7 +642,7 @@ def load_inputs(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> Non
     inputs = {
         key for key in job.asset_layer.selected_asset_keys if key.path[0] in ("raw", "parsed")
     }
-    job = job.get_subset(asset_selection=inputs, asset_check_selection=set())
+    job = subset_build_job(job, inputs)
     job = job.with_logger_defs({PROGRESS_LOGGER: progress_logger(stream)})
     with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
         result = job.execute_in_process(
