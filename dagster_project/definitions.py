@@ -24,11 +24,13 @@ from dagster_project.warehouse.publication import (
     quality_asset_checks,
 )
 from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
+from dagster_project.warehouse.sensors import build_after_ingest_sensor
 
 # Everything a build writes into the warehouse file.
 warehouse_assets = [raw_source_documents, *seed_assets, *plan_assets, nq57_dbt_models]
 # The suites the quality gate runs; as asset checks they run on their own only.
 gate_checks = [*quality_asset_checks(warehouse_assets), *plan_asset_checks()]
+build_job = build_warehouse_job(gate_checks)
 
 defs = Definitions(
     assets=[
@@ -46,8 +48,8 @@ defs = Definitions(
         "quality_reports": QualityReports(),
         "report_files": PublishedReports(),
     },
-    jobs=[build_warehouse_job(gate_checks), ingest_submissions_job, reports_job],
-    sensors=[submissions_landing_sensor],
+    jobs=[build_job, ingest_submissions_job, reports_job],
+    sensors=[submissions_landing_sensor, build_after_ingest_sensor(build_job)],
     schedules=[reports_schedule],
     # A run builds one private copy of the warehouse under one lock (see
     # DuckDBWarehouse); with a process per step, each step would want its own.
