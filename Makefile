@@ -33,7 +33,7 @@ PYTEST_ARGS ?=
 # pytest-xdist workers for `make test` (auto: one per core; 0: serial, in this process).
 PYTEST_WORKERS ?= auto
 
-.PHONY: help setup lock run run-postgres test extract docs dev lint lint-py lint-sql format clean distclean
+.PHONY: help setup lock run run-postgres test extract docs dev lint lint-py lint-sql lint-defs format clean distclean
 
 help: ## List the targets
 	@echo "nq57 make targets:"
@@ -77,7 +77,7 @@ docs: setup ## Regenerate docs/cli.md from the command-line parsers
 dev: setup | $(DAGSTER_HOME) ## Start the Dagster UI (dagster dev) on this repo
 	$(BIN)/dagster dev
 
-lint: lint-py lint-sql ## ruff and sqlfluff on the whole project; 0 violations
+lint: lint-py lint-sql lint-defs ## ruff, sqlfluff and the Dagster definitions check; 0 violations
 
 lint-py: setup ## ruff check and ruff format --check
 	$(BIN)/ruff check .
@@ -85,6 +85,13 @@ lint-py: setup ## ruff check and ruff format --check
 
 lint-sql: setup ## sqlfluff on the dbt project (.sqlfluff: duckdb, jinja with dbt builtins)
 	$(BIN)/sqlfluff lint dbt --processes 2 --disable-progress-bar
+
+# `dg check defs` needs the dagster-dg CLI, which the lock does not install;
+# `dagster definitions validate` loads the same code location and checks it.
+# The definitions read the dbt manifest, so parse first.
+lint-defs: setup | $(DAGSTER_HOME) ## Load and validate the Dagster definitions (dagster definitions validate)
+	$(BIN)/python -c "from dagster_project.warehouse.dbt_project import prepare_manifest as p; p()"
+	$(BIN)/dagster definitions validate -m dagster_project.definitions
 
 format: setup ## Apply ruff fixes and formatting, and sqlfluff fixes to the dbt SQL
 	$(BIN)/ruff check --fix .

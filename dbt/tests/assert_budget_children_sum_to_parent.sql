@@ -5,11 +5,7 @@
 -- (a project's total investment under a yearly allocation) are not compared.
 with
 
-budget_lines as (
-
-    select * from {{ ref('fct_budget_lines') }}
-
-),
+budget_lines as (select * from {{ ref('fct_budget_lines') }}),
 
 children as (
 

@@ -5,17 +5,7 @@
 #}
 with recursive
 
-agencies as (
-
-    select * from {{ ref('stg_reference__agencies') }}
-
-),
-
-as_of as (
-
-    select {{ as_of_date() }} as as_of_date
-
-),
+agencies as (select * from {{ ref('stg_reference__agencies') }}),
 
 -- A chain longer than this is a successor cycle in the reference data, not
 -- a reorganization; the walk stops there and the holder shows as ended.
@@ -36,9 +26,8 @@ succession as (
     from succession
     inner join agencies as holder
         on succession.holder_agency_id = holder.agency_id
-    cross join as_of
     where
-        holder.valid_to < as_of.as_of_date
+        holder.valid_to < {{ as_of_date() }}
         and holder.successor_agency_id is not null
         and succession.succession_steps < 10
 
@@ -63,12 +52,11 @@ final as (
         last_step.succession_steps,
         -- False when the chain ends in a body that no longer (or not yet)
         -- exists on as_of_date: a gap in the lineage data.
-        (current_agency.valid_to is null or current_agency.valid_to >= as_of.as_of_date)
-        and (current_agency.valid_from is null or current_agency.valid_from <= as_of.as_of_date)
+        (current_agency.valid_to is null or current_agency.valid_to >= {{ as_of_date() }})
+        and (current_agency.valid_from is null or current_agency.valid_from <= {{ as_of_date() }})
             as is_current_agency_active,
-        as_of.as_of_date,
+        {{ as_of_date() }} as as_of_date,
     from last_step
-    cross join as_of
     left join agencies as current_agency
         on last_step.current_agency_id = current_agency.agency_id
 

@@ -1,10 +1,6 @@
 with
 
-budget_lines as (
-
-    select * from {{ ref('stg_seeds__budget_lines') }}
-
-),
+budget_lines as (select * from {{ ref('stg_seeds__budget_lines') }}),
 
 parsed as (
 

@@ -1,16 +1,8 @@
 with
 
-plans as (
+plans as (select * from {{ ref('stg_seeds__plans') }}),
 
-    select * from {{ ref('stg_seeds__plans') }}
-
-),
-
-appendices as (
-
-    select * from {{ ref('stg_seeds__plan_appendices') }}
-
-),
+appendices as (select * from {{ ref('stg_seeds__plan_appendices') }}),
 
 present_appendices as (
 

@@ -1,22 +1,14 @@
+{#
+    One row per task whose lead cell names at least one agency or group: how
+    many, the first lead agency, and who holds that agency's duties on
+    as_of_date. A task whose lead cell matched nothing has no row here;
+    fct_tasks counts zero leads for it.
+#}
 with
 
-tasks as (
+assignments as (select * from {{ ref('stg_parsed__task_agencies') }}),
 
-    select * from {{ ref('stg_seeds__tasks') }}
-
-),
-
-assignments as (
-
-    select * from {{ ref('stg_parsed__task_agencies') }}
-
-),
-
-succeeded as (
-
-    select * from {{ ref('int_agencies_succeeded') }}
-
-),
+succeeded as (select * from {{ ref('int_agencies_succeeded') }}),
 
 lead_counts as (
 
@@ -35,30 +27,12 @@ lead_counts as (
 
 ),
 
-as_of as (
-
-    select {{ as_of_date() }} as as_of_date
-
-),
-
 final as (
 
     select
-        tasks.plan_id,
-        tasks.task_key,
-        coalesce(lead_counts.lead_assignment_count, 0) as lead_assignment_count,
-        coalesce(lead_counts.lead_agency_count, 0) as lead_agency_count,
-        coalesce(lead_counts.lead_group_count, 0) as lead_group_count,
-        lead_counts.lead_agency_id,
+        lead_counts.*,
         succeeded.current_agency_id as current_lead_agency_id,
-        as_of.as_of_date,
-        tasks.source_file,
-        tasks.source_line,
-    from tasks
-    cross join as_of
-    left join lead_counts
-        on tasks.plan_id = lead_counts.plan_id
-        and tasks.task_key = lead_counts.task_key
+    from lead_counts
     left join succeeded
         on lead_counts.lead_agency_id = succeeded.agency_id
 

@@ -1,16 +1,8 @@
 with
 
-assignments as (
+assignments as (select * from {{ ref('stg_parsed__task_agencies') }}),
 
-    select * from {{ ref('stg_parsed__task_agencies') }}
-
-),
-
-succeeded as (
-
-    select * from {{ ref('int_agencies_succeeded') }}
-
-),
+succeeded as (select * from {{ ref('int_agencies_succeeded') }}),
 
 final as (
 

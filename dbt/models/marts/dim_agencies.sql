@@ -1,22 +1,10 @@
 with
 
-agencies as (
+agencies as (select * from {{ ref('stg_reference__agencies') }}),
 
-    select * from {{ ref('stg_reference__agencies') }}
+lineage as (select * from {{ ref('stg_reference__agency_lineage') }}),
 
-),
-
-lineage as (
-
-    select * from {{ ref('stg_reference__agency_lineage') }}
-
-),
-
-succeeded as (
-
-    select * from {{ ref('int_agencies_succeeded') }}
-
-),
+succeeded as (select * from {{ ref('int_agencies_succeeded') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-group_aliases as (
-
-    select * from {{ ref('stg_reference__agency_groups') }}
-
-),
+group_aliases as (select * from {{ ref('stg_reference__agency_groups') }}),
 
 final as (
 

@@ -1,34 +1,14 @@
 with
 
-indicators as (
+indicators as (select * from {{ ref('stg_seeds__indicators') }}),
 
-    select * from {{ ref('stg_seeds__indicators') }}
+directions as (select * from {{ ref('stg_parsed__indicator_directions') }}),
 
-),
+crosswalk as (select * from {{ ref('stg_reference__indicator_crosswalk') }}),
 
-directions as (
+national_indicators as (select * from {{ ref('stg_reference__national_indicators') }}),
 
-    select * from {{ ref('stg_parsed__indicator_directions') }}
-
-),
-
-crosswalk as (
-
-    select * from {{ ref('stg_reference__indicator_crosswalk') }}
-
-),
-
-national_indicators as (
-
-    select * from {{ ref('stg_reference__national_indicators') }}
-
-),
-
-parsed_targets as (
-
-    select * from {{ ref('stg_parsed__indicator_targets') }}
-
-),
+parsed_targets as (select * from {{ ref('stg_parsed__indicator_targets') }}),
 
 target_counts as (
 

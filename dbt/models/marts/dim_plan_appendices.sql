@@ -1,23 +1,3 @@
-with
-
-appendices as (
-
-    select * from {{ ref('stg_seeds__plan_appendices') }}
-
-),
-
-final as (
-
-    select
-        plan_id,
-        appendix_label,
-        appendix_kind,
-        status,
-        source_file,
-        source_line,
-        flags,
-    from appendices
-
-)
-
-select * from final
+-- The appendices as staged: the enforced contract (_marts__models.yml) fixes the published
+-- columns and their order, so a pass-through mart repeats no column list.
+select * from {{ ref('stg_seeds__plan_appendices') }}

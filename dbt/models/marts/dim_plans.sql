@@ -1,16 +1,8 @@
 with
 
-plans as (
+plans as (select * from {{ ref('int_plans_dated') }}),
 
-    select * from {{ ref('int_plans_dated') }}
-
-),
-
-appendix_flags as (
-
-    select * from {{ ref('int_plan_appendices_pivoted') }}
-
-),
+appendix_flags as (select * from {{ ref('int_plan_appendices_pivoted') }}),
 
 final as (
 

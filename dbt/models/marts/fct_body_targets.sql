@@ -1,25 +1,3 @@
-with
-
-body_targets as (
-
-    select * from {{ ref('stg_seeds__body_targets') }}
-
-),
-
-final as (
-
-    select
-        plan_id,
-        target_id,
-        subject_text,
-        target_text,
-        target_year_text,
-        context_text,
-        source_file,
-        source_line,
-        flags,
-    from body_targets
-
-)
-
-select * from final
+-- The body targets as staged: the enforced contract (_marts__models.yml) fixes the published
+-- columns and their order, so a pass-through mart repeats no column list.
+select * from {{ ref('stg_seeds__body_targets') }}

@@ -1,16 +1,8 @@
 with
 
-budget_lines as (
+budget_lines as (select * from {{ ref('int_budget_lines_parsed') }}),
 
-    select * from {{ ref('int_budget_lines_parsed') }}
-
-),
-
-plans as (
-
-    select * from {{ ref('stg_seeds__plans') }}
-
-),
+plans as (select * from {{ ref('stg_seeds__plans') }}),
 
 final as (
 

@@ -1,22 +1,10 @@
 with
 
-targets as (
+targets as (select * from {{ ref('stg_seeds__indicator_targets') }}),
 
-    select * from {{ ref('stg_seeds__indicator_targets') }}
+indicators as (select * from {{ ref('stg_seeds__indicators') }}),
 
-),
-
-indicators as (
-
-    select * from {{ ref('stg_seeds__indicators') }}
-
-),
-
-parsed_targets as (
-
-    select * from {{ ref('stg_parsed__indicator_targets') }}
-
-),
+parsed_targets as (select * from {{ ref('stg_parsed__indicator_targets') }}),
 
 final as (
 

@@ -1,26 +1,3 @@
-with
-
-figures as (
-
-    select * from {{ ref('stg_seeds__reported_figures') }}
-
-),
-
-final as (
-
-    select
-        plan_id,
-        figure_id,
-        metric,
-        value_text,
-        unit,
-        period_text,
-        context_text,
-        source_file,
-        source_line,
-        flags,
-    from figures
-
-)
-
-select * from final
+-- The figures as staged: the enforced contract (_marts__models.yml) fixes the published
+-- columns and their order, so a pass-through mart repeats no column list.
+select * from {{ ref('stg_seeds__reported_figures') }}

@@ -1,22 +1,10 @@
 with
 
-tasks as (
+tasks as (select * from {{ ref('stg_seeds__tasks') }}),
 
-    select * from {{ ref('stg_seeds__tasks') }}
+deadlines as (select * from {{ ref('stg_parsed__task_deadlines') }}),
 
-),
-
-deadlines as (
-
-    select * from {{ ref('stg_parsed__task_deadlines') }}
-
-),
-
-owners as (
-
-    select * from {{ ref('int_task_owners_resolved') }}
-
-),
+owners as (select * from {{ ref('int_task_owners_resolved') }}),
 
 final as (
 
@@ -41,13 +29,15 @@ final as (
         deadlines.recurrence_due_day,
         deadlines.parse_status as deadline_parse_status,
         deadlines.parse_note as deadline_parse_note,
-        owners.lead_assignment_count,
+        -- A task whose lead cell matched nothing has no owner row: zero leads,
+        -- which the plan-semantics check every_task_has_a_lead reports.
+        coalesce(owners.lead_assignment_count, 0) as lead_assignment_count,
         owners.lead_agency_id,
         owners.current_lead_agency_id,
-        owners.as_of_date as current_lead_as_of_date,
+        {{ as_of_date() }} as current_lead_as_of_date,
     from tasks
-    -- Left joins: a task the parser or the resolver missed keeps its row and
-    -- fails the not_null tests on deadline_parse_status / lead_assignment_count.
+    -- Left join: a task the parser missed keeps its row and fails the
+    -- not_null test on deadline_parse_status.
     left join deadlines
         on tasks.plan_id = deadlines.plan_id
         and tasks.task_key = deadlines.task_key

@@ -1,34 +1,14 @@
 with
 
-targets as (
+targets as (select * from {{ ref('fct_indicator_targets') }}),
 
-    select * from {{ ref('fct_indicator_targets') }}
+crosswalk as (select * from {{ ref('stg_reference__indicator_crosswalk') }}),
 
-),
+national_indicators as (select * from {{ ref('stg_reference__national_indicators') }}),
 
-crosswalk as (
+plans as (select * from {{ ref('stg_seeds__plans') }}),
 
-    select * from {{ ref('stg_reference__indicator_crosswalk') }}
-
-),
-
-national_indicators as (
-
-    select * from {{ ref('stg_reference__national_indicators') }}
-
-),
-
-plans as (
-
-    select * from {{ ref('stg_seeds__plans') }}
-
-),
-
-provinces as (
-
-    select * from {{ ref('stg_reference__provinces') }}
-
-),
+provinces as (select * from {{ ref('stg_reference__provinces') }}),
 
 -- The crosswalk states that a provincial indicator and its national target
 -- are one measure at two scales; a share of provincial GDP (GRDP) is the

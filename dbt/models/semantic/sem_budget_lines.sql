@@ -7,11 +7,7 @@
 #}
 with
 
-lines as (
-
-    select * from {{ ref('fct_budget_lines') }}
-
-),
+lines as (select * from {{ ref('fct_budget_lines') }}),
 
 parent_stages as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('parsed', 'agency_quarantine') }}
-
-),
+source as (select * from {{ source('parsed', 'agency_quarantine') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('parsed', 'indicator_directions') }}
-
-),
+source as (select * from {{ source('parsed', 'indicator_directions') }}),
 
 final as (
 

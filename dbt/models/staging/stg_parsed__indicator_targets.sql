@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('parsed', 'indicator_targets') }}
-
-),
+source as (select * from {{ source('parsed', 'indicator_targets') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('parsed', 'task_agencies') }}
-
-),
+source as (select * from {{ source('parsed', 'task_agencies') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('parsed', 'task_deadlines') }}
-
-),
+source as (select * from {{ source('parsed', 'task_deadlines') }}),
 
 final as (
 

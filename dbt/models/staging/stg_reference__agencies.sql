@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_agencies') }}
-
-),
+source as (select * from {{ source('reference', 'ref_agencies') }}),
 
 final as (
 
@@ -13,8 +9,7 @@ final as (
         province_id,
         agency_name,
         agency_kind,
-        cast(nullif(valid_from, '') as date) as valid_from,
-        cast(nullif(valid_to, '') as date) as valid_to,
+        {{ validity_columns() }}
         nullif(successor_agency_id, '') as successor_agency_id,
         cast(is_group as boolean) as is_group,
         source_note,

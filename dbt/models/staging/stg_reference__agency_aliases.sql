@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_agency_aliases') }}
-
-),
+source as (select * from {{ source('reference', 'ref_agency_aliases') }}),
 
 final as (
 

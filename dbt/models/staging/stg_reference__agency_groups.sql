@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_agency_groups') }}
-
-),
+source as (select * from {{ source('reference', 'ref_agency_groups') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_agency_lineage') }}
-
-),
+source as (select * from {{ source('reference', 'ref_agency_lineage') }}),
 
 final as (
 

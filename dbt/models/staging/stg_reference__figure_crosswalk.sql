@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_figure_crosswalk') }}
-
-),
+source as (select * from {{ source('reference', 'ref_figure_crosswalk') }}),
 
 final as (
 

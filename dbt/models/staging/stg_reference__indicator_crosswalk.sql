@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_indicator_crosswalk') }}
-
-),
+source as (select * from {{ source('reference', 'ref_indicator_crosswalk') }}),
 
 final as (
 

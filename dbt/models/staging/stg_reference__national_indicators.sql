@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_national_indicators') }}
-
-),
+source as (select * from {{ source('reference', 'ref_national_indicators') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_provinces') }}
-
-),
+source as (select * from {{ source('reference', 'ref_provinces') }}),
 
 final as (
 
@@ -12,8 +8,7 @@ final as (
         province_id,
         province_name,
         province_kind,
-        cast(nullif(valid_from, '') as date) as valid_from,
-        cast(nullif(valid_to, '') as date) as valid_to,
+        {{ validity_columns() }}
         nullif(successor_province_id, '') as successor_province_id,
         source_note,
     from source

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'ref_reporting_calendar') }}
-
-),
+source as (select * from {{ source('reference', 'ref_reporting_calendar') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'body_targets') }}
-
-),
+source as (select * from {{ source('seeds', 'body_targets') }}),
 
 final as (
 

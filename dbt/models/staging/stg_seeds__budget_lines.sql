@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'budget_lines') }}
-
-),
+source as (select * from {{ source('seeds', 'budget_lines') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'indicator_targets') }}
-
-),
+source as (select * from {{ source('seeds', 'indicator_targets') }}),
 
 final as (
 

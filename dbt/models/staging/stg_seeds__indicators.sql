@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'indicators') }}
-
-),
+source as (select * from {{ source('seeds', 'indicators') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'plan_appendices') }}
-
-),
+source as (select * from {{ source('seeds', 'plan_appendices') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'plans') }}
-
-),
+source as (select * from {{ source('seeds', 'plans') }}),
 
 final as (
 

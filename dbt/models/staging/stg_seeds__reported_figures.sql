@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'reported_figures') }}
-
-),
+source as (select * from {{ source('seeds', 'reported_figures') }}),
 
 final as (
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'source_documents') }}
-
-),
+source as (select * from {{ source('seeds', 'source_documents') }}),
 
 final as (
 

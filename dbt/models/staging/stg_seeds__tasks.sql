@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('seeds', 'tasks') }}
-
-),
+source as (select * from {{ source('seeds', 'tasks') }}),
 
 final as (
 

@@ -141,10 +141,12 @@ final as (
 
     select distinct
         -- A plan of a province that has since merged reports through its successor.
-        case
-            when periods.province_valid_to < periods.period_end then periods.successor_province_id
-            else periods.province_id
-        end as province_id,
+        {{ province_holding_duties(
+            'periods.province_id',
+            'periods.successor_province_id',
+            'periods.province_valid_to',
+            'periods.period_end',
+        ) }} as province_id,
         lead_agencies.agency_id,
         periods.period,
         periods.period_kind,

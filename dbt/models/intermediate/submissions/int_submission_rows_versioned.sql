@@ -1,16 +1,8 @@
 with
 
-files as (
+files as (select * from {{ ref('stg_submissions__files') }}),
 
-    select * from {{ ref('stg_submissions__files') }}
-
-),
-
-rows as (
-
-    select * from {{ ref('stg_submissions__rows') }}
-
-),
+rows as (select * from {{ ref('stg_submissions__rows') }}),
 
 accepted_files as (
 

@@ -8,11 +8,7 @@ rows as (
 
 ),
 
-budget_lines as (
-
-    select * from {{ ref('fct_budget_lines') }}
-
-),
+budget_lines as (select * from {{ ref('fct_budget_lines') }}),
 
 total_investment as (
 

@@ -8,11 +8,7 @@ rows as (
 
 ),
 
-directions as (
-
-    select * from {{ ref('stg_parsed__indicator_directions') }}
-
-),
+directions as (select * from {{ ref('stg_parsed__indicator_directions') }}),
 
 indicators as (
 
@@ -65,12 +61,10 @@ final as (
     from rows
     left join directions
         on rows.parsed_plan_id = directions.plan_id
-        and lower(rtrim(trim(rows.indicator_code), '.'))
-        = lower(rtrim(trim(directions.indicator_code), '.'))
+        and {{ item_key('rows.indicator_code') }} = {{ item_key('directions.indicator_code') }}
     left join indicators
         on rows.parsed_plan_id = indicators.plan_id
-        and lower(rtrim(trim(rows.indicator_code), '.'))
-        = lower(rtrim(trim(indicators.indicator_code), '.'))
+        and {{ item_key('rows.indicator_code') }} = {{ item_key('indicators.indicator_code') }}
     left join figures
         on indicators.indicator_code is null
         and rows.parsed_plan_id = figures.plan_id

@@ -1,10 +1,6 @@
 with
 
-files as (
-
-    select * from {{ ref('stg_submissions__files') }}
-
-),
+files as (select * from {{ ref('stg_submissions__files') }}),
 
 -- Rows loaded and quarantined are counted in the row tables themselves, not
 -- taken from the manifest, so a row lost between reading a file and storing

@@ -1,10 +1,6 @@
 with
 
-quarantine as (
-
-    select * from {{ ref('stg_submissions__quarantine') }}
-
-),
+quarantine as (select * from {{ ref('stg_submissions__quarantine') }}),
 
 files as (
 

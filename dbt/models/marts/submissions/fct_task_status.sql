@@ -82,11 +82,7 @@ batch as (
 
 {% endif %}
 
-deadlines as (
-
-    select * from {{ ref('stg_parsed__task_deadlines') }}
-
-),
+deadlines as (select * from {{ ref('stg_parsed__task_deadlines') }}),
 
 with_deadlines as (
 
@@ -96,10 +92,10 @@ with_deadlines as (
         deadlines.due_date,
         deadlines.parse_status as deadline_parse_status,
     from batch
-    -- Ingestion matched the key trimmed, case-insensitively, without a trailing dot.
+    -- The key as ingestion matched it (macros/item_key.sql).
     left join deadlines
         on batch.parsed_plan_id = deadlines.plan_id
-        and lower(rtrim(trim(batch.task_key), '.')) = lower(rtrim(trim(deadlines.task_key), '.'))
+        and {{ item_key('batch.task_key') }} = {{ item_key('deadlines.task_key') }}
 
 ),
 

@@ -54,11 +54,7 @@ links as (
 
 ),
 
-national_indicators as (
-
-    select * from {{ ref('stg_reference__national_indicators') }}
-
-),
+national_indicators as (select * from {{ ref('stg_reference__national_indicators') }}),
 
 linked as (
 
@@ -70,8 +66,7 @@ linked as (
     from actuals
     inner join links
         on actuals.plan_id = links.plan_id
-        and lower(rtrim(trim(actuals.indicator_code), '.'))
-        = lower(rtrim(trim(links.item_code), '.'))
+        and {{ item_key('actuals.indicator_code') }} = {{ item_key('links.item_code') }}
         -- A figure goes through the figure crosswalk only, an indicator through the other.
         and (actuals.item_kind = 'reported_figure') = (links.link_source = 'figure_crosswalk')
 

@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('submissions', 'submission_files') }}
-
-),
+source as (select * from {{ source('submissions', 'submission_files') }}),
 
 final as (
 

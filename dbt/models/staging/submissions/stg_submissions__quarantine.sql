@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('submissions', 'submission_quarantine') }}
-
-),
+source as (select * from {{ source('submissions', 'submission_quarantine') }}),
 
 final as (
 

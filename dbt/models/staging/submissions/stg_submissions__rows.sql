@@ -1,10 +1,6 @@
 with
 
-source as (
-
-    select * from {{ source('submissions', 'submission_rows') }}
-
-),
+source as (select * from {{ source('submissions', 'submission_rows') }}),
 
 final as (
 
