@@ -1,14 +1,12 @@
-"""Rules every table shares: keys, provenance, non-emptiness, flag and parse-status shares."""
+"""Rules every table shares: keys, provenance, non-emptiness; the rows a flag share reads."""
 
 from __future__ import annotations
-
-from functools import partial
 
 import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 
-from .base import SOURCE_COLUMNS, Validation, error, suite, warn
+from .base import SOURCE_COLUMNS, error
 
 # Above this share of flagged rows a table is reported: the documents are messy,
 # but when most rows of a table carry a flag the extractor has likely lost track
@@ -111,75 +109,3 @@ def flagged_rows(frame: pd.DataFrame, key_columns: tuple[str, ...] = ()) -> pd.D
     out["is_flagged"] = frame["flags"].fillna("").astype(str).str.strip() != ""
     out["flags"] = frame["flags"]
     return out
-
-
-def flag_share_validation(
-    qualified_table: str,
-    key_columns: tuple[str, ...],
-    max_share: float = DEFAULT_MAX_FLAGGED_SHARE,
-) -> Validation:
-    table = qualified_table.rsplit(".", 1)[-1]
-    name = f"{qualified_table}.flagged_share"
-
-    def build() -> gx.ExpectationSuite:
-        return suite(
-            name,
-            warn(
-                gx.expectations.ExpectColumnValuesToBeInSet,
-                check=f"{table}.flagged_share",
-                why=(
-                    f"At most {max_share:.0%} of rows should carry an extractor flag; "
-                    "more suggests a layout the extractor no longer understands."
-                ),
-                column="is_flagged",
-                value_set=[False],
-                mostly=1 - max_share,
-            ),
-        )
-
-    return Validation(
-        name=name,
-        build_suite=build,
-        derive=partial(flagged_rows, key_columns=key_columns),
-        sample_columns=(*key_columns, *SOURCE_COLUMNS, "flags"),
-    )
-
-
-def parse_status_validation(
-    qualified_table: str,
-    min_parsed_share: float = DEFAULT_MIN_PARSED_SHARE,
-    column: str = PARSE_STATUS_COLUMN,
-) -> Validation:
-    """Parse status present on every row, and mostly ``parsed``.
-
-    ``column`` names the table's status column when it is not ``parse_status``
-    (``fct_tasks.deadline_parse_status``); the check names stay the same.
-    """
-    table = qualified_table.rsplit(".", 1)[-1]
-    name = f"{qualified_table}.parse_status"
-
-    def build() -> gx.ExpectationSuite:
-        return suite(
-            name,
-            error(
-                gx.expectations.ExpectColumnValuesToNotBeNull,
-                check=f"{table}.parse_status_present",
-                why="Every row says whether its text was parsed, so no doubt goes unrecorded.",
-                column=column,
-            ),
-            warn(
-                gx.expectations.ExpectColumnValuesToBeInSet,
-                check=f"{table}.parsed_share",
-                why=f"At least {min_parsed_share:.0%} of rows should parse without doubt.",
-                column=column,
-                value_set=[PARSED],
-                mostly=min_parsed_share,
-            ),
-        )
-
-    return Validation(
-        name=name,
-        build_suite=build,
-        requires_columns=(column,),
-        absent_note=PARSE_STATUS_ABSENT.replace(PARSE_STATUS_COLUMN, column),
-    )

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import SOURCE_COLUMNS
-from .plan_rules import TODO_CELL, TODO_EXTRACTION
-from .spec import Part, holds, one_of, present, table_checks
+from .plan_rules import TODO_CELL
+from .spec import Part, holds, table_checks
 
 TABLE = "marts.dim_indicators"
 KEY = ("plan_id", "indicator_code")
-DIRECTIONS = ("higher_is_better", "lower_is_better")
 
 
 def directions_checked(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -30,14 +29,6 @@ def directions_checked(indicators: pd.DataFrame) -> pd.DataFrame:
 CHECKS = table_checks(
     TABLE,
     KEY,
-    rules=(
-        present(
-            "direction",
-            "Every indicator says whether higher or lower is better.",
-            todo=TODO_EXTRACTION,
-        ),
-        one_of("direction", DIRECTIONS, "Directions are higher_is_better or lower_is_better."),
-    ),
     parts=(
         Part(
             suffix="direction",

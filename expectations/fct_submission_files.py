@@ -22,7 +22,7 @@ import great_expectations as gx
 import pandas as pd
 
 from .base import Validation, error, suite, warn
-from .spec import at_least, present, rule, table_checks
+from .spec import at_least, rule, table_checks
 
 TABLE = "marts.fct_submission_files"
 KEY = ("file_sha256",)
@@ -86,21 +86,10 @@ _ROWS = table_checks(
     TABLE,
     KEY,
     suffix="rows_accounted",
-    standard=("key",),
+    standard=(),
     derive=accounted_rows,
     sample=(*SAMPLE_COLUMNS, "rows_accounted"),
     rules=(
-        present(
-            "source_file",
-            "Each file keeps the name it was sent under, for the agency and the auditor.",
-        ),
-        *(
-            present(
-                column,
-                "Every file reports how many rows came in, were loaded and were quarantined.",
-            )
-            for column in COUNT_COLUMNS
-        ),
         *(
             at_least(
                 column,

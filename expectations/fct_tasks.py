@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from .spec import present, table_checks
+from .spec import table_checks
 
 TABLE = "marts.fct_tasks"
 KEY = ("plan_id", "task_key")
 
-CHECKS = table_checks(
-    TABLE,
-    KEY,
-    rules=(present("task_name", "A task without its wording cannot be followed up."),),
-    flagged=True,
-    parse_status="deadline_parse_status",
-)
+CHECKS = table_checks(TABLE, KEY, flagged=True, parse_status="deadline_parse_status")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .base import SOURCE_COLUMNS
 from .plan_rules import TODO_AGENCY_NAME, TODO_LINEAGE
-from .spec import Part, at_least, holds, present, table_checks
+from .spec import Part, at_least, holds, table_checks
 
 TABLE = "marts.fct_tasks"
 KEY = ("plan_id", "task_key")
@@ -35,10 +35,6 @@ CHECKS = table_checks(
     suffix="owners",
     sample=(*KEY, *SOURCE_COLUMNS, "lead_agency_text"),
     rules=(
-        present(
-            "lead_assignment_count",
-            "A task missing from the lead count would pass the rule below unseen.",
-        ),
         at_least(
             "lead_assignment_count",
             1,

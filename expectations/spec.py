@@ -7,29 +7,44 @@ row: the check's name, the Great Expectations expectation and its arguments,
 why the rule exists and what to do when it fails. The rules every table
 shares (not empty, key, provenance) are named by :data:`STANDARD` instead of
 being written out again.
+
+Each rule lives in one place. A dbt model's key, its not-null and
+accepted-value columns and its provenance are dbt tests (the ``_*__models.yml``
+files), which stop the build before the gate runs: a mart's suite opens with
+``not_empty`` alone and keeps the rules dbt does not state, those that span
+rows or tables and those auditors read. Tables Python loads (``raw.*``,
+``parsed.*``) have no dbt model, so their suites open with all of
+:data:`STANDARD`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import great_expectations as gx
 import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 
-from .base import ERROR, WARN, TableChecks, Validation, suite, tagged
+from .base import ERROR, SOURCE_COLUMNS, WARN, TableChecks, Validation, suite, tagged
 from .common import (
-    flag_share_validation,
+    DEFAULT_MAX_FLAGGED_SHARE,
+    DEFAULT_MIN_PARSED_SHARE,
+    PARSE_STATUS_ABSENT,
+    PARSE_STATUS_COLUMN,
+    PARSED,
+    flagged_rows,
     key_rules,
     not_empty,
-    parse_status_validation,
     provenance_rules,
 )
 
 # The rules every table of documents shares, in report order.
 STANDARD = ("not_empty", "key", "provenance")
+# What dbt does not already test on a mart (see the module docstring).
+MART_STANDARD = ("not_empty",)
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,9 @@ class Part:
 
     ``suffix`` names a derived validation (``<table>.<suffix>``); ``standard``
     lists which of :data:`STANDARD` open the suite; ``sample`` is what an
-    auditor sees of each failing row (default: the key and provenance).
+    auditor sees of each failing row (default: the key and provenance);
+    ``requires`` names columns without which the part is skipped with
+    ``absent_note``.
     """
 
     rules: tuple[Rule, ...] = ()
@@ -128,6 +145,8 @@ class Part:
     standard: tuple[str, ...] = ()
     derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     sample: tuple[str, ...] | None = None
+    requires: tuple[str, ...] = ()
+    absent_note: str = ""
 
     def validation(self, table: str, key: tuple[str, ...], short: str) -> Validation:
         name = f"{table}.{self.suffix}" if self.suffix else table
@@ -136,7 +155,44 @@ class Part:
             opening = [e for part in self.standard for e in _standard_rules(part, short, key)]
             return suite(name, *opening, *(r.expectation(short) for r in self.rules))
 
-        return Validation(name, build, derive=self.derive, sample_columns=self.sample)
+        return Validation(
+            name,
+            build,
+            derive=self.derive,
+            sample_columns=self.sample,
+            requires_columns=self.requires,
+            absent_note=self.absent_note,
+        )
+
+
+def flag_share(key: tuple[str, ...], max_share: float = DEFAULT_MAX_FLAGGED_SHARE) -> Part:
+    """The share of rows an extractor flagged, reported above ``max_share``."""
+    why = (
+        f"At most {max_share:.0%} of rows should carry an extractor flag; "
+        "more suggests a layout the extractor no longer understands."
+    )
+    return Part(
+        suffix="flagged_share",
+        derive=partial(flagged_rows, key_columns=key),
+        sample=(*key, *SOURCE_COLUMNS, "flags"),
+        rules=(
+            reported(
+                one_of("is_flagged", [False], why, name="flagged_share", mostly=1 - max_share)
+            ),
+        ),
+    )
+
+
+def parsed_share(column: str, min_share: float = DEFAULT_MIN_PARSED_SHARE) -> Part:
+    """The share of rows whose ``column`` (a parse status) is ``parsed``, reported below
+    ``min_share``; the check keeps its name whatever the column is called."""
+    why = f"At least {min_share:.0%} of rows should parse without doubt."
+    return Part(
+        suffix="parse_status",
+        requires=(column,),
+        absent_note=PARSE_STATUS_ABSENT.replace(PARSE_STATUS_COLUMN, column),
+        rules=(reported(one_of(column, [PARSED], why, name="parsed_share", mostly=min_share)),),
+    )
 
 
 def table_checks(
@@ -145,7 +201,7 @@ def table_checks(
     *,
     rules: tuple[Rule, ...] = (),
     parts: tuple[Part, ...] = (),
-    standard: tuple[str, ...] = STANDARD,
+    standard: tuple[str, ...] | None = None,
     sample: tuple[str, ...] | None = None,
     suffix: str = "",
     derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
@@ -156,18 +212,21 @@ def table_checks(
 ) -> TableChecks:
     """The table's checks, in report order.
 
-    First the validation of the table itself: the ``standard`` rules, then
+    First the validation of the table itself: the ``standard`` rules (by
+    default :data:`MART_STANDARD` for a mart, :data:`STANDARD` otherwise), then
     ``rules`` (``suffix``/``derive`` when even that one reads a derived frame);
-    then the other ``parts``, over frames derived from the table; then, when ``flagged``, the share of rows an
-    extractor flagged (reported above half), and when ``parse_status`` names a
-    column, the share of rows parsed without doubt. ``options`` go to
-    :class:`TableChecks` (``append_only``, ...).
+    then the other ``parts``, over frames derived from the table; then, when
+    ``flagged``, the share of rows an extractor flagged (:func:`flag_share`),
+    and when ``parse_status`` names a column, the share of rows parsed without
+    doubt (:func:`parsed_share`). ``options`` go to :class:`TableChecks`
+    (``append_only``, ...).
     """
     short = short or short_name(table)
+    if standard is None:
+        standard = MART_STANDARD if table.startswith("marts.") else STANDARD
     first = Part(rules=rules, suffix=suffix, standard=standard, derive=derive, sample=sample)
-    validations = [part.validation(table, key, short) for part in (first, *parts)]
-    if flagged:
-        validations.append(flag_share_validation(table, key))
-    if parse_status:
-        validations.append(parse_status_validation(table, column=parse_status))
+    shares = ([flag_share(key)] if flagged else []) + (
+        [parsed_share(parse_status)] if parse_status else []
+    )
+    validations = [part.validation(table, key, short) for part in (first, *parts, *shares)]
     return TableChecks(table=table, key_columns=key, validations=tuple(validations), **options)

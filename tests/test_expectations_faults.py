@@ -144,25 +144,9 @@ def generic_faults() -> dict[str, Fault]:
 SPECIFIC_FAULTS: dict[str, Fault] = {
     "raw_budget_lines.stage_accepted": set_first("raw.budget_lines", "stage", "settled"),
     "raw_budget_lines.amount_text_present": set_first("raw.budget_lines", "amount_text", None),
-    "dim_plans.plan_kind_accepted": set_first("marts.dim_plans", "plan_kind", "kế hoạch"),
-    "dim_plans.province_name_not_null": set_first("marts.dim_plans", "province_name", None),
-    "fct_indicator_targets.target_text_present": set_first(
-        "marts.fct_indicator_targets", "target_text", None
-    ),
-    "fct_tasks.task_name_present": set_first("marts.fct_tasks", "task_name", None),
-    "fct_reported_figures.plan_id_not_null": set_first(
-        "marts.fct_reported_figures", "plan_id", None
-    ),
-    "fct_reported_figures.value_text_present": set_first(
-        "marts.fct_reported_figures", "value_text", None
-    ),
-    "fct_budget_lines.plan_id_not_null": set_first(BUDGET, "plan_id", None),
-    "fct_budget_lines.stage_accepted": set_first(BUDGET, "stage", "settled"),
     "fct_budget_lines.amount_non_negative": budget_set(
         "ls234-2026-tx-2", "amount_million_vnd", -4118.0
     ),
-    "fct_budget_lines.amount_text_present": budget_set("ls234-2026-tx-2", "amount_text", None),
-    "fct_budget_lines.amount_parsed": budget_set("ls234-2026-tx-3", "amount_million_vnd", None),
     "fct_budget_lines.fiscal_year_plausible": budget_set("ls234-2025-tx-6", "fiscal_year", 202),
     # 205.106 read as 205.160: the recurrent line no longer equals its sub-lines.
     "fct_budget_lines.parent_equals_children": budget_set(
@@ -198,10 +182,6 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
         FILES, "rows_loaded", 3
     ),
     **{
-        f"fct_submission_files.{column}_present": set_first(FILES, column, None)
-        for column in ("rows_in", "rows_loaded", "rows_quarantined")
-    },
-    **{
         f"fct_submission_files.{column}_non_negative": set_first(FILES, column, -1)
         for column in ("rows_in", "rows_loaded", "rows_quarantined")
     },
@@ -212,8 +192,6 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
     "fct_submission_quarantine.reason_code_known": set_first(
         QUARANTINE, "reason_code", "looks_wrong"
     ),
-    "fct_submission_quarantine.reason_vi_present": set_first(QUARANTINE, "reason_vi", None),
-    "fct_submission_quarantine.reason_en_present": set_first(QUARANTINE, "reason_en", None),
 }
 
 

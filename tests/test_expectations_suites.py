@@ -8,7 +8,7 @@ import yaml
 
 from dagster_project.extract.runner import ROW_KEYS
 from dagster_project.warehouse.paths import DBT_PROJECT_DIR
-from expectations import TABLE_CHECKS, dim_plans, fct_budget_lines, row_counts
+from expectations import TABLE_CHECKS, fct_budget_lines, row_counts
 from expectations.base import ERROR, SEVERITIES, error, expectation_check, tagged
 
 ALL = [(checks, expectation) for checks in TABLE_CHECKS for _, expectation in checks.expectations()]
@@ -86,11 +86,6 @@ def test_budget_key_is_the_key_the_extractor_corrects_by():
 def test_budget_stages_are_the_stages_the_mart_accepts():
     stage = _marts_columns()["fct_budget_lines"]["stage"]
     assert set(fct_budget_lines.STAGES) == set(_accepted_values(stage))
-
-
-def test_plan_kinds_are_the_kinds_the_mart_accepts():
-    kind = _marts_columns()["dim_plans"]["plan_kind"]
-    assert set(dim_plans.PLAN_KINDS) == set(_accepted_values(kind))
 
 
 def test_every_checked_mart_column_exists_in_the_dbt_contract():

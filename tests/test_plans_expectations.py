@@ -221,17 +221,12 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
     "parsed_agency_quarantine.reason_code_accepted": quarantined(reason_code="typo"),
     "parsed_agency_quarantine.no_unmatched_names": quarantined(),
     "fct_tasks.every_task_has_a_lead": set_first(TASKS, "lead_assignment_count", 0),
-    "fct_tasks.lead_assignment_count_present": set_first(TASKS, "lead_assignment_count", None),
     "fct_tasks.lead_has_current_holder": set_where(
         TASKS, "current_lead_agency_id", None, task_key="IV.39", plan_id=BAC_KAN
     ),
-    "dim_indicators.direction_present": set_first(INDICATORS, "direction", None),
-    "dim_indicators.direction_accepted": set_first(INDICATORS, "direction", "up"),
     "dim_indicators.ranks_are_lower_is_better": set_where(
         INDICATORS, "direction", "higher_is_better", plan_id=BAC_KAN, indicator_code="5"
     ),
-    "dim_agencies.current_agency_present": set_first(AGENCIES, "current_agency_id", None),
-    "dim_agencies.current_agency_active": set_first(AGENCIES, "is_current_agency_active", False),
     "dim_agencies.validity_ordered": set_where(
         AGENCIES, "valid_from", pd.Timestamp("2025-07-01"), agency_id="bac-kan:so-khcn"
     ),
@@ -240,11 +235,6 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
     ),
     "dim_agencies.successor_exists": set_where(
         AGENCIES, "successor_agency_id", "nghe-an:so-khoa-hoc", agency_id="nghe-an:so-tttt"
-    ),
-    "bridge_task_agencies.role_accepted": set_first(BRIDGE, "role", "chủ trì"),
-    "bridge_task_agencies.fragment_present": set_first(BRIDGE, "fragment", None),
-    "bridge_task_agencies.names_one_agency_or_one_group": set_where(
-        BRIDGE, "group_id", "so-ban-nganh", agency_id="nghe-an:so-khcn"
     ),
     "bridge_task_agencies.agency_has_current_holder": set_where(
         BRIDGE, "current_agency_id", None, agency_id="bac-kan:so-tttt"
