@@ -55,26 +55,15 @@ def key_rules(table: str, key_columns: tuple[str, ...]) -> list[Expectation]:
         )
         for column in key_columns
     ]
-    if len(key_columns) == 1:
-        rules.append(
-            error(
-                gx.expectations.ExpectColumnValuesToBeUnique,
-                check=f"{table}.key_unique",
-                why=f"{key_columns[0]} identifies one row of {table}.",
-                todo=TODO_KEY,
-                column=key_columns[0],
-            )
+    rules.append(
+        error(
+            gx.expectations.ExpectCompoundColumnsToBeUnique,
+            check=f"{table}.key_unique",
+            why=f"({', '.join(key_columns)}) identifies one row of {table}.",
+            todo=TODO_KEY,
+            column_list=list(key_columns),
         )
-    else:
-        rules.append(
-            error(
-                gx.expectations.ExpectCompoundColumnsToBeUnique,
-                check=f"{table}.key_unique",
-                why=f"({', '.join(key_columns)}) identifies one row of {table}.",
-                todo=TODO_KEY,
-                column_list=list(key_columns),
-            )
-        )
+    )
     return rules
 
 
