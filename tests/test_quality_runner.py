@@ -79,16 +79,18 @@ def test_a_sub_line_that_no_longer_sums_blocks_with_the_check_and_line_named(tmp
 
 
 def test_a_duplicate_key_blocks_with_both_rows_traceable(tmp_path: Path):
+    # A table Python loads: a mart's key is a dbt test, which fails the build first.
     frames = good_frames()
-    tasks = frames["marts.fct_tasks"]
-    frames["marts.fct_tasks"] = pd.concat([tasks, tasks.iloc[[3]]], ignore_index=True)
+    lines = frames["raw.budget_lines"]
+    frames["raw.budget_lines"] = pd.concat([lines, lines.iloc[[3]]], ignore_index=True)
     warehouse = write_warehouse(tmp_path / "nq57.duckdb", frames)
-    failure = by_check(run_quality_gate(warehouse, tmp_path / "reports"))["fct_tasks.key_unique"]
+    checks = by_check(run_quality_gate(warehouse, tmp_path / "reports"))
+    failure = checks["raw_budget_lines.key_unique"]
 
     assert failure.blocking and failure.unexpected_count == 2
-    row = tasks.iloc[3]
+    row = lines.iloc[3]
     for sample in failure.samples:
-        assert (sample["plan_id"], sample["task_key"]) == (row["plan_id"], row["task_key"])
+        assert (sample["budget_line_id"], sample["stage"]) == (row["budget_line_id"], row["stage"])
         assert (sample["source_file"], sample["source_line"]) == (
             row["source_file"],
             row["source_line"],

@@ -52,9 +52,12 @@ def unbalance_budget(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def duplicate_task(con: duckdb.DuckDBPyConnection) -> None:
-    """The first task twice: (plan_id, task_key) is no longer a key."""
-    con.execute("insert into marts.fct_tasks select * from marts.fct_tasks limit 1")
+def duplicate_budget_line(con: duckdb.DuckDBPyConnection) -> None:
+    """The first loaded budget line twice: (budget_line_id, stage) is no longer a key.
+
+    The gate checks the keys of the tables Python loads; a mart's key is a dbt test.
+    """
+    con.execute("insert into raw.budget_lines select * from raw.budget_lines limit 1")
 
 
 def lose_quarantine_row(con: duckdb.DuckDBPyConnection) -> None:
@@ -70,7 +73,7 @@ def lose_quarantine_row(con: duckdb.DuckDBPyConnection) -> None:
 
 FAULTS: dict[str, tuple[Callable[[duckdb.DuckDBPyConnection], None], str]] = {
     "unbalanced budget tree": (unbalance_budget, "fct_budget_lines.parent_equals_children"),
-    "duplicate key": (duplicate_task, "fct_tasks.key_unique"),
+    "duplicate key": (duplicate_budget_line, "raw_budget_lines.key_unique"),
     "quarantine count mismatch": (
         lose_quarantine_row,
         "fct_submission_files.rows_in_equals_loaded_plus_quarantined",
