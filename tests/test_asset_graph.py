@@ -70,3 +70,10 @@ def test_build_job_runs_in_process(defs):
     job = defs.resolve_job_def("build_warehouse")
 
     assert job.executor_def.name == "in_process"
+
+
+def test_the_build_after_ingest_sensor_runs_the_one_build_job(defs):
+    from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
+
+    sensor = defs.get_sensor_def("build_after_ingest_sensor")
+    assert [job.name for job in sensor.jobs] == [BUILD_WAREHOUSE_JOB]

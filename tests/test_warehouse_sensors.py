@@ -27,7 +27,7 @@ from dagster_project.submissions.assets import (
     ingest_submissions_job,
 )
 from dagster_project.submissions.resources import SubmissionsStore
-from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB, build_warehouse_job
+from dagster_project.warehouse.jobs import build_warehouse_job
 from dagster_project.warehouse.sensors import build_after_ingest_sensor
 
 
@@ -77,10 +77,3 @@ def test_a_build_is_requested_once_per_ingest_run_that_stored_files(tmp_path):
         skip = evaluate_after(sensor, again, instance)
         assert isinstance(skip, SkipReason)
         assert "stored no new file" in skip.skip_message
-
-
-def test_the_definitions_rebuild_with_the_one_build_job():
-    from dagster_project.definitions import defs
-
-    sensor = defs.get_sensor_def("build_after_ingest_sensor")
-    assert [job.name for job in sensor.jobs] == [BUILD_WAREHOUSE_JOB]
