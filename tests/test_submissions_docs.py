@@ -45,9 +45,9 @@ def test_unknown_reason_code_is_refused():
     ],
 )
 def test_every_store_column_is_documented(table, columns):
-    from dagster_project.submissions import store
+    from dagster_project.submissions import tables
 
     section = DOC[DOC.index(f"- `{table}`") :]
     section = section[: section.index("\n- `raw.", 3)]
-    for column in getattr(store, columns):
+    for column in getattr(tables, columns):
         assert f"`{column}`" in section, f"{table}.{column}"

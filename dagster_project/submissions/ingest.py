@@ -52,31 +52,24 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dagster_project.config import SEEDS_DIR
 from dagster_project.locks import pause_point
 
-from . import spec
-from .marking import marker_of
+from .evaluate import Evaluation, evaluate, evaluate_here, worker_setup
 from .paths import archive_dir, receipts_dir, store_path
-from .readers import FileRejected, Limits, ParsedFile, RawRow, read_data
+from .readers import Limits
 from .reasons import Issue
-from .receipts import (
-    ReceiptRow,
-    item_label,
-    receipt_name,
-    render_receipt,
-    row_summary,
-    write_receipt,
-)
+from .receipts import receipt_name, render_receipt, write_receipt
 from .receive import (
     FILE_MODE,
     Incoming,
@@ -87,23 +80,19 @@ from .receive import (
     write_private,
 )
 from .reference import ReferenceData, load_reference
-from .senders import SenderCheck, SenderPolicy, check_sender
-from .signing import METHOD_NONE, KeyRing, load_keys
+from .senders import SenderPolicy
+from .signing import KeyRing, load_keys
 from .store import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
     FILE_CASTS,
-    FILE_COLUMNS,
-    PARSED_COLUMNS,
-    QUARANTINE_COLUMNS,
     RECEIVED_AT_BASES,
-    ROW_COLUMNS,
-    TEXT_COLUMNS,
     files_counts,
     latest_by_report,
     next_ingest_seq,
     open_store,
 )
-from .validation import FileContext, RowResult, check_metadata, normalize_id, validate_rows
+from .tables import FILE_COLUMNS, PARSED_COLUMNS, QUARANTINE_COLUMNS, ROW_COLUMNS
+from .validation import normalize_id
 
 __all__ = [
     "ALREADY_INGESTED",
@@ -120,14 +109,8 @@ __all__ = [
     "sha256_of",
 ]
 
-# Vietnam has used UTC+7 without daylight saving since 1975; "received on"
-# dates are local dates, as the senders and the reporting deadlines see them.
-VIETNAM_UTC_OFFSET = timedelta(hours=7)
 ALREADY_INGESTED = "already_ingested"
 REFUSED_SYNTHETIC = "refused_synthetic"
-# The whole row kept with each of its quarantine entries, cut past this many
-# characters: a row of 50,000 columns must not be copied once per broken rule.
-MAX_ROW_VALUES_CHARS = 4000
 JOURNAL_NAME = "received.jsonl"
 
 
@@ -159,169 +142,28 @@ class FileOutcome:
     kept_behind_sha256: str | None = None
 
 
-@dataclass
-class Evaluation:
-    """A file read, verified and checked, ready to be written."""
-
-    parsed: ParsedFile | None
-    detected_format: str
-    encoding: str | None
-    marker: str | None = None
-    context: FileContext | None = None
-    file_issue: Issue | None = None
-    results: list[RowResult] = field(default_factory=list)
-    not_reported: list[RawRow] = field(default_factory=list)
-    sender: SenderCheck = SenderCheck(False, METHOD_NONE)
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def received_on(received_at: datetime) -> date:
-    """The Vietnamese calendar day of a UTC ``received_at``."""
-    return (received_at + VIETNAM_UTC_OFFSET).date()
-
-
-def read_stage(incoming: Incoming, limits: Limits) -> Evaluation:
-    """Parse the file's bytes; a file that cannot be read carries its reason."""
-    if incoming.not_regular is not None:
-        issue = Issue("not_regular_file", detail=incoming.not_regular)
-        return Evaluation(None, "not a regular file", None, file_issue=issue)
-    try:
-        parsed = read_data(incoming.name, incoming.size, incoming.head, incoming.data, limits)
-    except FileRejected as rejected:
-        return Evaluation(
-            None, rejected.detected_format, rejected.encoding, file_issue=rejected.issue
-        )
-    return Evaluation(parsed, parsed.detected_format, parsed.encoding)
-
-
-def verify_stage(
-    incoming: Incoming, evaluation: Evaluation, reference: ReferenceData, policy: SenderPolicy
-) -> None:
-    """Who sent the file (:mod:`.senders`): refuses it by setting ``evaluation.file_issue``,
-    unless the policy accepts unverified files and the reason allows it."""
-    if evaluation.parsed is None or evaluation.file_issue is not None:
-        return
-    sender = check_sender(incoming.source_path, evaluation.parsed, reference, policy)
-    evaluation.sender = sender
-    if sender.issue is not None and (sender.always_refused or not policy.accept_unverified):
-        evaluation.file_issue = sender.issue
-
-
-def validate_stage(evaluation: Evaluation, reference: ReferenceData, received: date) -> None:
-    """Check the metadata and every row of a read file (in place)."""
-    parsed = evaluation.parsed
-    if parsed is None or evaluation.file_issue is not None:
-        return
-    version = parsed.metadata["format_version"].strip()
-    if version not in spec.SUPPORTED_FORMAT_VERSIONS:
-        evaluation.file_issue = Issue(
-            "unsupported_format_version",
-            column_name="format_version",
-            raw_value=version,
-            detail=", ".join(sorted(spec.SUPPORTED_FORMAT_VERSIONS)),
-        )
-        return
-    evaluation.context = check_metadata(parsed.metadata, reference, received)
-    evaluation.results, evaluation.not_reported = validate_rows(
-        parsed.rows, evaluation.context, reference
-    )
-    if not evaluation.results:
-        evaluation.file_issue = Issue("no_data")
-
-
-def evaluate(
-    incoming: Incoming,
-    reference: ReferenceData,
-    limits: Limits,
-    policy: SenderPolicy = SenderPolicy(KeyRing(())),
-) -> Evaluation:
-    """Read, verify and validate one file; never raises for anything wrong with the file itself.
-
-    The default policy has no key: every file is refused as unverified."""
-    evaluation = read_stage(incoming, limits)
-    evaluation.marker = marker_of(Path(incoming.name), evaluation.parsed)
-    verify_stage(incoming, evaluation, reference, policy)
-    validate_stage(evaluation, reference, received_on(incoming.received_at))
-    return evaluation
-
-
-def _row_values(row: RawRow) -> str:
-    """The whole row as JSON, kept with each quarantine entry so nothing typed is lost.
-
-    Past :data:`MAX_ROW_VALUES_CHARS` the JSON is cut and says so: the cells
-    themselves stay in the archived copy of the file.
-    """
-    payload = {**row.values, **row.extra, **{f"meta:{k}": v for k, v in row.metadata.items()}}
-    text = json.dumps({k: v for k, v in payload.items() if v != ""}, ensure_ascii=False)
-    if len(text) <= MAX_ROW_VALUES_CHARS:
-        return text
-    return json.dumps(
-        {
-            "truncated": f"{len(text)} characters, {len(payload)} cells; the whole row is "
-            "in the archived copy of the file",
-            "head": text[:MAX_ROW_VALUES_CHARS],
-        },
-        ensure_ascii=False,
-    )
-
-
-def _quarantine_records(
-    sha: str, file_name: str, issues: list[tuple[Issue, str | None]], at: datetime
-) -> list[dict[str, object]]:
-    return [
-        {
-            "file_sha256": sha,
-            "file_name": file_name,
-            "sheet": issue.sheet,
-            "row_number": issue.row_number,
-            "column_name": issue.column_name,
-            "raw_value": issue.raw_value,
-            "reason_code": issue.reason_code,
-            "reason_vi": issue.reason_vi,
-            "reason_en": issue.reason_en,
-            "row_values": row_json,
-            "quarantined_at": at,
-        }
-        for issue, row_json in issues
-    ]
-
-
-def _row_record(sha: str, result: RowResult, at: datetime) -> dict[str, object]:
-    row = result.row
-    record: dict[str, object] = {
-        "file_sha256": sha,
-        "sheet": row.sheet,
-        "row_number": row.row_number,
-    }
-    for column in TEXT_COLUMNS:
-        record[column] = row.values.get(column) if column in row.values else None
-    record["extra_columns"] = json.dumps(row.extra, ensure_ascii=False) if row.extra else None
-    for column in PARSED_COLUMNS:
-        record[column] = result.parsed.get(column)
-    record["loaded_at"] = at
-    return record
-
-
-def _insert_frame(
+def _insert_records(
     con: duckdb.DuckDBPyConnection,
     table: str,
     columns: Sequence[str],
-    records: list[dict[str, object]],
+    records: Sequence[Sequence[object]],
     casts: dict[str, str],
 ) -> None:
-    """Bulk insert through a registered DataFrame: values never enter the SQL text."""
+    """Bulk insert through a registered DataFrame: values never enter the SQL text.
+
+    The frame is built column by column from the records (tuples in ``columns``
+    order) as object arrays, and DuckDB casts what is not text as it inserts.
+    """
     if not records:
         return
-    frame = pd.DataFrame.from_records(records, columns=list(columns))
-    for column in columns:
-        if column not in casts:
-            frame[column] = frame[column].astype("string")
-        elif casts[column] == "integer":
-            # Nullable integers: a plain int column would turn NULLs into float NaN.
-            frame[column] = frame[column].astype("Int64")
+    frame = pd.DataFrame(
+        {name: _object_array(values) for name, values in zip(columns, zip(*records))},
+        copy=False,
+    )
     con.register("incoming_frame", frame)
     try:
         select = ", ".join(
@@ -335,6 +177,13 @@ def _insert_frame(
         con.unregister("incoming_frame")
 
 
+def _object_array(values: tuple[object, ...]) -> np.ndarray:
+    """A one-dimensional object array, even of lists (``sheets``)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def archived_path(home: Path, sha: str, name: str) -> Path:
     """Where the copy of a file is kept: ``submission_files/<sha[:2]>/<sha><suffix>``."""
     return archive_dir(home) / sha[:2] / f"{sha}{Path(name).suffix.lower()}"
@@ -345,13 +194,16 @@ def journal_path(home: Path) -> Path:
     return archive_dir(home) / JOURNAL_NAME
 
 
-def _archive(incoming: Incoming, home: Path) -> Path | None:
-    if not incoming.data:
-        return None
-    target = archived_path(home, incoming.sha256, incoming.name)
-    if not target.exists():
-        write_private(target, incoming.data)
-    return target
+def _archive_target(incoming: Incoming, home: Path) -> Path | None:
+    """Where the file's copy goes (None: no bytes were kept, nothing is copied)."""
+    return archived_path(home, incoming.sha256, incoming.name) if incoming.data else None
+
+
+def _write_copies(data: bytes | None, archived: Path | None, receipt: Path, html: str) -> None:
+    """The archived copy (unless already there) and the receipt, each written atomically."""
+    if archived is not None and data is not None and not archived.exists():
+        write_private(archived, data)
+    write_receipt(receipt, html)
 
 
 def receipt_record(
@@ -384,16 +236,28 @@ class Journal:
     """``submission_files/received.jsonl``: one JSON line per file received, appended.
 
     One file for all records (a new file per record cost as much as the copy
-    of the file itself). Lines are written whole with ``O_APPEND`` and the
-    journal is synced before each store commit; a line cut by a kill is
-    ended before the next one is written, and skipped when read.
+    of the file itself). The records of a transaction's files are kept in
+    memory and written whole, in one ``O_APPEND`` write, then synced, just
+    before the store commits them; a line cut by a kill is ended before the
+    next one is written, and skipped when read.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fd: int | None = None
+        self.pending: list[bytes] = []
 
     def append(self, record: dict[str, object]) -> None:
+        self.pending.append(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def discard(self) -> None:
+        """Forget the records not written yet (their transaction was rolled back)."""
+        self.pending = []
+
+    def sync(self) -> None:
+        """Write the pending records and make them durable."""
+        if not self.pending:
+            return
         if self.fd is None:
             make_dirs(self.path.parent)
             self.fd = os.open(
@@ -403,11 +267,11 @@ class Journal:
             size = os.fstat(self.fd).st_size
             if size and os.pread(self.fd, 1, size - 1) != b"\n":
                 os.write(self.fd, b"\n")
-        os.write(self.fd, json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-
-    def sync(self) -> None:
-        if self.fd is not None:
-            os.fsync(self.fd)
+        data = memoryview(b"".join(self.pending))
+        while data:
+            data = data[os.write(self.fd, data) :]
+        self.pending = []
+        os.fsync(self.fd)
 
     def close(self) -> None:
         if self.fd is not None:
@@ -449,8 +313,8 @@ class _Prepared:
 
     outcome: FileOutcome
     file_row: dict[str, object]
-    rows: list[dict[str, object]]
-    quarantine: list[dict[str, object]]
+    rows: list[tuple[object, ...]]
+    quarantine: list[tuple[object, ...]]
 
 
 class Writer:
@@ -487,6 +351,11 @@ class Writer:
         self.written = 0
         self.queue: list[FileOutcome | _Prepared] = []
         self.journal = Journal(journal_path(home))
+        # The archived copies and receipts are written by one thread while this one
+        # goes on (file creation waits on the disk); every write of a transaction's
+        # files is done before it commits.
+        self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nq57-copies")
+        self.writes: list[Future[None]] = []
         self._load_state()
 
     def _load_state(self) -> None:
@@ -554,12 +423,10 @@ class Writer:
     def _prepare(self, incoming: Incoming, evaluation: Evaluation) -> _Prepared:
         sha = incoming.sha256
         file_issue = evaluation.file_issue
-        results = evaluation.results if file_issue is None else []
-        loaded = [r for r in results if not r.issues]
-        quarantined = [r for r in results if r.issues]
-        rows_in = len(loaded) + len(quarantined)
-        status = _status(len(loaded), len(quarantined), file_issue)
-        sheets = sorted({r.row.sheet for r in results})
+        rows_loaded, rows_quarantined = len(evaluation.rows), evaluation.rows_quarantined
+        rows_in = rows_loaded + rows_quarantined
+        status = _status(rows_loaded, rows_quarantined, file_issue)
+        sheets = evaluation.sheets
         parsed, context = evaluation.parsed, evaluation.context
         metadata = parsed.metadata if parsed else {}
         province_id = context.province_id if context else _metadata_id(metadata, "province_id")
@@ -577,14 +444,7 @@ class Writer:
                 province_id, agency_id, period_code, sheets, verified
             )
 
-        issues: list[tuple[Issue, str | None]] = []
-        if file_issue is not None:
-            issues.append((file_issue, None))
-        for result in quarantined:
-            row_json = _row_values(result.row)
-            issues.extend((issue, row_json) for issue in result.issues)
-
-        archived = _archive(incoming, self.home)
+        archived = _archive_target(incoming, self.home)
         self.journal.append(
             receipt_record(incoming, seq, self.limits, self.allow_synthetic, self.accept_unverified)
         )
@@ -608,8 +468,8 @@ class Writer:
             "received_at": received_at,
             "status": status,
             "rows_in": rows_in,
-            "rows_loaded": len(loaded),
-            "rows_quarantined": len(quarantined),
+            "rows_loaded": rows_loaded,
+            "rows_quarantined": rows_quarantined,
             "rows_not_reported": len(evaluation.not_reported),
             "file_reason_code": file_issue.reason_code if file_issue else None,
             "supersedes_file_sha256": supersedes,
@@ -622,28 +482,23 @@ class Writer:
             "sender_key_id": sender.key_id,
             "sender_reason_code": sender.issue.reason_code if sender.issue else None,
         }
-        write_receipt(
-            receipt,
-            render_receipt(
-                {
-                    **file_row,
-                    "province_name": context.province_name if context else None,
-                    "agency_name": context.agency_name if context else None,
-                },
-                [file_issue] if file_issue else [],
-                [issue for issue, _ in issues if issue.row_number is not None],
-                [
-                    ReceiptRow(r.row.sheet, r.row.row_number, item_label(r.row), row_summary(r.row))
-                    for r in loaded
-                ],
-                [
-                    ReceiptRow(row.sheet, row.row_number, item_label(row))
-                    for row in evaluation.not_reported
-                ],
-                parsed.ignored_sheets if parsed else (),
-                sender.issue if file_issue is None else None,
-                kept_behind,
-            ),
+        html = render_receipt(
+            {
+                **file_row,
+                "province_name": context.province_name if context else None,
+                "agency_name": context.agency_name if context else None,
+            },
+            [file_issue] if file_issue else [],
+            evaluation.rejected,
+            evaluation.accepted,
+            evaluation.not_reported,
+            parsed.ignored_sheets if parsed else (),
+            sender.issue if file_issue is None else None,
+            kept_behind,
+        )
+        # Written meanwhile by the writer's thread; the transaction waits for them.
+        self.writes.append(
+            self.copier.submit(_write_copies, incoming.data, archived, receipt, html)
         )
         # The store as it will be once this file commits.
         self.next_seq += 1
@@ -658,8 +513,8 @@ class Writer:
             sha,
             status,
             rows_in,
-            len(loaded),
-            len(quarantined),
+            rows_loaded,
+            rows_quarantined,
             len(evaluation.not_reported),
             file_issue.reason_code if file_issue else None,
             receipt,
@@ -668,15 +523,21 @@ class Writer:
             verified,
             kept_behind,
         )
-        return _Prepared(
-            outcome,
-            file_row,
-            [_row_record(sha, result, received_at) for result in loaded],
-            _quarantine_records(sha, incoming.name, issues, received_at),
-        )
+        return _Prepared(outcome, file_row, evaluation.rows, evaluation.quarantine)
 
     def close(self) -> None:
+        self.copier.shutdown(wait=True)
         self.journal.close()
+
+    def _wait_for_writes(self) -> None:
+        """Every archived copy and receipt queued so far written (the first failure raised)."""
+        writes, self.writes = self.writes, []
+        failure = None
+        for write in writes:
+            error = write.exception()
+            failure = failure or error
+        if failure is not None:
+            raise failure
 
     def flush(self) -> list[FileOutcome]:
         """Commit the queued files in one transaction; their outcomes, in order."""
@@ -691,21 +552,21 @@ class Writer:
         con = self.con
         con.execute("begin transaction")
         try:
-            _insert_frame(
+            _insert_records(
                 con,
                 "raw.submission_files",
                 FILE_COLUMNS,
-                [item.file_row for item in prepared],
+                [tuple(item.file_row[name] for name in FILE_COLUMNS) for item in prepared],
                 FILE_CASTS,
             )
-            _insert_frame(
+            _insert_records(
                 con,
                 "raw.submission_rows",
                 ROW_COLUMNS,
                 [row for item in prepared for row in item.rows],
                 {"row_number": "integer", "loaded_at": "timestamp", **PARSED_COLUMNS},
             )
-            _insert_frame(
+            _insert_records(
                 con,
                 "raw.submission_quarantine",
                 QUARANTINE_COLUMNS,
@@ -724,11 +585,16 @@ class Writer:
                         f"rows quarantined {quarantined}; nothing from this file (nor the "
                         f"{len(prepared) - 1} others of its transaction) was committed"
                     )
+            self._wait_for_writes()
             pause_point(f"ingest:inserted:{self.written}")
             self.journal.sync()
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
+            self.journal.discard()
+            for write in self.writes:
+                write.exception()
+            self.writes = []
             for item in prepared:
                 if item.outcome.receipt_path is not None:
                     item.outcome.receipt_path.unlink(missing_ok=True)
@@ -864,7 +730,7 @@ def ingest_paths(
                 else:
                     if incoming.received_at is None:
                         incoming = dataclasses.replace(incoming, received_at=now())
-                    ahead.append((incoming, pool.submit(_evaluate_here, incoming)))
+                    ahead.append((incoming, pool.submit(evaluate_here, incoming)))
                 while len(ahead) > max(jobs, 1) * READ_AHEAD_PER_JOB:
                     write_oldest()
             while ahead:
@@ -877,16 +743,6 @@ def ingest_paths(
 
 # Files in flight per reading process: enough to keep them busy while the writer commits.
 READ_AHEAD_PER_JOB = 8
-_WORKER: dict[str, object] = {}
-
-
-def _worker_setup(reference: ReferenceData, limits: Limits, policy: SenderPolicy) -> None:
-    _WORKER["reference"], _WORKER["limits"], _WORKER["policy"] = reference, limits, policy
-
-
-def _evaluate_here(incoming: Incoming) -> Evaluation:
-    """:func:`evaluate` with the reference data, limits and sender policy of this process."""
-    return evaluate(incoming, _WORKER["reference"], _WORKER["limits"], _WORKER["policy"])
 
 
 class _InProcess:
@@ -906,8 +762,10 @@ def _evaluator(
 
     The processes are started with ``spawn``, not ``fork``: the parent holds a
     DuckDB connection and its threads, which a forked child must not inherit.
+    They import only :mod:`.evaluate` and what it needs (no pandas, no DuckDB
+    connection), so each starts in a fraction of a second.
     """
-    _worker_setup(reference, limits, policy)
+    worker_setup(reference, limits, policy)
     if jobs <= 1:
         yield _InProcess()
         return
@@ -915,7 +773,7 @@ def _evaluator(
     with ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=context,
-        initializer=_worker_setup,
+        initializer=worker_setup,
         initargs=(reference, limits, policy),
     ) as pool:
         yield pool
