@@ -40,13 +40,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from dagster_project.simulate.generator import (  # noqa: E402
-    STATE_DIR_NAME,
-    SimulationConfig,
-    Simulator,
-)
-from dagster_project.simulate.ingest import ingest_as_sent  # noqa: E402
-from dagster_project.simulate.synthetic import write_national_seeds  # noqa: E402
+# Only light modules at the top: ``--jobs`` starts reading processes that import this
+# script again (multiprocessing's spawn), and the simulator would bring pandas into each.
 from dagster_project.submissions.periods import parse_period  # noqa: E402
 from dagster_project.submissions.readers import Limits  # noqa: E402
 from dagster_project.submissions.reference import load_reference  # noqa: E402
@@ -60,6 +55,12 @@ def machine() -> str:
         f"{os.cpu_count()} cores, {total_kib / 1024 / 1024:.0f} GiB RAM, "
         f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
     )
+
+
+def load_average() -> str:
+    """The 1-minute load average now: other work on the machine slows every rate."""
+    with open("/proc/loadavg", encoding="ascii") as handle:
+        return handle.read().split()[0]
 
 
 def peak_rss_mib() -> float:
@@ -78,13 +79,17 @@ def report(label: str, count: int, unit: str, seconds: float) -> None:
     print(f"  {label:<28} {count:>9} {unit:<6} {seconds:8.1f} s  {count / seconds:9.1f} {unit}/s")
 
 
-def simulate(config: SimulationConfig, reference) -> tuple[int, float]:
+def simulate(config, reference) -> tuple[int, float]:
+    from dagster_project.simulate.generator import Simulator
+
     started = time.perf_counter()
     summary = Simulator(config, reference).run(progress=lambda line: None)
     return summary.files, time.perf_counter() - started
 
 
 def ingest(out: Path, store: Path, reference, max_bytes: int, jobs: int = 1):
+    from dagster_project.simulate.ingest import ingest_as_sent
+
     started = time.perf_counter()
     counts = ingest_as_sent(
         [out],
@@ -140,6 +145,7 @@ def report_floor(folder: Path, files: int, seconds: float) -> None:
     report("read alone (calamine, csv)", alone_files, "files", alone_seconds)
     ratio = (files / seconds) / (alone_files / alone_seconds)
     print(f"  {'ingest / read alone':<28} {ratio:>9.3f} (files/s over files/s)")
+    print(f"  {'load average (1 min)':<28} {load_average():>9}")
 
 
 def build(published: Path, seeds: Path, reports: Path) -> float:
@@ -235,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs", type=int, default=1, help="reading processes for ingest (nq57 ingest --jobs)"
     )
     args = parser.parse_args(argv)
+    from dagster_project.simulate.generator import STATE_DIR_NAME, SimulationConfig
+    from dagster_project.simulate.synthetic import write_national_seeds
+
     if args.months < 2:
         parser.error("--months must be at least 2: the last month is the incremental one")
 
@@ -296,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("\nsubmission marts alone after the new month (dbt run on a copy of the build):")
             report_models(previous)
-        print(f"\npeak RSS: {peak_rss_mib():.0f} MiB")
+        print(f"\npeak RSS: {peak_rss_mib():.0f} MiB (this process or its largest child)")
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from markupsafe import Markup
+
 from . import spec
 from .marking import marker_of
 from .readers import FileRejected, Limits, ParsedFile, RawRow, read_data
 from .reasons import Issue
-from .receipts import ReceiptRow, item_label, row_summary
+from .receipts import ReceiptRow, item_label, render_receipt_rows, row_summary
 from .receive import Incoming
 from .reference import ReferenceData
 from .senders import SenderCheck, SenderPolicy, check_sender
@@ -48,8 +50,8 @@ class Evaluation:
     ``parsed`` keeps the file's metadata, sheets and options but not its rows:
     those are in ``rows`` (loaded, as ``raw.submission_rows`` records),
     ``quarantine`` (``raw.submission_quarantine`` records, the file's own
-    entry first) and the receipt lines ``rejected``, ``accepted`` and
-    ``not_reported``.
+    entry first) and ``receipt_rows`` (the receipt's sections listing them,
+    :func:`.receipts.render_receipt_rows`).
     """
 
     parsed: ParsedFile | None
@@ -62,10 +64,9 @@ class Evaluation:
     sheets: list[str] = field(default_factory=list)
     rows: list[tuple[object, ...]] = field(default_factory=list)
     rows_quarantined: int = 0
+    rows_not_reported: int = 0
     quarantine: list[tuple[object, ...]] = field(default_factory=list)
-    rejected: list[Issue] = field(default_factory=list)
-    accepted: list[ReceiptRow] = field(default_factory=list)
-    not_reported: list[ReceiptRow] = field(default_factory=list)
+    receipt_rows: Markup = Markup()
 
 
 def received_on(received_at: datetime) -> date:
@@ -180,14 +181,18 @@ def _settle(
         )
         for issue, row_json in issues
     ]
-    evaluation.rejected = [issue for issue, _ in issues if issue.row_number is not None]
-    evaluation.accepted = [
-        ReceiptRow(r.row.sheet, r.row.row_number, item_label(r.row), row_summary(r.row))
-        for r in loaded
-    ]
-    evaluation.not_reported = [
-        ReceiptRow(row.sheet, row.row_number, item_label(row)) for row in not_reported
-    ]
+    evaluation.rows_not_reported = len(not_reported)
+    evaluation.receipt_rows = render_receipt_rows(
+        {"rows_loaded": len(loaded), "rows_quarantined": len(quarantined)},
+        [file_issue] if file_issue else [],
+        [issue for issue, _ in issues if issue.row_number is not None],
+        [
+            ReceiptRow(r.row.sheet, r.row.row_number, item_label(r.row), row_summary(r.row))
+            for r in loaded
+        ],
+        [ReceiptRow(row.sheet, row.row_number, item_label(row)) for row in not_reported],
+        evaluation.parsed.ignored_sheets if evaluation.parsed else (),
+    )
     if evaluation.parsed is not None:
         evaluation.parsed = dataclasses.replace(evaluation.parsed, rows=[])
 

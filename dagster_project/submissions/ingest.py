@@ -7,26 +7,29 @@ job; ``nq57 store rebuild`` replays archived files through the same stages
 1. **receive** (:mod:`.receive`): take its bytes from the landing folder
    without following links, and hash them; a sha256 already in the manifest
    is a no-op ("already ingested");
-2. **read** (:func:`read_stage`, :mod:`.readers`): parse it safely; a file
+2. **read** (:func:`.evaluate.read_stage`, :mod:`.readers`): parse it safely; a file
    that cannot be read is rejected whole, with one quarantine row
    (``row_number`` NULL) saying why;
-3. **verify** (:func:`verify_stage`, :mod:`.senders`): who sent it: the
+3. **verify** (:func:`.evaluate.verify_stage`, :mod:`.senders`): who sent it: the
    agency folder it came from (if any) and the signed template's
    verification code; a file that fails is refused whole (or, with
    ``accept_unverified``, taken in as unverified);
-4. **validate** (:func:`validate_stage`, :mod:`.validation`): check the
+4. **validate** (:func:`.evaluate.validate_stage`, :mod:`.validation`): check the
    metadata and every row; rows breaking a rule go to quarantine, one entry
    per failing column and rule, the others are loaded;
-5. **store and receipt** (:class:`Writer`, the one writer of the store): in
-   one transaction per file, number it, keep a content-addressed copy of the
-   file and its record (what the file was called and when it was received,
-   for ``nq57 store rebuild``), write the receipt, and insert the manifest
-   row, the loaded rows and the quarantine rows, after checking rows in =
-   rows loaded + rows quarantined against the tables themselves.
+5. **store and receipt** (:class:`Writer`, the one writer of the store):
+   number the file, keep a content-addressed copy of it and its record (what
+   the file was called and when it was received, for ``nq57 store
+   rebuild``), write the receipt, and insert the manifest row, the loaded
+   rows and the quarantine rows, after checking rows in = rows loaded + rows
+   quarantined against the tables themselves. Whole files are committed
+   ``batch_files`` to a transaction; the copies, receipts and records of a
+   transaction's files are written before it commits.
 
 Stages 2-4 are a pure function of the file's bytes, the reference data and
-the limits (:func:`evaluate`), so they can run anywhere; stage 5 runs under
-the store's lock.
+the limits (:func:`.evaluate.evaluate`, which also builds the rows' records and
+the receipt's lines), so they can run in other processes (``jobs``); stage 5
+runs here, under the store's lock.
 
 A file accepted (fully or partly) for a province, agency and period
 supersedes the latest earlier one sharing a sheet kind with it; nothing is
@@ -470,7 +473,7 @@ class Writer:
             "rows_in": rows_in,
             "rows_loaded": rows_loaded,
             "rows_quarantined": rows_quarantined,
-            "rows_not_reported": len(evaluation.not_reported),
+            "rows_not_reported": evaluation.rows_not_reported,
             "file_reason_code": file_issue.reason_code if file_issue else None,
             "supersedes_file_sha256": supersedes,
             "receipt_path": str(receipt),
@@ -488,13 +491,13 @@ class Writer:
                 "province_name": context.province_name if context else None,
                 "agency_name": context.agency_name if context else None,
             },
-            [file_issue] if file_issue else [],
-            evaluation.rejected,
-            evaluation.accepted,
-            evaluation.not_reported,
-            parsed.ignored_sheets if parsed else (),
-            sender.issue if file_issue is None else None,
-            kept_behind,
+            [],
+            [],
+            [],
+            [],
+            sender_note=sender.issue if file_issue is None else None,
+            kept_behind=kept_behind,
+            rows=evaluation.receipt_rows,
         )
         # Written meanwhile by the writer's thread; the transaction waits for them.
         self.writes.append(
@@ -515,7 +518,7 @@ class Writer:
             rows_in,
             rows_loaded,
             rows_quarantined,
-            len(evaluation.not_reported),
+            evaluation.rows_not_reported,
             file_issue.reason_code if file_issue else None,
             receipt,
             supersedes,

@@ -358,6 +358,7 @@ class Cell(NamedTuple):
 # '=', '+', '-', '@', and a tab, carriage return or line feed before them (an XML
 # reader turns a CR into a line feed) ("formula injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 
 
 def is_formula_text(text: str) -> bool:
@@ -427,24 +428,43 @@ def _grid_rows(grid: list[list[object]], marks: _SheetMarks) -> list[tuple[int, 
     for (row, column), formula in marks.formulas.items():
         formulas_by_row[row][column] = formula
     last = max([len(grid), *(row + 1 for row in formulas_by_row)])
+    percent = marks.percent
+    blank: _RawCell = (None, None, False)
     rows: list[tuple[int, list[_RawCell]]] = []
     for index in range(last):
         values = grid[index] if index < len(grid) else []
         formulas = formulas_by_row.get(index)
-        if not formulas and all(value == "" for value in values):
+        if not formulas:
+            if values.count("") == len(values):
+                continue
+            rows.append(
+                (
+                    index + 1,
+                    [
+                        blank
+                        if value == ""
+                        else (
+                            value,
+                            PERCENT_FORMAT if percent and (index, column) in percent else None,
+                            False,
+                        )
+                        for column, value in enumerate(values)
+                    ],
+                )
+            )
             continue
-        width = max([len(values), *((column + 1) for column in formulas or ())])
+        width = max([len(values), *((column + 1) for column in formulas)])
         cells: list[_RawCell] = []
         for column in range(width):
-            if formulas and column in formulas:
+            if column in formulas:
                 cells.append((formulas[column], None, True))
                 continue
             value = values[column] if column < len(values) else ""
             if value == "":
-                cells.append((None, None, False))
+                cells.append(blank)
             else:
-                percent = (index, column) in marks.percent
-                cells.append((value, PERCENT_FORMAT if percent else None, False))
+                style = PERCENT_FORMAT if (index, column) in percent else None
+                cells.append((value, style, False))
         rows.append((index + 1, cells))
     return rows
 
@@ -708,8 +728,11 @@ def _load_workbook_cells(
                 if value is None:
                     cells.append(empty)
                 elif isinstance(value, str):
-                    text = nfc(value)
-                    cells.append(Cell(text, formula_type or is_formula_text(text), text))
+                    text = value if value.isascii() else nfc(value)
+                    formula = formula_type or (
+                        text[:1] in _FORMULA_STARTS and is_formula_text(text)
+                    )
+                    cells.append(Cell(text, formula, text))
                 else:
                     cells.append(
                         Cell(
@@ -845,20 +868,35 @@ def _sheet_rows(
     body = rows[1:]
     if body and body[0][0] == header_number + 1 and _is_label_row(sheet, names, body[0][1]):
         body = body[1:]
-    format_columns = set(spec.column_names(sheet))
+    columns = spec.column_names(sheet)
+    format_columns = set(columns)
+    # Where each cell's text goes, decided once per column position.
+    NUMBER, FORMAT, METADATA, EXTRA = range(4)
+    placed: list[tuple[int, str]] = []
     out = []
     for row_number, cells in body:
-        row = RawRow(sheet, row_number, {name: "" for name in spec.column_names(sheet)})
-        for position, cell in enumerate(cells):
+        row = RawRow(sheet, row_number, dict.fromkeys(columns, ""))
+        values, extra = row.values, row.extra
+        while len(placed) < len(cells):
+            position = len(placed)
             name = names.get(position, f"(column {position + 1})")
             if name in spec.NUMBER_COLUMNS:
-                row.values[name] = cell.vietnamese
+                placed.append((NUMBER, name))
             elif name in format_columns:
-                row.values[name] = cell.text
+                placed.append((FORMAT, name))
             elif name in metadata_columns:
+                placed.append((METADATA, name))
+            else:
+                placed.append((EXTRA, name))
+        for (kind, name), cell in zip(placed, cells):
+            if kind == FORMAT:
+                values[name] = cell.text
+            elif kind == NUMBER:
+                values[name] = cell.vietnamese
+            elif kind == METADATA:
                 row.metadata[name] = cell.text.strip()
             elif cell.text:
-                row.extra[name] = cell.text
+                extra[name] = cell.text
             if cell.is_formula:
                 row.formulas.add(name)
         out.append(row)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from dagster_project.semantics.display import utc_text, vn_time
 
@@ -48,8 +49,12 @@ def item_label(row: RawRow) -> str:
     return ""
 
 
+# The columns a sender fills in, per sheet, shown for each accepted row.
+_VALUE_COLUMNS = {sheet: spec.columns_with_role(sheet, "value") for sheet in spec.DATA_SHEETS}
+
+
 def row_summary(row: RawRow) -> str:
-    values = spec.columns_with_role(row.sheet, "value")
+    values = _VALUE_COLUMNS[row.sheet]
     return "; ".join(f"{name}: {row.values[name]}" for name in values if row.values[name].strip())
 
 
@@ -65,6 +70,7 @@ def receipt_name(file_sha256: str, file_name: str) -> str:
 
 
 RECEIPT_TEMPLATE = "receipt.html.j2"
+RECEIPT_ROWS_TEMPLATE = "receipt_rows.html.j2"
 # A receipt lists at most this many entries per section and shows at most this
 # many characters of a value; a line past each section says how many more there
 # are (all of them are in the store). Its size is bounded whatever the file.
@@ -87,6 +93,39 @@ def _environment() -> Environment:
     )
 
 
+def render_receipt_rows(
+    file: dict[str, Any],
+    file_issues: list[Issue],
+    rejected: list[Issue],
+    accepted: list[ReceiptRow],
+    not_reported: list[ReceiptRow],
+    ignored_sheets: tuple[str, ...] = (),
+) -> Markup:
+    """The receipt's sections after its summary: why the file or its rows were refused,
+    the accepted rows and the rows left empty (``file`` needs ``rows_loaded`` and
+    ``rows_quarantined``). They depend on the file alone, not on the store, so the
+    reading processes render them (:mod:`.evaluate`)."""
+    ordered = sorted(
+        rejected, key=lambda i: (i.sheet or "", i.row_number or 0, i.column_name or "")
+    )
+    return Markup(
+        _environment()
+        .get_template(RECEIPT_ROWS_TEMPLATE)
+        .render(
+            file=file,
+            file_issues=file_issues,
+            rejected=ordered[:MAX_LISTED],
+            rejected_more=max(len(ordered) - MAX_LISTED, 0),
+            accepted=accepted[:MAX_LISTED],
+            accepted_more=max(len(accepted) - MAX_LISTED, 0),
+            not_reported=not_reported[:MAX_LISTED],
+            not_reported_more=max(len(not_reported) - MAX_LISTED, 0),
+            ignored_sheets=ignored_sheets,
+            max_value_chars=MAX_VALUE_CHARS,
+        )
+    )
+
+
 def render_receipt(
     file: dict[str, Any],
     file_issues: list[Issue],
@@ -96,32 +135,31 @@ def render_receipt(
     ignored_sheets: tuple[str, ...] = (),
     sender_note: Issue | None = None,
     kept_behind: str | None = None,
+    rows: Markup | None = None,
 ) -> str:
     """The receipt; ``sender_note`` is why a file taken in with ``--accept-unverified`` is
-    not verified, ``kept_behind`` the verified report it does not replace."""
+    not verified, ``kept_behind`` the verified report it does not replace. ``rows``: the
+    sections :func:`render_receipt_rows` rendered already (then ``file_issues``,
+    ``rejected``, ``accepted``, ``not_reported`` and ``ignored_sheets`` are not used)."""
     status_vi, status_en = STATUS_TEXT[file["status"]]
-    template = _environment().get_template(RECEIPT_TEMPLATE)
-    ordered = sorted(
-        rejected, key=lambda i: (i.sheet or "", i.row_number or 0, i.column_name or "")
-    )
+    if rows is None:
+        rows = render_receipt_rows(
+            file, file_issues, rejected, accepted, not_reported, ignored_sheets
+        )
     received_at = file.get("received_at")
-    return template.render(
-        file=file,
-        received_ict=vn_time(received_at) if received_at else "-",
-        received_utc=utc_text(received_at) if received_at else "-",
-        status_vi=status_vi,
-        status_en=status_en,
-        file_issues=file_issues,
-        rejected=ordered[:MAX_LISTED],
-        rejected_more=max(len(ordered) - MAX_LISTED, 0),
-        accepted=accepted[:MAX_LISTED],
-        accepted_more=max(len(accepted) - MAX_LISTED, 0),
-        not_reported=not_reported[:MAX_LISTED],
-        not_reported_more=max(len(not_reported) - MAX_LISTED, 0),
-        ignored_sheets=ignored_sheets,
-        max_value_chars=MAX_VALUE_CHARS,
-        sender_note=sender_note,
-        kept_behind=kept_behind,
+    return (
+        _environment()
+        .get_template(RECEIPT_TEMPLATE)
+        .render(
+            file=file,
+            received_ict=vn_time(received_at) if received_at else "-",
+            received_utc=utc_text(received_at) if received_at else "-",
+            status_vi=status_vi,
+            status_en=status_en,
+            sender_note=sender_note,
+            kept_behind=kept_behind,
+            rows=rows,
+        )
     )
 
 

@@ -13,6 +13,7 @@ Value rules (status, numbers, dates) always run.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -184,13 +185,19 @@ class RowResult:
     duplicate_key: tuple[str, ...] | None = None
 
 
+# The columns a sender fills in, per sheet (the template prefills the others).
+VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    sheet: spec.columns_with_role(sheet, "value") for sheet in spec.DATA_SHEETS
+}
+
+
 def is_reported(row: RawRow) -> bool:
     """Whether the sender filled anything in, beyond the columns the template prefills.
 
     Template rows left untouched are "not reported": they are listed on the
     receipt but are not input rows.
     """
-    values = spec.columns_with_role(row.sheet, "value")
+    values = VALUE_COLUMNS[row.sheet]
     return bool(row.formulas or row.extra or any(row.values[name].strip() for name in values))
 
 
@@ -216,7 +223,11 @@ class _RowCheck:
         )
 
     def text(self, column: str) -> str:
-        return normalize_cell_text(self.row.values.get(column, ""))
+        value = self.row.values.get(column, "")
+        # Most cells are plain ASCII without runs of spaces: normalizing changes nothing.
+        if value.isascii() and value.isprintable() and "  " not in value:
+            return value.strip()
+        return normalize_cell_text(value)
 
     def usable(self, column: str) -> bool:
         """A formula cell is reported once (formula_cell) and not checked further."""
@@ -317,16 +328,22 @@ def _check_row_metadata(check: _RowCheck, context: FileContext) -> None:
             # repeating the same text is no second problem.
             same = normalize_cell_text(got) == want
         elif column == "period":
-            try:
-                same = parse_period(got).code == want
-            except PeriodError:
-                same = False
+            same = _period_code(got) == want
         elif column in ("province_id", "agency_id"):
             same = normalize_id(got) == want
         else:
             same = normalize_cell_text(got) == want
         if not same:
             check.add("metadata_mismatch", column, got, detail=want)
+
+
+@functools.lru_cache(maxsize=256)
+def _period_code(text: str) -> str | None:
+    """The period a CSV row names (every row repeats it), or None when it names none."""
+    try:
+        return parse_period(text).code
+    except PeriodError:
+        return None
 
 
 def _plan_filter(check: _RowCheck, context: FileContext) -> list[Plan] | None:
