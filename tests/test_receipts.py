@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from dagster_project.submissions import receipts
 from dagster_project.submissions.reasons import Issue
@@ -42,18 +43,25 @@ def fresh_render() -> str:
         keep_trailing_newline=True,
     )
     status_vi, status_en = receipts.STATUS_TEXT[FILE["status"]]
+    rows = environment.get_template("receipt_rows.html.j2").render(
+        file=FILE,
+        file_issues=[],
+        rejected=REJECTED,
+        rejected_more=0,
+        accepted=ACCEPTED,
+        accepted_more=0,
+        not_reported=NOT_REPORTED,
+        not_reported_more=0,
+        ignored_sheets=("Ghi chú",),
+        max_value_chars=receipts.MAX_VALUE_CHARS,
+    )
     return environment.get_template("receipt.html.j2").render(
         file=FILE,
         received_ict="05/04/2026 10:00:00 (giờ Việt Nam)",
         received_utc="2026-04-05 03:00:00 UTC",
         status_vi=status_vi,
         status_en=status_en,
-        file_issues=[],
-        rejected=REJECTED,
-        accepted=ACCEPTED,
-        not_reported=NOT_REPORTED,
-        ignored_sheets=("Ghi chú",),
-        max_value_chars=receipts.MAX_VALUE_CHARS,
+        rows=Markup(rows),
     )
 
 
