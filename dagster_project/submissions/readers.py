@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -374,7 +375,7 @@ def is_formula_text(text: str) -> bool:
 
 
 def _text_cell(text: str) -> Cell:
-    return Cell(text, is_formula_text(text), text)
+    return Cell(text, text[:1] in _FORMULA_STARTS and is_formula_text(text), text)
 
 
 @dataclass
@@ -561,56 +562,14 @@ class _WorkbookParts:
     def _sheet_parts(self, names: set[str]) -> dict[str, str]:
         """Sheet name -> its part, from workbook.xml and its relationships."""
         rels_name = "xl/_rels/workbook.xml.rels"
-        targets = {}
-        if rels_name in names:
-            for tag, attrs in _elements(self.archive.read(rels_name)):
-                if tag == "Relationship" and "Id" in attrs:
-                    target = attrs.get("Target", "")
-                    targets[attrs["Id"]] = (
-                        target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                    )
-        parts = {}
-        for tag, attrs in _elements(self.archive.read("xl/workbook.xml")):
-            if tag == "sheet":
-                rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
-                if rid in targets and "name" in attrs:
-                    parts[attrs["name"]] = targets[rid]
-        return parts
+        rels = self.archive.read(rels_name) if rels_name in names else None
+        return dict(_sheet_parts_of(rels, self.archive.read("xl/workbook.xml")))
 
-    def _percent_styles(self, names: set[str]) -> set[str]:
+    def _percent_styles(self, names: set[str]) -> frozenset[str]:
         """The cell style indexes (``s=``) whose number format is a percentage."""
         if "xl/styles.xml" not in names:
-            return set()
-        custom: dict[int, str] = {}
-        styles: set[str] = set()
-        in_cell_xfs = False
-        index = 0
-        parser = _expat(self.archive.read("xl/styles.xml"))
-
-        def start(tag: str, attrs: dict[str, str]) -> None:
-            nonlocal in_cell_xfs, index
-            tag = _local(tag)
-            if tag == "numFmt" and attrs.get("numFmtId", "").isdigit():
-                custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
-            elif tag == "cellXfs":
-                in_cell_xfs = True
-            elif tag == "xf" and in_cell_xfs:
-                format_id = int(attrs.get("numFmtId", "0") or 0)
-                if format_id in _BUILTIN_PERCENT_FORMATS or "%" in _unquoted(
-                    custom.get(format_id, "")
-                ):
-                    styles.add(str(index))
-                index += 1
-
-        def end(tag: str) -> None:
-            nonlocal in_cell_xfs
-            if _local(tag) == "cellXfs":
-                in_cell_xfs = False
-
-        parser.StartElementHandler = start
-        parser.EndElementHandler = end
-        parser.Parse(self.archive.read("xl/styles.xml"), True)
-        return styles
+            return frozenset()
+        return _percent_styles_of(self.archive.read("xl/styles.xml"))
 
     def sheet_marks(self, sheet: str) -> _SheetMarks:
         part = self.parts.get(sheet)
@@ -628,13 +587,68 @@ class _WorkbookParts:
         return _parse_marks(data, self.percent_styles)
 
 
+# The parts below are the same in every file made from one template: each is
+# parsed once per process (the cache is keyed by the part's bytes).
+@functools.lru_cache(maxsize=64)
+def _sheet_parts_of(rels: bytes | None, workbook: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, its part) from workbook.xml and its relationships."""
+    targets = {}
+    if rels is not None:
+        for tag, attrs in _elements(rels):
+            if tag == "Relationship" and "Id" in attrs:
+                target = attrs.get("Target", "")
+                targets[attrs["Id"]] = (
+                    target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                )
+    parts = {}
+    for tag, attrs in _elements(workbook):
+        if tag == "sheet":
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+            if rid in targets and "name" in attrs:
+                parts[attrs["name"]] = targets[rid]
+    return tuple(parts.items())
+
+
+@functools.lru_cache(maxsize=64)
+def _percent_styles_of(data: bytes) -> frozenset[str]:
+    """The cell style indexes (``s=``) of styles.xml whose number format is a percentage."""
+    custom: dict[int, str] = {}
+    styles: set[str] = set()
+    in_cell_xfs = False
+    index = 0
+    parser = _expat(data)
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal in_cell_xfs, index
+        tag = _local(tag)
+        if tag == "numFmt" and attrs.get("numFmtId", "").isdigit():
+            custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+        elif tag == "cellXfs":
+            in_cell_xfs = True
+        elif tag == "xf" and in_cell_xfs:
+            format_id = int(attrs.get("numFmtId", "0") or 0)
+            if format_id in _BUILTIN_PERCENT_FORMATS or "%" in _unquoted(custom.get(format_id, "")):
+                styles.add(str(index))
+            index += 1
+
+    def end(tag: str) -> None:
+        nonlocal in_cell_xfs
+        if _local(tag) == "cellXfs":
+            in_cell_xfs = False
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.Parse(data, True)
+    return frozenset(styles)
+
+
 def _unquoted(format_code: str) -> str:
     """A number format without its quoted literals and escaped characters."""
     return re.sub(r'"[^"]*"|\\.', "", format_code)
 
 
 def _sheet_height(data: bytes, pattern: re.Pattern[bytes]) -> int:
-    height = max((int(number) for number in pattern.findall(data)), default=0)
+    height = max(map(int, pattern.findall(data)), default=0)
     return max(height, data.count(b"<row") + data.count(b":row"))
 
 
