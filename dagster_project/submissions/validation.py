@@ -38,6 +38,14 @@ MAX_INTEGER_DIGITS = 28
 MAX_DECIMAL_PLACES = 10
 
 
+def _normalized(value: str) -> str:
+    """:func:`normalize_cell_text`, quicker for the common cell: plain ASCII without
+    control characters or runs of spaces, which normalizing only strips."""
+    if value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()
+    return normalize_cell_text(value)
+
+
 def normalize_id(text: str) -> str:
     """Province and agency ids are lowercase slugs; case and spaces around them are noise."""
     return normalize_cell_text(text).lower()
@@ -223,11 +231,7 @@ class _RowCheck:
         )
 
     def text(self, column: str) -> str:
-        value = self.row.values.get(column, "")
-        # Most cells are plain ASCII without runs of spaces: normalizing changes nothing.
-        if value.isascii() and value.isprintable() and "  " not in value:
-            return value.strip()
-        return normalize_cell_text(value)
+        return _normalized(self.row.values.get(column, ""))
 
     def usable(self, column: str) -> bool:
         """A formula cell is reported once (formula_cell) and not checked further."""
@@ -545,21 +549,19 @@ def _check_budget(check: _RowCheck, context: FileContext, reference: ReferenceDa
 
 def duplicate_key(row: RawRow, parsed: dict[str, str | None]) -> tuple[str, ...]:
     """What must be unique within one sheet of one file."""
-    plan = (
-        parsed.get("parsed_plan_id") or normalize_cell_text(row.values.get("plan_id", "")).lower()
-    )
+    plan = parsed.get("parsed_plan_id") or _normalized(row.values.get("plan_id", "")).lower()
     if row.sheet == spec.TASK_PROGRESS:
-        return (plan, normalize_cell_text(row.values["task_key"]).rstrip(".").casefold())
+        return (plan, _normalized(row.values["task_key"]).rstrip(".").casefold())
     if row.sheet == spec.INDICATOR_VALUES:
         return (
             plan,
-            normalize_cell_text(row.values["indicator_code"]).rstrip(".").casefold(),
-            normalize_cell_text(row.values["as_of_date"]),
+            _normalized(row.values["indicator_code"]).rstrip(".").casefold(),
+            _normalized(row.values["as_of_date"]),
         )
     return (
-        normalize_cell_text(row.values["budget_line_id"]).casefold(),
-        normalize_cell_text(row.values["project_name"]).casefold(),
-        normalize_cell_text(row.values["as_of_date"]),
+        _normalized(row.values["budget_line_id"]).casefold(),
+        _normalized(row.values["project_name"]).casefold(),
+        _normalized(row.values["as_of_date"]),
     )
 
 
