@@ -23,7 +23,7 @@ first instead of failing on DuckDB's own lock.
 Crash safety (a ``kill -9`` at any moment leaves a store that opens, each file
 wholly in or wholly out):
 
-- each file is one transaction (:mod:`.ingest`);
+- each file is wholly inside one transaction (of up to 200 whole files, :mod:`.ingest`);
 - a new store gets its whole schema in one transaction, then a checkpoint:
   DuckDB 1.5 cannot replay a WAL that creates a table with a CHECK
   constraint and then alters it, so no store ever depends on replaying its
