@@ -15,16 +15,14 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
-    TEST_KEYS,
     csv_text,
+    ingest_files,
     real_reference,
-    received_at,
     to_cp1258,
     write_csv,
     write_xlsx,
 )
 
-from dagster_project.submissions.ingest import ingest_paths
 from dagster_project.submissions.readers import (
     FileRejected,
     Limits,
@@ -42,15 +40,7 @@ def reference():
 def ingest(tmp_path: Path, reference, *files: Path, limits: Limits = Limits()):
     store = tmp_path / "store" / "submissions.duckdb"
     lines: list[str] = []
-    outcomes = ingest_paths(
-        list(files),
-        keys=TEST_KEYS,
-        store=store,
-        reference=reference,
-        now=received_at,
-        progress=lines.append,
-        limits=limits,
-    )
+    outcomes = ingest_files(store, reference, *files, progress=lines.append, limits=limits)
     return outcomes, store, lines
 
 

@@ -12,13 +12,13 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
-    TEST_KEYS,
+    ingest_files,
     real_reference,
     write_csv,
     write_xlsx,
 )
 
-from dagster_project.submissions.ingest import ALREADY_INGESTED, ingest_paths
+from dagster_project.submissions.ingest import ALREADY_INGESTED
 from dagster_project.submissions.store import open_store, table_counts, unbalanced_files
 
 
@@ -39,14 +39,7 @@ class Clock:
 
 
 def run(store: Path, reference, clock: Clock, *paths: Path):
-    return ingest_paths(
-        list(paths),
-        keys=TEST_KEYS,
-        store=store,
-        reference=reference,
-        now=clock,
-        progress=lambda _: None,
-    )
+    return ingest_files(store, reference, *paths, now=clock)
 
 
 def counts(store: Path) -> dict[str, int]:
@@ -87,9 +80,7 @@ def test_reingesting_the_same_files_changes_nothing(tmp_path, reference):
     before = counts(store)
     receipts = sorted(p.name for p in (store.parent / "receipts").iterdir())
     lines: list[str] = []
-    second = ingest_paths(
-        [folder], keys=TEST_KEYS, store=store, reference=reference, now=clock, progress=lines.append
-    )
+    second = ingest_files(store, reference, folder, now=clock, progress=lines.append)
 
     assert [o.status for o in first].count(ALREADY_INGESTED) == 0
     assert [o.status for o in second] == [ALREADY_INGESTED] * 4

@@ -26,16 +26,14 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
-    TEST_KEYS,
+    ingest_files,
     real_reference,
-    received_at,
     write_xlsx,
 )
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from dagster_project.submissions import readers, spec
-from dagster_project.submissions.ingest import ingest_paths
 from dagster_project.submissions.readers import FileRejected, read_submission
 
 FAR_ROW = 5000
@@ -193,14 +191,7 @@ def test_a_row_far_below_the_spare_rows_is_loaded_or_quarantined_never_lost(tmp_
     bad_far_task = {**FAR_TASK, "status": "Xong"}
     path = template_like_xlsx(tmp_path / "in" / "far.xlsx", bad_far_task)
     forge_dimension(path, spec.TASK_PROGRESS, "A1:J2")
-    [outcome] = ingest_paths(
-        [path],
-        keys=TEST_KEYS,
-        store=tmp_path / "store" / "submissions.duckdb",
-        reference=reference,
-        now=received_at,
-        progress=lambda line: None,
-    )
+    [outcome] = ingest_files(tmp_path / "store" / "submissions.duckdb", reference, path)
     assert outcome.rows_in == outcome.rows_loaded + outcome.rows_quarantined == 3
     assert outcome.rows_quarantined == 1
     with duckdb.connect(str(tmp_path / "store" / "submissions.duckdb"), read_only=True) as con:

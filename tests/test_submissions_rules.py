@@ -16,14 +16,11 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
-    TEST_KEYS,
+    ingest_files,
     real_reference,
-    received_at,
     write_csv,
     write_xlsx,
 )
-
-from dagster_project.submissions.ingest import ingest_paths
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +30,7 @@ def reference():
 
 def ingest(tmp_path: Path, reference, *files: Path):
     store = tmp_path / "store" / "submissions.duckdb"
-    outcomes = ingest_paths(
-        list(files),
-        keys=TEST_KEYS,
-        store=store,
-        reference=reference,
-        now=received_at,
-        progress=lambda _: None,
-    )
-    return outcomes, store
+    return ingest_files(store, reference, *files), store
 
 
 def quarantine(store: Path) -> list[tuple]:
