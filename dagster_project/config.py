@@ -9,6 +9,7 @@ a run elsewhere without reloading modules; nothing here changes ``os.environ``.
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -40,6 +41,16 @@ def _configured_path(env_var: str, default: Path) -> Path:
 def warehouse_path() -> Path:
     """The published warehouse file: ``$NQ57_WAREHOUSE`` or ``<repo>/warehouse/nq57.duckdb``."""
     return _configured_path(WAREHOUSE_ENV_VAR, DEFAULT_WAREHOUSE)
+
+
+def add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
+    """``--warehouse PATH``, as every command that reads or writes the published file takes it."""
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        metavar="PATH",
+        help="published warehouse file (default: $NQ57_WAREHOUSE, else warehouse/nq57.duckdb)",
+    )
 
 
 def landing_dir() -> Path:

@@ -11,6 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dagster_project.config import add_warehouse_argument
+
 
 def _date(text: str) -> date:
     try:
@@ -30,12 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="docx,pdf,html",
         help="comma-separated formats among docx, pdf, html (default: all three)",
     )
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        default=None,
-        help="published warehouse to read (default: $NQ57_WAREHOUSE or warehouse/nq57.duckdb)",
-    )
+    add_warehouse_argument(parser)
     parser.add_argument(
         "--date",
         type=_date,

@@ -7,15 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from dagster_project.config import add_warehouse_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder to write the site into")
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        default=None,
-        help="published warehouse to read (default: $NQ57_WAREHOUSE or warehouse/nq57.duckdb)",
-    )
+    add_warehouse_argument(parser)
     parser.add_argument(
         "--no-dbt-docs",
         action="store_true",

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from dagster_project.config import add_warehouse_argument
+
 from .gate import DEFAULT_KEEP_REPORTS
 from .paths import DOCUMENTS_DIR
 from .publish import DEFAULT_KEEP, BuildLockedError, PublishError, WarehouseLayout
@@ -348,12 +350,7 @@ def add_target_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_argument(parser)
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="PATH",
-        help="published warehouse file (default: $NQ57_WAREHOUSE, else warehouse/nq57.duckdb)",
-    )
+    add_warehouse_argument(parser)
     parser.add_argument(
         "--seeds",
         type=Path,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster_project.config import add_warehouse_argument
+
 from .publish import WarehouseLayout
 
 MARTS_SCHEMA = "marts"
@@ -177,12 +179,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .build import add_target_argument
 
     add_target_argument(parser)
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="PATH",
-        help="published warehouse file (default: $NQ57_WAREHOUSE, else warehouse/nq57.duckdb)",
-    )
+    add_warehouse_argument(parser)
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
         "--to",
