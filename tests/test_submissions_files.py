@@ -18,11 +18,11 @@ from fixtures.submissions.builders import (
     csv_text,
     ingest_files,
     real_reference,
-    to_cp1258,
     write_csv,
     write_xlsx,
 )
 
+from dagster_project.simulate.files import to_cp1258
 from dagster_project.submissions.readers import (
     FileRejected,
     Limits,
