@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fixtures.documents import source_documents
 
 from dagster_project.extract.appendix import (
     AppendixError,
@@ -11,7 +12,7 @@ from dagster_project.extract.appendix import (
     iter_tables,
 )
 from dagster_project.extract.cells import Cell, line_cells, pipe_cells
-from dagster_project.extract.documents import document_from_text, load_documents
+from dagster_project.extract.documents import document_from_text
 
 NGHE_AN = "002_47b38050f79059a8.txt"
 BAC_KAN = "003_9cd07b915d35755a.txt"
@@ -19,7 +20,7 @@ BAC_KAN = "003_9cd07b915d35755a.txt"
 
 @pytest.fixture(scope="module")
 def documents():
-    return {doc.source_file: doc for doc in load_documents()}
+    return source_documents()
 
 
 @pytest.fixture(scope="module")

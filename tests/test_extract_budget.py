@@ -5,24 +5,24 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from fixtures.documents import (
+    LANG_SON_BUDGET,
+    LANG_SON_BUDGET_PLAN,
+    source_documents,
+    vn_number,
+)
 
 from dagster_project.extract.budget import STAGE_ORDER, extract_budget_lines
-from dagster_project.extract.documents import document_from_text, load_documents
+from dagster_project.extract.documents import document_from_text
 from dagster_project.extract.schema import SEED_TABLES
 
-LANG_SON_BUDGET = "004_c38ba8cad11c4ac1.txt"
-PLAN = "lang-son-234-2025"
+PLAN = LANG_SON_BUDGET_PLAN
 STAGES = set(STAGE_ORDER)
-
-
-def vn_number(text: str) -> Decimal:
-    """'56.016,1' -> 56016.1: '.' groups thousands, ',' is the decimal mark."""
-    return Decimal(text.replace(".", "").replace(",", "."))
 
 
 @pytest.fixture(scope="module")
 def documents():
-    return {doc.source_file: doc for doc in load_documents()}
+    return source_documents()
 
 
 @pytest.fixture(scope="module")

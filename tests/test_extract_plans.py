@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fixtures.documents import source_documents
 
 from dagster_project.extract.body_targets import extract_appendix_references, roman_label
-from dagster_project.extract.documents import document_from_text, load_documents
+from dagster_project.extract.documents import document_from_text
 from dagster_project.extract.plans import extract_plan, make_plan_id, slugify
 from dagster_project.extract.schema import SEED_TABLES
 
@@ -158,7 +159,7 @@ EXPECTED_APPENDICES = {
 
 @pytest.fixture(scope="module")
 def documents():
-    return {doc.source_file: doc for doc in load_documents()}
+    return source_documents()
 
 
 # --- the five real documents -------------------------------------------------------------

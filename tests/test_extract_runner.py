@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fixtures.documents import source_documents
 
 from dagster_project.cli import main as cli_main
 from dagster_project.extract.documents import (
@@ -203,7 +204,7 @@ def test_every_seed_row_names_its_source_file_and_line(rendered):
     import csv
     import io
 
-    docs = {doc.source_file: doc for doc in load_documents()}
+    docs = source_documents()
     for table, text in rendered.items():
         for row in csv.DictReader(io.StringIO(text)):
             assert row["source_file"] in docs, table

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import pytest
+from fixtures.documents import source_documents
 
 from dagster_project.extract.appendix import extract_appendices
-from dagster_project.extract.documents import load_documents
 from dagster_project.plans.reference import REFERENCE_TABLES
 from dagster_project.semantics.agencies import (
     AGENCY_KINDS,
@@ -83,7 +83,7 @@ def tables() -> Tables:
 @cache
 def appendix_indicators() -> dict[tuple[str, str], dict[str, str]]:
     """(plan_id, indicator_code) -> extracted indicator row, with its printed targets."""
-    documents = {doc.source_file: doc for doc in load_documents()}
+    documents = source_documents()
     rows = {}
     for plan_id, source_file in PLAN_DOCUMENTS.items():
         extracted, _ = extract_appendices(documents[source_file], plan_id)
@@ -96,12 +96,6 @@ def appendix_indicators() -> dict[tuple[str, str], dict[str, str]]:
             )
             rows[(plan_id, row["indicator_code"])] = {**row, "evidence": evidence}
     return rows
-
-
-@cache
-def documents() -> dict[str, object]:
-    """source_file -> the source document (NFC lines, 1-based through ``.line``)."""
-    return {doc.source_file: doc for doc in load_documents()}
 
 
 @cache
@@ -517,7 +511,7 @@ def check_calendar_quotes_its_plan(t: Tables) -> list[str]:
     problems = []
     for row in t["reporting_calendar"]:
         where = f"reporting_calendar {row['plan_id']} {row['period_kind']} {row['period_part']}"
-        document = documents().get(row["source_file"])
+        document = source_documents().get(row["source_file"])
         if document is None:
             problems.append(f"{where}: no source document {row['source_file']}")
             continue

@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fixtures.documents import source_documents
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagster_project.extract.appendix import extract_appendices
-from dagster_project.extract.documents import load_documents
 from dagster_project.semantics.agencies import (
     REFERENCE_DIR,
     Match,
@@ -39,7 +39,7 @@ def registry():
 @pytest.fixture(scope="module")
 def appendix_cells():
     """(province_id, where, cell text) for every agency cell of both plans' appendices."""
-    documents = {doc.source_file: doc for doc in load_documents()}
+    documents = source_documents()
     cells = []
     for source_file, plan_id, province_id in (
         (NGHE_AN, "nghe-an-348-2025", "nghe-an"),
@@ -333,7 +333,7 @@ TO_CHUC_THUC_HIEN = {
 def test_agencies_named_in_to_chuc_thuc_hien_resolve(
     source_file, province_id, printed, expected, registry
 ):
-    text = {doc.source_file: doc for doc in load_documents()}[source_file].text
+    text = source_documents()[source_file].text
     start, end = TO_CHUC_THUC_HIEN[source_file]
     section = text[text.index(start) : text.index(end, text.index(start))]
     assert printed in section
