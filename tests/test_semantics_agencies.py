@@ -452,17 +452,42 @@ def _append(path: Path, line: str) -> None:
         handle.write(line + "\n")
 
 
-def test_loader_refuses_an_alias_for_a_missing_agency(tmp_path):
+@pytest.mark.parametrize(
+    ("table", "line", "error"),
+    [
+        pytest.param(
+            "agency_aliases", "Sở Ma,nghe-an,nghe-an:so-ma,", "does not exist", id="missing-agency"
+        ),
+        pytest.param(
+            "agency_aliases",
+            "Báo Nghệ An,nghe-an,nghe-an:dai-ptth,",
+            "ambiguous",
+            id="spelling-of-two-agencies",
+        ),
+        pytest.param(
+            "agency_groups",
+            "so-ban-nganh,,Sở Y tế,departments,",
+            "ambiguous",
+            id="spelling-of-agency-and-group",
+        ),
+        pytest.param(
+            "agency_aliases",
+            "Sở Y tế tỉnh,,nghe-an:so-y-te,",
+            "is not the province",
+            id="province-free-agency-alias",
+        ),
+        pytest.param(
+            "agencies",
+            "nghe-an:so-ma,nghe-an,Sở Ma,department,,2025-02-28,nghe-an:so-khong-co,false,crafted",
+            "successor",
+            id="dangling-successor",
+        ),
+    ],
+)
+def test_loader_refuses_a_reference_row_that_breaks_a_rule(tmp_path, table, line, error):
     reference = _copy_reference(tmp_path)
-    _append(reference / "agency_aliases.csv", "Sở Ma,nghe-an,nghe-an:so-ma,")
-    with pytest.raises(ReferenceDataError, match="does not exist"):
-        load_registry(reference)
-
-
-def test_loader_refuses_a_spelling_that_names_two_agencies(tmp_path):
-    reference = _copy_reference(tmp_path)
-    _append(reference / "agency_aliases.csv", "Báo Nghệ An,nghe-an,nghe-an:dai-ptth,")
-    with pytest.raises(ReferenceDataError, match="ambiguous"):
+    _append(reference / f"{table}.csv", line)
+    with pytest.raises(ReferenceDataError, match=error):
         load_registry(reference)
 
 
@@ -472,27 +497,3 @@ def test_a_curated_spelling_overrides_the_template_in_its_province(tmp_path):
     registry = load_registry(reference)
     assert registry.lookup("Sở KHCN", "nghe-an").agency_id == "nghe-an:so-tai-chinh"
     assert registry.lookup("Sở KHCN", "lai-chau").agency_id == "lai-chau:so-khcn"
-
-
-def test_loader_refuses_a_spelling_that_is_both_agency_and_group(tmp_path):
-    reference = _copy_reference(tmp_path)
-    _append(reference / "agency_groups.csv", "so-ban-nganh,,Sở Y tế,departments,")
-    with pytest.raises(ReferenceDataError, match="ambiguous"):
-        load_registry(reference)
-
-
-def test_loader_refuses_a_province_free_agency_alias(tmp_path):
-    reference = _copy_reference(tmp_path)
-    _append(reference / "agency_aliases.csv", "Sở Y tế tỉnh,,nghe-an:so-y-te,")
-    with pytest.raises(ReferenceDataError, match="is not the province"):
-        load_registry(reference)
-
-
-def test_loader_refuses_a_dangling_successor(tmp_path):
-    reference = _copy_reference(tmp_path)
-    _append(
-        reference / "agencies.csv",
-        "nghe-an:so-ma,nghe-an,Sở Ma,department,,2025-02-28,nghe-an:so-khong-co,false,crafted",
-    )
-    with pytest.raises(ReferenceDataError, match="successor"):
-        load_registry(reference)
