@@ -59,19 +59,22 @@ def good_xlsx(path: Path) -> Path:
     return write_xlsx(path, tasks=[GOOD_TASK], indicators=[GOOD_INDICATOR])
 
 
+def dropped(tmp_path: Path, name: str, data: bytes) -> Path:
+    """A file of ``data`` dropped into the landing folder ``tmp_path/in``."""
+    path = tmp_path / "in" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
 def truncated_xlsx(tmp_path: Path) -> Path:
     whole = good_xlsx(tmp_path / "whole.xlsx").read_bytes()
-    path = tmp_path / "in" / "truncated.xlsx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(whole[: len(whole) // 2])
-    return path
+    return dropped(tmp_path, "truncated.xlsx", whole[: len(whole) // 2])
 
 
 def renamed_pdf(tmp_path: Path) -> Path:
-    path = tmp_path / "in" / "bao-cao.xlsx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n")
-    return path
+    pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+    return dropped(tmp_path, "bao-cao.xlsx", pdf)
 
 
 def zip_bomb(tmp_path: Path) -> Path:
@@ -103,18 +106,13 @@ def entity_expansion_xlsx(tmp_path: Path) -> Path:
 
 
 def empty_file(tmp_path: Path) -> Path:
-    path = tmp_path / "in" / "empty.xlsx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"")
-    return path
+    return dropped(tmp_path, "empty.xlsx", b"")
 
 
 def undecodable_csv(tmp_path: Path) -> Path:
     """UTF-16 without a BOM: decodes as UTF-8 with NUL characters."""
-    path = tmp_path / "in" / "utf16-no-bom.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(csv_text("task_progress", [GOOD_TASK]).encode("utf-16-le"))
-    return path
+    data = csv_text("task_progress", [GOOD_TASK]).encode("utf-16-le")
+    return dropped(tmp_path, "utf16-no-bom.csv", data)
 
 
 def formula_metadata_xlsx(tmp_path: Path) -> Path:
@@ -123,11 +121,8 @@ def formula_metadata_xlsx(tmp_path: Path) -> Path:
 
 
 def oversized_csv(tmp_path: Path) -> Path:
-    path = tmp_path / "in" / "big.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = csv_text("task_progress", [{**GOOD_TASK, "difficulties": "x" * 30_000}])
-    path.write_text(text, encoding="utf-8")
-    return path
+    return dropped(tmp_path, "big.csv", text.encode("utf-8"))
 
 
 def missing_sheet_xlsx(tmp_path: Path) -> Path:
@@ -165,10 +160,7 @@ def untouched_template_rows(tmp_path: Path) -> Path:
 
 
 def pdf_file(tmp_path: Path) -> Path:
-    path = tmp_path / "in" / "bao-cao.pdf"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
-    return path
+    return dropped(tmp_path, "bao-cao.pdf", b"%PDF-1.4\n%%EOF\n")
 
 
 BAD_FILES = [
