@@ -18,6 +18,7 @@ from fixtures.submissions.builders import (
     csv_text,
     ingest_files,
     real_reference,
+    store_rows,
     write_csv,
     write_xlsx,
 )
@@ -45,14 +46,14 @@ def ingest(tmp_path: Path, reference, *files: Path, limits: Limits = Limits()):
 
 
 def file_quarantine(store: Path, sha: str) -> list[tuple]:
-    with duckdb.connect(str(store), read_only=True) as con:
-        return con.execute(
-            """
-            select row_number, reason_code, reason_vi, reason_en
-            from raw.submission_quarantine where file_sha256 = ?
-            """,
-            [sha],
-        ).fetchall()
+    return store_rows(
+        store,
+        """
+        select row_number, reason_code, reason_vi, reason_en
+        from raw.submission_quarantine where file_sha256 = ?
+        """,
+        [sha],
+    )
 
 
 def good_xlsx(path: Path) -> Path:
@@ -215,10 +216,10 @@ def test_formula_cell_in_a_data_row_quarantines_only_that_row(tmp_path, referenc
         1,
         1,
     )
-    with duckdb.connect(str(store), read_only=True) as con:
-        entry = con.execute(
-            "select row_number, column_name, raw_value, reason_code from raw.submission_quarantine"
-        ).fetchall()
+    entry = store_rows(
+        store,
+        "select row_number, column_name, raw_value, reason_code from raw.submission_quarantine",
+    )
     assert entry == [(4, "output_document", hyperlink, "formula_cell")]
     html = outcome.receipt_path.read_text(encoding="utf-8")
     assert "=HYPERLINK(&#34;http://example.com" in html, "the formula is shown escaped"
@@ -348,10 +349,10 @@ def test_every_file_balances_rows_in_against_the_tables(tmp_path, reference):
         ),
     ]
     outcomes, store, _ = ingest(tmp_path, reference, *files)
-    with duckdb.connect(str(store), read_only=True) as con:
-        summary = con.execute(
-            "select file_name, rows_in, rows_loaded, rows_quarantined, is_balanced from raw.quarantine_summary"
-        ).fetchall()
+    summary = store_rows(
+        store,
+        "select file_name, rows_in, rows_loaded, rows_quarantined, is_balanced from raw.quarantine_summary",
+    )
     assert len(summary) == len(files)
     assert all(row[4] for row in summary)
     for outcome in outcomes:

@@ -14,6 +14,7 @@ from fixtures.submissions.builders import (
     NGHE_AN_KHCN,
     ingest_files,
     real_reference,
+    store_rows,
     write_csv,
     write_xlsx,
 )
@@ -48,14 +49,14 @@ def counts(store: Path) -> dict[str, int]:
 
 
 def latest(store: Path) -> list[tuple]:
-    with duckdb.connect(str(store), read_only=True) as con:
-        return con.execute(
-            """
-            select sheet, coalesce(task_key, indicator_code), status, value_text, file_sha256
-            from raw.submission_latest
-            order by sheet, 2
-            """
-        ).fetchall()
+    return store_rows(
+        store,
+        """
+        select sheet, coalesce(task_key, indicator_code), status, value_text, file_sha256
+        from raw.submission_latest
+        order by sheet, 2
+        """,
+    )
 
 
 def test_reingesting_the_same_files_changes_nothing(tmp_path, reference):
@@ -130,13 +131,13 @@ def test_correction_supersedes_and_history_is_kept(tmp_path, reference):
         ("indicator_values", "1", None, "47", second.file_sha256),
         ("task_progress", "I.3", "Hoàn thành", None, second.file_sha256),
     ]
-    with duckdb.connect(str(store), read_only=True) as con:
-        history = con.execute(
-            "select file_sha256, count(*) from raw.submission_rows group by 1 order by 1"
-        ).fetchall()
-        manifest = con.execute(
-            "select file_sha256, status, supersedes_file_sha256 from raw.submission_files order by ingest_seq"
-        ).fetchall()
+    history = store_rows(
+        store, "select file_sha256, count(*) from raw.submission_rows group by 1 order by 1"
+    )
+    manifest = store_rows(
+        store,
+        "select file_sha256, status, supersedes_file_sha256 from raw.submission_files order by ingest_seq",
+    )
     assert sorted(history) == sorted([(first.file_sha256, 2), (second.file_sha256, 2)])
     assert manifest == [
         (first.file_sha256, "accepted", None),

@@ -19,7 +19,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 from fixtures.submissions.builders import (
@@ -28,6 +27,7 @@ from fixtures.submissions.builders import (
     NGHE_AN_KHCN,
     ingest_files,
     real_reference,
+    store_rows,
     write_xlsx,
 )
 from openpyxl.styles import PatternFill
@@ -194,13 +194,14 @@ def test_a_row_far_below_the_spare_rows_is_loaded_or_quarantined_never_lost(tmp_
     [outcome] = ingest_files(tmp_path / "store" / "submissions.duckdb", reference, path)
     assert outcome.rows_in == outcome.rows_loaded + outcome.rows_quarantined == 3
     assert outcome.rows_quarantined == 1
-    with duckdb.connect(str(tmp_path / "store" / "submissions.duckdb"), read_only=True) as con:
-        quarantined = con.execute(
-            "select sheet, row_number, reason_code from raw.submission_quarantine"
-        ).fetchall()
-        loaded = con.execute(
-            "select sheet, row_number from raw.submission_rows order by sheet, row_number"
-        ).fetchall()
+    quarantined = store_rows(
+        tmp_path / "store" / "submissions.duckdb",
+        "select sheet, row_number, reason_code from raw.submission_quarantine",
+    )
+    loaded = store_rows(
+        tmp_path / "store" / "submissions.duckdb",
+        "select sheet, row_number from raw.submission_rows order by sheet, row_number",
+    )
     assert quarantined == [(spec.TASK_PROGRESS, FAR_ROW, "status_invalid")]
     assert loaded == [(spec.INDICATOR_VALUES, 3), (spec.TASK_PROGRESS, 3)]
 

@@ -18,6 +18,7 @@ from fixtures.submissions.builders import (
     NGHE_AN_KHCN,
     ingest_files,
     real_reference,
+    store_rows,
     write_csv,
     write_xlsx,
 )
@@ -34,21 +35,20 @@ def ingest(tmp_path: Path, reference, *files: Path):
 
 
 def quarantine(store: Path) -> list[tuple]:
-    with duckdb.connect(str(store), read_only=True) as con:
-        return con.execute(
-            """
-            select sheet, row_number, column_name, raw_value, reason_code, reason_vi, reason_en
-            from raw.submission_quarantine
-            order by sheet, row_number, column_name
-            """
-        ).fetchall()
+    return store_rows(
+        store,
+        """
+        select sheet, row_number, column_name, raw_value, reason_code, reason_vi, reason_en
+        from raw.submission_quarantine
+        order by sheet, row_number, column_name
+        """,
+    )
 
 
 def loaded(store: Path) -> list[tuple]:
-    with duckdb.connect(str(store), read_only=True) as con:
-        return con.execute(
-            "select sheet, row_number from raw.submission_rows order by sheet, row_number"
-        ).fetchall()
+    return store_rows(
+        store, "select sheet, row_number from raw.submission_rows order by sheet, row_number"
+    )
 
 
 SHEET_ARGUMENT = {
@@ -174,10 +174,10 @@ def test_statuses_accept_label_code_and_english(tmp_path, reference):
     path = write_xlsx(tmp_path / "report.xlsx", tasks=rows)
     [outcome], store = ingest(tmp_path, reference, path)
     assert outcome.status == "accepted", quarantine(store)
-    with duckdb.connect(str(store), read_only=True) as con:
-        parsed = con.execute(
-            "select task_key, parsed_status, parsed_percent_complete from raw.submission_rows order by row_number"
-        ).fetchall()
+    parsed = store_rows(
+        store,
+        "select task_key, parsed_status, parsed_percent_complete from raw.submission_rows order by row_number",
+    )
     assert [(k, s, float(p) if p is not None else None) for k, s, p in parsed] == [
         ("I.2", "hoan_thanh", 100.0),
         ("I.3", "dang_thuc_hien", 40.0),
@@ -194,10 +194,10 @@ def test_indicator_yes_no_and_vietnamese_numbers_are_read(tmp_path, reference):
     path = write_xlsx(tmp_path / "report.xlsx", indicators=rows)
     [outcome], store = ingest(tmp_path, reference, path)
     assert outcome.status == "accepted", quarantine(store)
-    with duckdb.connect(str(store), read_only=True) as con:
-        values = con.execute(
-            "select value_text, parsed_value, parsed_value_flag from raw.submission_rows order by row_number"
-        ).fetchall()
+    values = store_rows(
+        store,
+        "select value_text, parsed_value, parsed_value_flag from raw.submission_rows order by row_number",
+    )
     assert [(t, float(v) if v is not None else None, f) for t, v, f in values] == [
         ("1.234,5", 1234.5, None),
         ("80%", 80.0, None),
@@ -213,14 +213,14 @@ def test_excel_number_and_date_cells_are_read_as_typed(tmp_path, reference):
     path = write_xlsx(tmp_path / "report.xlsx", indicators=[indicator], budget=[budget])
     [outcome], store = ingest(tmp_path, reference, path)
     assert outcome.status == "accepted", quarantine(store)
-    with duckdb.connect(str(store), read_only=True) as con:
-        rows = con.execute(
-            """
-            select value_text, parsed_value, as_of_date, allocated_million_vnd,
-                parsed_allocated_million_vnd, parsed_disbursed_million_vnd
-            from raw.submission_rows order by sheet
-            """
-        ).fetchall()
+    rows = store_rows(
+        store,
+        """
+        select value_text, parsed_value, as_of_date, allocated_million_vnd,
+            parsed_allocated_million_vnd, parsed_disbursed_million_vnd
+        from raw.submission_rows order by sheet
+        """,
+    )
     budget_row, indicator_row = rows
     assert indicator_row[:3] == ("1.234,5", pytest.approx(1234.5), "31/03/2026")
     assert budget_row[3] == "56.016,1"
@@ -291,11 +291,11 @@ def test_metadata_rule_quarantines_every_row(tmp_path, reference, changes, reaso
     assert bad.status == "rejected"
     assert (bad.rows_in, bad.rows_loaded, bad.rows_quarantined) == (2, 0, 2)
     store = tmp_path / "store" / "submissions.duckdb"
-    with duckdb.connect(str(store), read_only=True) as con:
-        entries = con.execute(
-            "select sheet, row_number, column_name, reason_code from raw.submission_quarantine where file_sha256 = ?",
-            [bad.file_sha256],
-        ).fetchall()
+    entries = store_rows(
+        store,
+        "select sheet, row_number, column_name, reason_code from raw.submission_quarantine where file_sha256 = ?",
+        [bad.file_sha256],
+    )
     assert ("task_progress", 3, column, reason_code) in entries
     assert ("indicator_values", 3, column, reason_code) in entries
 
@@ -362,10 +362,9 @@ def test_an_index_reads_its_unambiguous_forms_and_other_indicators_read_thousand
     path = write_xlsx(tmp_path / "report.xlsx", indicators=rows)
     [outcome], store = ingest(tmp_path, reference, path)
     assert outcome.status == "accepted", quarantine(store)
-    with duckdb.connect(str(store), read_only=True) as con:
-        values = con.execute(
-            "select indicator_code, parsed_value from raw.submission_rows order by row_number"
-        ).fetchall()
+    values = store_rows(
+        store, "select indicator_code, parsed_value from raw.submission_rows order by row_number"
+    )
     assert [(code, float(value)) for code, value in values] == [
         ("38", 0.85),
         ("38", 0.9),

@@ -17,8 +17,6 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     asset,
     multi_asset,
 )
@@ -28,6 +26,7 @@ from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.semantics.agencies import load_registry
 from dagster_project.semantics.deadlines import STATUSES as DEADLINE_STATUSES
 from dagster_project.semantics.targets import STATUSES as TARGET_STATUSES
+from dagster_project.warehouse.asset_metadata import column_schema, loaded_csv_result
 from dagster_project.warehouse.loading import RAW_SCHEMA, SOURCE_DOCUMENTS_TABLE
 from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
 from dagster_project.warehouse.row_counts import ROW_COUNT_KEY
@@ -63,14 +62,6 @@ SEED_LINEAGE_KEY = parsed_key("seed_lineage")
 REGISTRY_TABLES = ("provinces", "agencies", "agency_aliases", "agency_groups")
 
 
-def _schema(columns: dict[str, str]) -> dict[str, TableSchema]:
-    return {
-        "dagster/column_schema": TableSchema(
-            columns=[TableColumn(name, kind) for name, kind in columns.items()]
-        )
-    }
-
-
 def reference_asset(name: str) -> AssetsDefinition:
     """The asset loading ``seeds/reference/<name>.csv`` into ``raw.ref_<name>``."""
 
@@ -85,18 +76,11 @@ def reference_asset(name: str) -> AssetsDefinition:
             f"seeds/reference/{name}.csv as written (hand-maintained, reviewed; "
             "see seeds/reference/README.md), every column text."
         ),
-        metadata=_schema(dict.fromkeys(REFERENCE_TABLES[name], "varchar")),
+        metadata=column_schema(dict.fromkeys(REFERENCE_TABLES[name], "varchar")),
     )
     def _load(warehouse: DuckDBWarehouse, source_files: SourceFiles) -> MaterializeResult:
         with warehouse.connect() as con:
-            loaded = load_reference_table(con, source_files.seeds_path(), name)
-        return MaterializeResult(
-            metadata={
-                ROW_COUNT_KEY: loaded.row_count,
-                "source_csv": MetadataValue.path(str(loaded.source_path)),
-                "sha256": loaded.sha256,
-            }
-        )
+            return loaded_csv_result(load_reference_table(con, source_files.seeds_path(), name))
 
     return _load
 
@@ -116,7 +100,7 @@ reference_assets = [reference_asset(name) for name in REFERENCE_TABLES]
                 "Every target cell read into comparator, bounds, unit and parse status, "
                 "next to target_text; merged cells marked."
             ),
-            metadata=_schema(TARGET_COLUMNS),
+            metadata=column_schema(TARGET_COLUMNS),
         ),
         AssetSpec(
             INDICATOR_DIRECTIONS_KEY,
@@ -124,7 +108,7 @@ reference_assets = [reference_asset(name) for name in REFERENCE_TABLES]
             kinds={"duckdb"},
             deps=[raw_key("indicator_targets"), raw_key("indicators")],
             description="One row per indicator: higher or lower is better, and its unit.",
-            metadata=_schema(DIRECTION_COLUMNS),
+            metadata=column_schema(DIRECTION_COLUMNS),
         ),
     ],
 )
@@ -163,7 +147,7 @@ def parse_indicator_targets_asset(warehouse: DuckDBWarehouse) -> Iterator[Materi
         "Every task deadline read into due date, start date, recurrence and parse status, "
         "next to deadline_text, with the plan horizon."
     ),
-    metadata=_schema(DEADLINE_COLUMNS),
+    metadata=column_schema(DEADLINE_COLUMNS),
 )
 def task_deadlines(warehouse: DuckDBWarehouse) -> MaterializeResult:
     with warehouse.connect() as con:
@@ -197,7 +181,7 @@ def task_deadlines(warehouse: DuckDBWarehouse) -> MaterializeResult:
                 "One row per agency or group a task's lead or coordinating cell names, "
                 "matched exactly (after normalization) against the alias registry."
             ),
-            metadata=_schema(ASSIGNMENT_COLUMNS),
+            metadata=column_schema(ASSIGNMENT_COLUMNS),
         ),
         AssetSpec(
             AGENCY_QUARANTINE_KEY,
@@ -213,7 +197,7 @@ def task_deadlines(warehouse: DuckDBWarehouse) -> MaterializeResult:
                 "Agency names in task and indicator cells that match no alias: the cell, "
                 "the fragment and the reason in Vietnamese and English. Never a new agency."
             ),
-            metadata=_schema(QUARANTINE_COLUMNS),
+            metadata=column_schema(QUARANTINE_COLUMNS),
         ),
     ],
 )
@@ -261,7 +245,7 @@ def resolve_plan_agencies_asset(
         "Every seed row's source_file:source_line checked against the verified document: "
         "the line prints the row's code, amount or text (holds), or the reason it does not."
     ),
-    metadata=_schema(LINEAGE_COLUMNS),
+    metadata=column_schema(LINEAGE_COLUMNS),
 )
 def verified_seed_lineage(
     warehouse: DuckDBWarehouse, source_files: SourceFiles

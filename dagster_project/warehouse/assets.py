@@ -20,8 +20,6 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     Output,
-    TableColumn,
-    TableSchema,
     asset,
 )
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -29,6 +27,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_project.extract.documents import load_documents
 from dagster_project.extract.schema import SEED_TABLES
 
+from .asset_metadata import column_schema, loaded_csv_result
 from .dbt_failures import dbt_failures
 from .dbt_project import DBT_PROJECT, Nq57DbtTranslator, prepare_manifest_if_dev
 from .loading import (
@@ -47,10 +46,6 @@ from .row_counts import ROW_COUNT_KEY, count_rows
 SOURCE_DOCUMENTS_KEY = AssetKey([RAW_SCHEMA, SOURCE_DOCUMENTS_TABLE])
 
 
-def _column_schema(columns: dict[str, str]) -> TableSchema:
-    return TableSchema(columns=[TableColumn(name, kind) for name, kind in columns.items()])
-
-
 @asset(
     key=SOURCE_DOCUMENTS_KEY,
     group_name=RAW_SCHEMA,
@@ -59,7 +54,7 @@ def _column_schema(columns: dict[str, str]) -> TableSchema:
         "The source documents, verified against seeds/source_documents/SHA256SUMS "
         "(the run stops on a mismatch), with their sha256 and line count."
     ),
-    metadata={"dagster/column_schema": _column_schema(SOURCE_DOCUMENTS_COLUMNS)},
+    metadata=column_schema(SOURCE_DOCUMENTS_COLUMNS),
 )
 def raw_source_documents(
     warehouse: DuckDBWarehouse, source_files: SourceFiles
@@ -91,18 +86,11 @@ def seed_asset(table: str) -> AssetsDefinition:
         deps=[SOURCE_DOCUMENTS_KEY],
         kinds={"duckdb"},
         description=f"seeds/{table}.csv as printed: text columns, source_line as an integer.",
-        metadata={"dagster/column_schema": _column_schema(seed_column_types(table))},
+        metadata=column_schema(seed_column_types(table)),
     )
     def _load_seed(warehouse: DuckDBWarehouse, source_files: SourceFiles) -> MaterializeResult:
         with warehouse.connect() as con:
-            loaded = load_seed(con, source_files.seeds_path(), table)
-        return MaterializeResult(
-            metadata={
-                ROW_COUNT_KEY: loaded.row_count,
-                "source_csv": MetadataValue.path(str(loaded.source_path)),
-                "sha256": loaded.sha256,
-            }
-        )
+            return loaded_csv_result(load_seed(con, source_files.seeds_path(), table))
 
     return _load_seed
 
