@@ -11,7 +11,6 @@ rule are in ``seeds/reference/README.md``; their integrity is tested in
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
@@ -21,6 +20,7 @@ from dagster_project.semantics.reference_tables import reference_rows
 from dagster_project.warehouse.loading import (
     LoadedTable,
     SeedFormatError,
+    check_csv_header,
     file_sha256,
     replace_raw_table,
 )
@@ -111,13 +111,7 @@ def read_reference_table(path: Path, name: str) -> pd.DataFrame:
     """One reference table as text (the agency tables expanded), refusing a header that
     differs from the layout."""
     expected = REFERENCE_TABLES[name]
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = tuple(next(csv.reader(handle), ()))
-    if header != expected:
-        raise SeedFormatError(
-            f"{path}: header is {','.join(header) or '(empty)'}; "
-            f"the {name} reference layout is {','.join(expected)}"
-        )
+    check_csv_header(path, expected, f"{name} reference")
     return pd.DataFrame(reference_rows(path.parent, name), columns=list(expected), dtype=str)
 
 

@@ -56,16 +56,21 @@ def seed_csv_path(seeds_dir: Path, table: str) -> Path:
     return seeds_dir / f"{table}.csv"
 
 
-def read_seed_csv(path: Path, table: str) -> pd.DataFrame:
-    """Read one seed CSV, refusing a header that differs from ``SEED_TABLES``."""
-    expected = SEED_TABLES[table]
+def check_csv_header(path: Path, expected: tuple[str, ...], layout: str) -> None:
+    """Refuse a CSV whose header is not ``expected`` (``layout`` names it in the error)."""
     with path.open(encoding="utf-8", newline="") as handle:
         header = tuple(next(csv.reader(handle), ()))
     if header != expected:
         raise SeedFormatError(
             f"{path}: header is {','.join(header) or '(empty)'}; "
-            f"the {table} seed layout is {','.join(expected)}"
+            f"the {layout} layout is {','.join(expected)}"
         )
+
+
+def read_seed_csv(path: Path, table: str) -> pd.DataFrame:
+    """Read one seed CSV, refusing a header that differs from ``SEED_TABLES``."""
+    expected = SEED_TABLES[table]
+    check_csv_header(path, expected, f"{table} seed")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     for column in INTEGER_COLUMNS & set(expected):
         bad = frame.index[~frame[column].str.fullmatch(r"\d+")]
