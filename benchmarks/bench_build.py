@@ -20,13 +20,11 @@ peak resident memory.
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -40,7 +38,9 @@ from bench_ingest import (  # noqa: E402
     machine,
     month_after,
     output_to,
+    parse_run,
     peak_rss_mib,
+    run_parser,
     simulate,
 )
 
@@ -116,21 +116,13 @@ def mart_hashes(path: Path) -> dict[str, tuple]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--months", type=int, default=2, help="months simulated (default 2)")
-    parser.add_argument("--start", default="2025-10", help="first month (default 2025-10)")
+    parser = run_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "--national",
         action="store_true",
         help="SYNTHETIC plans for every province, as bench_ingest.py (default: the seeded ones)",
     )
-    parser.add_argument("--seed", type=int, default=57)
-    parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
-    args = parser.parse_args(argv)
-    if args.months < 2:
-        parser.error("--months must be at least 2: the last month is the incremental one")
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="nq57-bench-build-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    args, workdir = parse_run(parser, argv, "nq57-bench-build-")
     log = workdir / "build.log"
     print(f"machine: {machine()}")
     print(f"workdir: {workdir} (dbt's and the builds' own output in {log.name})")

@@ -227,28 +227,41 @@ def report_models(previous: Path) -> None:
         print(f"  {model:<28} {incremental[model]:>10.2f} s {full[model]:>11.2f} s")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_parser(description: str) -> argparse.ArgumentParser:
+    """The options every simulated-months benchmark takes: --months, --start, --seed, --workdir."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--months", type=int, default=2, help="months simulated (default 2)")
     parser.add_argument("--start", default="2025-10", help="first month (default 2025-10)")
-    parser.add_argument("--provinces", default=None, help="comma-separated ids (default: all 34)")
     parser.add_argument("--seed", type=int, default=57)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
+    return parser
+
+
+def parse_run(
+    parser: argparse.ArgumentParser, argv: list[str] | None, prefix: str
+) -> tuple[argparse.Namespace, Path]:
+    """The arguments, and the working folder (``--workdir``, else a new temporary one)."""
+    args = parser.parse_args(argv)
+    if args.months < 2:
+        parser.error("--months must be at least 2: the last month is the incremental one")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    return args, workdir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = run_parser(__doc__.splitlines()[0])
+    parser.add_argument("--provinces", default=None, help="comma-separated ids (default: all 34)")
     parser.add_argument("--defect-rate", type=float, default=0.05)
     parser.add_argument("--max-bytes", type=int, default=2_000_000, help="ingest size limit")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep everything here")
     parser.add_argument("--no-build", action="store_true", help="skip the warehouse builds")
     parser.add_argument(
         "--jobs", type=int, default=1, help="reading processes for ingest (nq57 ingest --jobs)"
     )
-    args = parser.parse_args(argv)
+    args, workdir = parse_run(parser, argv, "nq57-bench-")
     from dagster_project.simulate.generator import STATE_DIR_NAME, SimulationConfig
     from dagster_project.simulate.synthetic import write_national_seeds
 
-    if args.months < 2:
-        parser.error("--months must be at least 2: the last month is the incremental one")
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="nq57-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "simulated"
     # The store sits beside the warehouse, where nq57 build looks for it.
     warehouse = workdir / "warehouse" / "nq57.duckdb"
