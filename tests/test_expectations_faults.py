@@ -8,11 +8,18 @@ that cannot be shown to fail is a defect.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.faults import (
+    Fault,
+    Frames,
+    checks_by_name,
+    set_all,
+    set_first,
+    table_faults,
+)
 from test_quality_warehouse_fixture import (
     PROJECT_1_4_ROWS,
     budget_frame,
@@ -23,10 +30,6 @@ from test_quality_warehouse_fixture import (
 from dagster_project.quality.results import FAILED, PASSED
 from dagster_project.quality.runner import validate_warehouse
 from expectations import TABLE_CHECKS, row_counts
-from expectations.base import TableChecks, Validation, expectation_check
-
-Frames = dict[str, pd.DataFrame]
-Fault = Callable[[Frames], None]
 
 # Where each checked table sits in the fixture warehouse.
 FRAME_OF = {
@@ -52,37 +55,6 @@ PREFIX_TO_TABLE = {
 BUDGET = "marts.fct_budget_lines"
 FILES = "marts.fct_submission_files"
 QUARANTINE = "marts.fct_submission_quarantine"
-
-
-def set_first(table: str, column: str, value) -> Fault:
-    def fault(frames: Frames) -> None:
-        frame = frames[table]
-        frame[column] = frame[column].astype(object)
-        frame.loc[frame.index[0], column] = value
-
-    return fault
-
-
-def set_all(table: str, column: str, value) -> Fault:
-    def fault(frames: Frames) -> None:
-        frames[table][column] = value
-
-    return fault
-
-
-def duplicate_first_row(table: str) -> Fault:
-    def fault(frames: Frames) -> None:
-        frame = frames[table]
-        frames[table] = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
-
-    return fault
-
-
-def empty(table: str) -> Fault:
-    def fault(frames: Frames) -> None:
-        frames[table] = frames[table].iloc[0:0]
-
-    return fault
 
 
 def budget_set(line_id: str, column: str, value, stage: str | None = None) -> Fault:
@@ -124,13 +96,7 @@ def generic_faults() -> dict[str, Fault]:
     faults: dict[str, Fault] = {}
     for prefix, table in PREFIX_TO_TABLE.items():
         checks = next(c for c in TABLE_CHECKS if FRAME_OF[c.table] == table)
-        faults[f"{prefix}.not_empty"] = empty(table)
-        faults[f"{prefix}.key_unique"] = duplicate_first_row(table)
-        for column in checks.key_columns:
-            faults[f"{prefix}.{column}_not_null"] = set_first(table, column, None)
-        faults[f"{prefix}.source_file_present"] = set_first(table, "source_file", None)
-        faults[f"{prefix}.source_line_present"] = set_first(table, "source_line", None)
-        faults[f"{prefix}.source_line_positive"] = set_first(table, "source_line", 0)
+        faults.update(table_faults(prefix, table, checks.key_columns))
         faults[f"{prefix}.flagged_share"] = set_all(table, "flags", "cell_split: merged cell")
         status = next(
             (v.requires_columns[0] for v in checks.validations if v.name.endswith(".parse_status")),
@@ -195,15 +161,7 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
 }
 
 
-def all_checks() -> dict[str, tuple[TableChecks, Validation]]:
-    found: dict[str, tuple[TableChecks, Validation]] = {}
-    for checks in TABLE_CHECKS:
-        for validation, expectation in checks.expectations():
-            found[expectation_check(expectation)] = (checks, validation)
-    return found
-
-
-CHECKS = all_checks()
+CHECKS = checks_by_name(TABLE_CHECKS)
 FAULTS = {
     name: fault for name, fault in {**generic_faults(), **SPECIFIC_FAULTS}.items() if name in CHECKS
 }

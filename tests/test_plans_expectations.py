@@ -12,15 +12,15 @@ annotation of the test asset at definition time.
 """
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from fixtures.documents import source_documents
+from fixtures.faults import Fault, Frames, checks_by_name, rows, set_first, set_where, table_faults
 
-from dagster_project.extract.documents import load_documents
 from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.plans.checks import plan_asset_checks, read_relation, validate_relation
 from dagster_project.plans.lineage import seed_lineage
@@ -29,11 +29,8 @@ from dagster_project.warehouse.loading import read_seed_csv
 from dagster_project.warehouse.paths import SEEDS_DIR
 from dagster_project.warehouse.resources import DuckDBWarehouse
 from expectations import fct_tasks_owners
-from expectations.base import TableChecks, Validation, expectation_check
+from expectations.base import TableChecks
 from expectations.plan_semantics import PLAN_TABLE_CHECKS
-
-Frames = dict[str, pd.DataFrame]
-Fault = Callable[[Frames], None]
 
 TARGETS = "parsed.indicator_targets"
 DEADLINES = "parsed.task_deadlines"
@@ -77,44 +74,6 @@ def clean(real: Frames) -> Frames:
     return frames
 
 
-def rows(frames: Frames, table: str, **where) -> pd.Series:
-    frame = frames[table]
-    mask = pd.Series(True, index=frame.index)
-    for column, value in where.items():
-        mask &= frame[column] == value
-    assert mask.any(), (table, where)
-    return mask
-
-
-def set_where(table: str, column: str, value, **where) -> Fault:
-    def fault(frames: Frames) -> None:
-        mask = rows(frames, table, **where)
-        frame = frames[table]
-        frame[column] = frame[column].astype(object)
-        frame.loc[mask[mask].index[0], column] = value
-
-    return fault
-
-
-def set_first(table: str, column: str, value) -> Fault:
-    return set_where(table, column, value)
-
-
-def duplicate_first_row(table: str) -> Fault:
-    def fault(frames: Frames) -> None:
-        frame = frames[table]
-        frames[table] = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
-
-    return fault
-
-
-def empty(table: str) -> Fault:
-    def fault(frames: Frames) -> None:
-        frames[table] = frames[table].iloc[0:0]
-
-    return fault
-
-
 def quarantined(**overrides) -> Fault:
     """A quarantined name (the real quarantine is empty), optionally with a defect."""
 
@@ -142,13 +101,7 @@ def generic_faults() -> dict[str, Fault]:
     faults: dict[str, Fault] = {}
     for checks in PLAN_TABLE_CHECKS:
         table, prefix = checks.table, PREFIX[checks.table]
-        faults[f"{prefix}.not_empty"] = empty(table)
-        faults[f"{prefix}.key_unique"] = duplicate_first_row(table)
-        for column in checks.key_columns:
-            faults[f"{prefix}.{column}_not_null"] = set_first(table, column, None)
-        faults[f"{prefix}.source_file_present"] = set_first(table, "source_file", None)
-        faults[f"{prefix}.source_line_present"] = set_first(table, "source_line", None)
-        faults[f"{prefix}.source_line_positive"] = set_first(table, "source_line", 0)
+        faults.update(table_faults(prefix, table, checks.key_columns))
     for table in (TARGETS, DEADLINES):
         prefix = PREFIX[table]
         faults[f"{prefix}.parse_status_present"] = set_first(table, "parse_status", None)
@@ -193,7 +146,7 @@ def due_in_2052(frames: Frames) -> None:
 def target_moved_to_a_bar_line(frames: Frames) -> None:
     """The issue's case: a seed row's source_line moved to a line that prints only '|'."""
     seeds = {table: read_seed_csv(SEEDS_DIR / f"{table}.csv", table) for table in SEED_TABLES}
-    documents = {doc.source_file: doc for doc in load_documents()}
+    documents = source_documents()
     targets = seeds["indicator_targets"]
     first = targets.index[(targets["plan_id"] == NGHE_AN) & (targets["target_text"] != "")][0]
     doc = documents[targets.at[first, "source_file"]]
@@ -245,15 +198,7 @@ SPECIFIC_FAULTS: dict[str, Fault] = {
 }
 
 
-def all_checks() -> dict[str, tuple[TableChecks, Validation]]:
-    return {
-        expectation_check(expectation): (checks, validation)
-        for checks in PLAN_TABLE_CHECKS
-        for validation, expectation in checks.expectations()
-    }
-
-
-CHECKS = all_checks()
+CHECKS = checks_by_name(PLAN_TABLE_CHECKS)
 FAULTS = {
     name: fault for name, fault in {**generic_faults(), **SPECIFIC_FAULTS}.items() if name in CHECKS
 }
