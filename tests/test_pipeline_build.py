@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.marts import PLAN_MARTS, SUBMISSION_MARTS
 
 from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.warehouse import build as build_command
@@ -25,34 +26,6 @@ from dagster_project.warehouse.paths import SEEDS_DIR, WAREHOUSE_ENV_VAR, wareho
 from dagster_project.warehouse.publish import WarehouseLayout, build_lock
 
 FIXTURE_SEEDS = Path(__file__).parent / "fixtures" / "seeds"
-MARTS = {
-    "dim_plans",
-    "dim_plan_appendices",
-    "fct_indicator_targets",
-    "fct_tasks",
-    "fct_budget_lines",
-    "fct_reported_figures",
-    "fct_body_targets",
-    "dim_indicators",
-    "dim_agencies",
-    "dim_agency_groups",
-    "dim_provinces",
-    "dim_national_indicators",
-    "bridge_task_agencies",
-    "mart_targets_vs_national",
-}
-# Built from the submissions store, which this fixture leaves empty: they exist
-# (contracts hold) but may have no rows. tests/test_simulate_warehouse.py fills them.
-SUBMISSION_MARTS = {
-    "fct_task_status",
-    "fct_indicator_actuals",
-    "mart_indicator_progress",
-    "fct_budget_execution",
-    "mart_reporting_compliance",
-    "mart_actuals_vs_national",
-    "fct_submission_files",
-    "fct_submission_quarantine",
-}
 
 
 def seeds_under_test() -> tuple[Path, str]:
@@ -104,8 +77,8 @@ def test_build_publishes_a_warehouse_with_rows_in_every_mart(built):
 
     assert report.published == published
     assert published.exists()
-    assert set(report.mart_rows) == MARTS | SUBMISSION_MARTS
-    plan_marts = {mart: rows for mart, rows in report.mart_rows.items() if mart in MARTS}
+    assert set(report.mart_rows) == PLAN_MARTS | SUBMISSION_MARTS
+    plan_marts = {mart: rows for mart, rows in report.mart_rows.items() if mart in PLAN_MARTS}
     assert all(rows > 0 for rows in plan_marts.values()), report.mart_rows
     layout = WarehouseLayout(published)
     assert list(layout.build_root.iterdir()) == []

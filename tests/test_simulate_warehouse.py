@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.marts import SUBMISSION_MARTS
 from fixtures.submissions.builders import real_reference
 
 from dagster_project.simulate.generator import SimulationConfig, Simulator
@@ -23,16 +24,6 @@ from dagster_project.submissions.signing import load_keys
 from dagster_project.warehouse.build import BuildFailedError, run_build
 from dagster_project.warehouse.paths import SEEDS_DIR
 
-SUBMISSION_MARTS = (
-    "fct_task_status",
-    "fct_indicator_actuals",
-    "mart_indicator_progress",
-    "fct_budget_execution",
-    "mart_reporting_compliance",
-    "mart_actuals_vs_national",
-    "fct_submission_files",
-    "fct_submission_quarantine",
-)
 TASK_STATUS_KEY = "file_sha256, source_row, is_latest, derived_status, percent_complete"
 
 
