@@ -50,6 +50,7 @@ from dagster_project.simulate.synthetic import write_national_seeds  # noqa: E40
 from dagster_project.submissions.periods import parse_period  # noqa: E402
 from dagster_project.submissions.reference import load_reference  # noqa: E402
 from dagster_project.warehouse.paths import DBT_PROJECT_DIR, SEEDS_DIR, warehouse_env  # noqa: E402
+from dagster_project.warehouse.row_counts import mart_tables  # noqa: E402
 
 STORE_NAME = "submissions.duckdb"
 
@@ -100,18 +101,12 @@ def bare_dbt_build(warehouse: Path, scratch: Path, log: Path) -> float:
 
 def mart_hashes(path: Path) -> dict[str, tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
-        marts = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        ]
         return {
             mart: con.execute(
                 f"select count(*), coalesce(md5(string_agg(h, '' order by h)), '') from "
                 f"(select md5(cast(t as varchar)) as h from marts.{mart} as t)"
             ).fetchone()
-            for mart in sorted(marts)
+            for mart in mart_tables(con)
         }
 
 

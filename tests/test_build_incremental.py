@@ -18,6 +18,7 @@ from test_pipeline_build import SEEDS, built, file_digest  # noqa: F401 (fixture
 
 from dagster_project.warehouse import inputs
 from dagster_project.warehouse.build import run_build
+from dagster_project.warehouse.row_counts import mart_tables
 
 
 @pytest.fixture(autouse=True)
@@ -28,19 +29,12 @@ def no_dagster_home(monkeypatch):
 def mart_hashes(path: Path) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent hash of the rows of every mart."""
     with duckdb.connect(str(path), read_only=True) as con:
-        marts = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
         return {
             mart: con.execute(
                 f"select count(*), coalesce(md5(string_agg(h, '' order by h)), '') from "
                 f"(select md5(cast(t as varchar)) as h from marts.{mart} as t)"
             ).fetchone()
-            for mart in marts
+            for mart in mart_tables(con)
         }
 
 

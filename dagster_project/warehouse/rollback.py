@@ -26,8 +26,6 @@ from dagster_project.config import add_warehouse_argument
 
 from .publish import WarehouseLayout
 
-MARTS_SCHEMA = "marts"
-
 
 class RollbackError(RuntimeError):
     """There is nothing (or nothing by that name) to roll back to."""
@@ -83,26 +81,11 @@ def mart_row_counts(database: Path) -> dict[str, int]:
     """Rows per mart table of a warehouse file, read without a write lock."""
     import duckdb
 
-    from .loading import quote_identifier
+    from .row_counts import MARTS_SCHEMA, count_rows, mart_tables
 
     with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = current_database() and table_schema = ? "
-                "order by table_name",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
-        return {
-            table: int(
-                con.execute(
-                    f"select count(*) from {quote_identifier(MARTS_SCHEMA)}.{quote_identifier(table)}"
-                ).fetchone()[0]
-            )
-            for table in tables
-        }
+        counts = count_rows(con, [(MARTS_SCHEMA, table) for table in mart_tables(con)])
+    return {table: rows for (_, table), rows in counts.items()}
 
 
 def restore(published: Path, stamp: str | None = None) -> Restored:

@@ -10,6 +10,20 @@ from .loading import quote_identifier
 
 # The metadata key Dagster shows as an asset's row count.
 ROW_COUNT_KEY = "dagster/row_count"
+MARTS_SCHEMA = "marts"
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the marts schema of the file ``con`` opened, by name."""
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? "
+            "order by table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    ]
 
 
 def count_rows(
