@@ -35,31 +35,28 @@ def no_dagster_home(monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
-def negative_amount_seeds(destination: Path) -> Path:
-    """A copy of the seeds in which one disbursed amount is printed negative."""
+def seeds_with_amount(destination: Path, printed: str) -> Path:
+    """A copy of the seeds in which one disbursed amount, 7.976,478, is printed ``printed``."""
     shutil.copytree(SEEDS, destination)
     budget = destination / "budget_lines.csv"
     lines = budget.read_text(encoding="utf-8").splitlines(keepends=True)
     marker = f",{NEGATIVE_LINE},"
     hits = [i for i, line in enumerate(lines) if marker in line and ",disbursed," in line]
     assert len(hits) == 1, hits
-    lines[hits[0]] = lines[hits[0]].replace('"7.976,478"', '"-7.976,478"')
-    assert '"-7.976,478"' in lines[hits[0]]
+    lines[hits[0]] = lines[hits[0]].replace('"7.976,478"', f'"{printed}"')
+    assert f'"{printed}"' in lines[hits[0]]
     budget.write_text("".join(lines), encoding="utf-8")
     return destination
+
+
+def negative_amount_seeds(destination: Path) -> Path:
+    """A copy of the seeds in which one disbursed amount is printed negative."""
+    return seeds_with_amount(destination, "-7.976,478")
 
 
 def unreadable_amount_seeds(destination: Path) -> Path:
     """A copy of the seeds in which one amount is not a Vietnamese-format number."""
-    shutil.copytree(SEEDS, destination)
-    budget = destination / "budget_lines.csv"
-    lines = budget.read_text(encoding="utf-8").splitlines(keepends=True)
-    marker = f",{NEGATIVE_LINE},"
-    hits = [i for i, line in enumerate(lines) if marker in line and ",disbursed," in line]
-    assert len(hits) == 1, hits
-    lines[hits[0]] = lines[hits[0]].replace('"7.976,478"', '"0.60"')
-    budget.write_text("".join(lines), encoding="utf-8")
-    return destination
+    return seeds_with_amount(destination, "0.60")
 
 
 def materialized(result) -> set[AssetKey]:

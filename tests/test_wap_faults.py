@@ -125,6 +125,28 @@ def test_the_same_build_without_a_fault_is_published(
     assert file_digest(previous_publication) == file_digest(dagster_build.published)
 
 
+def materialize_publish_asset(published: Path, report_dir: Path):
+    """Run ``published/warehouse`` alone on ``published``: it republishes that file's copy."""
+    from dagster import DagsterInstance, materialize
+
+    from dagster_project.definitions import warehouse_assets
+    from dagster_project.warehouse.publication import QualityReports, published_warehouse_asset
+    from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
+
+    with DagsterInstance.ephemeral() as instance:
+        return materialize(
+            # Built afresh: the one in the definitions has their resources bound.
+            [published_warehouse_asset(warehouse_assets)],
+            instance=instance,
+            resources={
+                "warehouse": DuckDBWarehouse(published_path=str(published)),
+                "source_files": SourceFiles(),
+                "quality_reports": QualityReports(report_dir=str(report_dir)),
+            },
+            raise_on_error=False,
+        )
+
+
 def test_the_publish_asset_refused_by_the_gate_links_the_report_from_its_failure(
     previous_publication: Path, tmp_path: Path
 ):
@@ -134,28 +156,11 @@ def test_the_publish_asset_refused_by_the_gate_links_the_report_from_its_failure
     checks it: the run publishes nothing but a copy of the published file, here
     given a quarantine mismatch, and must refuse it.
     """
-    from dagster import DagsterInstance, materialize
-
-    from dagster_project.definitions import warehouse_assets
-    from dagster_project.warehouse.publication import QualityReports, published_warehouse_asset
-    from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
-
     with duckdb.connect(str(previous_publication)) as con:
         lose_quarantine_row(con)
     before = file_digest(previous_publication)
 
-    with DagsterInstance.ephemeral() as instance:
-        result = materialize(
-            # Built afresh: the one in the definitions has their resources bound.
-            [published_warehouse_asset(warehouse_assets)],
-            instance=instance,
-            resources={
-                "warehouse": DuckDBWarehouse(published_path=str(previous_publication)),
-                "source_files": SourceFiles(),
-                "quality_reports": QualityReports(report_dir=str(tmp_path / "reports")),
-            },
-            raise_on_error=False,
-        )
+    result = materialize_publish_asset(previous_publication, tmp_path / "reports")
 
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
@@ -239,28 +244,12 @@ def test_a_table_a_bi_user_added_to_the_published_file_does_not_survive_a_rebuil
     """The publish asset keeps only what the warehouse's assets build, and publishes read-only."""
     import stat
 
-    from dagster import DagsterInstance, materialize
-
-    from dagster_project.definitions import warehouse_assets
-    from dagster_project.warehouse.publication import QualityReports, published_warehouse_asset
-    from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
-
     with duckdb.connect(str(previous_publication)) as con:
         con.execute("create table marts.bi_scratch as select 1 as x")
         con.execute("create schema bi")
         con.execute("create view bi.budget as select * from marts.fct_budget_lines")
 
-    with DagsterInstance.ephemeral() as instance:
-        result = materialize(
-            [published_warehouse_asset(warehouse_assets)],
-            instance=instance,
-            resources={
-                "warehouse": DuckDBWarehouse(published_path=str(previous_publication)),
-                "source_files": SourceFiles(),
-                "quality_reports": QualityReports(report_dir=str(tmp_path / "reports")),
-            },
-            raise_on_error=False,
-        )
+    result = materialize_publish_asset(previous_publication, tmp_path / "reports")
 
     assert result.success
     (metadata,) = [
