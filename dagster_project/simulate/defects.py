@@ -185,47 +185,26 @@ def unsafe_xml(draft: Draft, context: DefectContext) -> bool:
     return True
 
 
-def _with_parts(parts: dict[str, bytes], draft: Draft) -> Callable[[bytes], bytes]:
-    """A transform adding parts to the rendered workbook (dated like its other entries)."""
-
-    def add(data: bytes) -> bytes:
-        stamp = draft.submitted_at
-        out = io.BytesIO(stable_zip(data, stamp))
-        with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, payload in parts.items():
-                moment = (
-                    stamp.year,
-                    stamp.month,
-                    stamp.day,
-                    stamp.hour,
-                    stamp.minute,
-                    stamp.second,
-                )
-                archive.writestr(zipfile.ZipInfo(name, date_time=moment), payload)
-        return out.getvalue()
-
-    return add
+def _add_parts(draft: Draft, parts: dict[str, bytes]) -> bool:
+    """The rendered workbook with ``parts`` added, dated like its other entries."""
+    draft.fmt = "xlsx"
+    draft.transform = lambda data: stable_zip(data, draft.submitted_at, add=parts)
+    return True
 
 
 def macro_content(draft: Draft, context: DefectContext) -> bool:
     """A macro-enabled workbook saved as .xlsx: it carries a VBA project."""
-    draft.fmt = "xlsx"
-    draft.transform = _with_parts({"xl/vbaProject.bin": OLE2_HEADER}, draft)
-    return True
+    return _add_parts(draft, {"xl/vbaProject.bin": OLE2_HEADER})
 
 
 def external_link(draft: Draft, context: DefectContext) -> bool:
     """A workbook whose cells are linked to another workbook on a share."""
-    draft.fmt = "xlsx"
-    draft.transform = _with_parts({"xl/externalLinks/externalLink1.xml": b"<externalLink/>"}, draft)
-    return True
+    return _add_parts(draft, {"xl/externalLinks/externalLink1.xml": b"<externalLink/>"})
 
 
 def embedded_object(draft: Draft, context: DefectContext) -> bool:
     """A workbook with a document embedded in a sheet (an OLE object)."""
-    draft.fmt = "xlsx"
-    draft.transform = _with_parts({"xl/embeddings/oleObject1.bin": OLE2_HEADER}, draft)
-    return True
+    return _add_parts(draft, {"xl/embeddings/oleObject1.bin": OLE2_HEADER})
 
 
 def corrupt_xlsx(draft: Draft, context: DefectContext) -> bool:
@@ -490,28 +469,32 @@ def period_before_plan(draft: Draft, context: DefectContext) -> bool:
     return False
 
 
+def _add_row(draft: Draft, sheet: str, row: dict[str, object]) -> bool:
+    """Append ``row`` to ``sheet``, the sheet a CSV of this report carries."""
+    draft.rows.setdefault(sheet, []).append(row)
+    _for_sheet(draft, sheet)
+    return True
+
+
 def _add_task_row(draft: Draft, row: dict[str, object]) -> bool:
-    draft.rows.setdefault(spec.TASK_PROGRESS, []).append(row)
+    return _add_row(draft, spec.TASK_PROGRESS, row)
+
+
+def _break_task(draft: Draft, context: DefectContext, **values: object) -> bool:
+    row = _first_row(draft, spec.TASK_PROGRESS, context)
+    if row is None:
+        return False
     _for_sheet(draft, spec.TASK_PROGRESS)
+    row.update(values)
     return True
 
 
 def key_missing(draft: Draft, context: DefectContext) -> bool:
-    row = _first_row(draft, spec.TASK_PROGRESS, context)
-    if row is None:
-        return False
-    _for_sheet(draft, spec.TASK_PROGRESS)
-    row["task_key"] = ""
-    return True
+    return _break_task(draft, context, task_key="")
 
 
 def plan_unknown(draft: Draft, context: DefectContext) -> bool:
-    row = _first_row(draft, spec.TASK_PROGRESS, context)
-    if row is None:
-        return False
-    _for_sheet(draft, spec.TASK_PROGRESS)
-    row["plan_id"] = f"{context.province_id}-999-2025"
-    return True
+    return _break_task(draft, context, plan_id=f"{context.province_id}-999-2025")
 
 
 def task_unknown(draft: Draft, context: DefectContext) -> bool:
@@ -522,16 +505,16 @@ def task_unknown(draft: Draft, context: DefectContext) -> bool:
 
 
 def indicator_unknown(draft: Draft, context: DefectContext) -> bool:
-    draft.rows.setdefault(spec.INDICATOR_VALUES, []).append(
+    return _add_row(
+        draft,
+        spec.INDICATOR_VALUES,
         {
             "plan_id": "",
             "indicator_code": "99.9",
             "value_text": "12,5",
             "as_of_date": format_date(context.received_on),
-        }
+        },
     )
-    _for_sheet(draft, spec.INDICATOR_VALUES)
-    return True
 
 
 def key_ambiguous(draft: Draft, context: DefectContext) -> bool:
@@ -568,16 +551,16 @@ def _add_indicator_row(
             indicator, context.agency_id, context.assignment_date
         )
         if (holder is not None) == monitored:
-            draft.rows.setdefault(spec.INDICATOR_VALUES, []).append(
+            return _add_row(
+                draft,
+                spec.INDICATOR_VALUES,
                 {
                     "plan_id": indicator.plan_id,
                     "indicator_code": indicator.indicator_code,
                     "value_text": value_text,
                     "as_of_date": format_date(context.received_on),
-                }
+                },
             )
-            _for_sheet(draft, spec.INDICATOR_VALUES)
-            return True
     return False
 
 
@@ -586,18 +569,17 @@ def indicator_not_assigned(draft: Draft, context: DefectContext) -> bool:
 
 
 def budget_line_unknown(draft: Draft, context: DefectContext) -> bool:
-    rows = draft.rows.setdefault(spec.BUDGET_EXECUTION, [])
-    rows.append(
+    return _add_row(
+        draft,
+        spec.BUDGET_EXECUTION,
         {
             "budget_line_id": f"{context.province_id}-ngan-sach-khong-co",
             "project_name": "Dự án không có trong kế hoạch",
             "allocated_million_vnd": "1.000",
             "disbursed_million_vnd": "250",
             "as_of_date": format_date(context.received_on),
-        }
+        },
     )
-    _for_sheet(draft, spec.BUDGET_EXECUTION)
-    return True
 
 
 def too_many_issues(draft: Draft, context: DefectContext) -> bool:
@@ -629,15 +611,6 @@ def duplicate_key(draft: Draft, context: DefectContext) -> bool:
 
 
 # --- wrong values ----------------------------------------------------------------------------
-
-
-def _break_task(draft: Draft, context: DefectContext, **values: object) -> bool:
-    row = _first_row(draft, spec.TASK_PROGRESS, context)
-    if row is None:
-        return False
-    _for_sheet(draft, spec.TASK_PROGRESS)
-    row.update(values)
-    return True
 
 
 def formula_cell(draft: Draft, context: DefectContext) -> bool:

@@ -212,8 +212,13 @@ def render_xlsx(draft: Draft, reference: ReferenceData) -> bytes:
     return stable_zip(buffer.getvalue(), draft.submitted_at, {CORE_PROPERTIES: core})
 
 
-def stable_zip(data: bytes, moment: datetime, replace: dict[str, bytes] | None = None) -> bytes:
-    """Re-zip ``data`` with every entry dated ``moment`` (and some entries replaced)."""
+def stable_zip(
+    data: bytes,
+    moment: datetime,
+    replace: dict[str, bytes] | None = None,
+    add: dict[str, bytes] | None = None,
+) -> bytes:
+    """Re-zip ``data`` with every entry dated ``moment`` (some replaced, some added)."""
     replace = replace or {}
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     out = io.BytesIO()
@@ -226,6 +231,10 @@ def stable_zip(data: bytes, moment: datetime, replace: dict[str, bytes] | None =
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
             target.writestr(info, replace.get(item.filename, source.read(item)))
+        for name, payload in (add or {}).items():
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, payload)
     return out.getvalue()
 
 
