@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -44,6 +45,19 @@ def settled(path):
     past = time.time() - 3600
     os.utime(path, (past, past))
     return path
+
+
+def ingest_definitions(store: Path, landing: Path) -> tuple[SubmissionsStore, Definitions]:
+    """The ingest asset, job and landing sensor on ``store`` (signed with the test keys)."""
+    install_test_keys(store)
+    resource = SubmissionsStore(store=str(store), landing=str(landing))
+    defs = Definitions(
+        assets=[ingest_submissions],
+        jobs=[ingest_submissions_job],
+        sensors=[submissions_landing_sensor],
+        resources={"submissions": resource},
+    )
+    return resource, defs
 
 
 def test_scan_landing_skips_seen_and_unsettled_files(tmp_path):
@@ -95,14 +109,7 @@ def test_sensor_requests_a_run_that_ingests_new_files(tmp_path):
     (landing / "scan.pdf").write_bytes(b"%PDF-1.4\n")
     settled(landing / "scan.pdf")
     store = tmp_path / "wh" / "submissions.duckdb"
-    install_test_keys(store)
-    resource = SubmissionsStore(store=str(store), landing=str(landing))
-    defs = Definitions(
-        assets=[ingest_submissions],
-        jobs=[ingest_submissions_job],
-        sensors=[submissions_landing_sensor],
-        resources={"submissions": resource},
-    )
+    resource, defs = ingest_definitions(store, landing)
     with DagsterInstance.ephemeral() as instance:
         context = build_sensor_context(
             instance=instance, resources={"submissions": resource}, definitions=defs
@@ -156,13 +163,7 @@ def test_the_ingest_job_refuses_a_synthetic_file_and_says_so(tmp_path):
         tasks=[{**GOOD_TASK, "task_key": "I.3"}],
     )
     store = tmp_path / "wh" / "submissions.duckdb"
-    install_test_keys(store)
-    resource = SubmissionsStore(store=str(store), landing=str(landing))
-    defs = Definitions(
-        assets=[ingest_submissions],
-        jobs=[ingest_submissions_job],
-        resources={"submissions": resource},
-    )
+    _, defs = ingest_definitions(store, landing)
     with DagsterInstance.ephemeral() as instance:
         run = defs.resolve_job_def(INGEST_JOB).execute_in_process(instance=instance)
     assert run.success
