@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
 import pytest
-from fixtures.submissions.builders import TEST_KEYS, real_reference, received_at
+from fixtures.submissions.builders import TEST_KEYS, ingest_files, real_reference, store_rows
 from openpyxl import load_workbook
 
 from dagster_project.submissions import ingest_cli, spec, template_cli
-from dagster_project.submissions.ingest import ingest_paths
 from dagster_project.submissions.template import TemplateError, write_template
 
 
@@ -103,14 +101,7 @@ def test_untouched_template_is_rejected_as_empty_and_filled_template_is_accepted
 ):
     path, content = nghe_an_template
     store = tmp_path / "store" / "submissions.duckdb"
-    [blank] = ingest_paths(
-        [path],
-        keys=TEST_KEYS,
-        store=store,
-        reference=reference,
-        now=received_at,
-        progress=lambda _: None,
-    )
+    [blank] = ingest_files(store, reference, path)
     assert (blank.status, blank.reason_code) == ("rejected", "no_data")
     assert blank.rows_not_reported == len(content.tasks) + len(content.indicators)
 
@@ -122,20 +113,13 @@ def test_untouched_template_is_rejected_as_empty_and_filled_template_is_accepted
     indicators["E3"], indicators["F3"] = "62,5", "31/03/2026"
     filled = tmp_path / "filled.xlsx"
     workbook.save(filled)
-    [outcome] = ingest_paths(
-        [filled],
-        keys=TEST_KEYS,
-        store=store,
-        reference=reference,
-        now=received_at,
-        progress=lambda _: None,
-    )
+    [outcome] = ingest_files(store, reference, filled)
     assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == ("accepted", 3, 0)
     assert outcome.rows_not_reported == len(content.tasks) + len(content.indicators) - 3
-    with duckdb.connect(str(store), read_only=True) as con:
-        statuses = con.execute(
-            "select parsed_status from raw.submission_rows where sheet = 'task_progress' order by row_number"
-        ).fetchall()
+    statuses = store_rows(
+        store,
+        "select parsed_status from raw.submission_rows where sheet = 'task_progress' order by row_number",
+    )
     assert statuses == [("dang_thuc_hien",), ("hoan_thanh",)]
 
 
