@@ -19,18 +19,13 @@ BAC_KAN = "003_9cd07b915d35755a.txt"
 
 
 @pytest.fixture(scope="module")
-def documents():
-    return source_documents()
+def nghe_an():
+    return extract_appendices(source_documents()[NGHE_AN], "nghe-an-348-2025")[0]
 
 
 @pytest.fixture(scope="module")
-def nghe_an(documents):
-    return extract_appendices(documents[NGHE_AN], "nghe-an-348-2025")[0]
-
-
-@pytest.fixture(scope="module")
-def bac_kan(documents):
-    return extract_appendices(documents[BAC_KAN], "bac-kan-131-2025")[0]
+def bac_kan():
+    return extract_appendices(source_documents()[BAC_KAN], "bac-kan-131-2025")[0]
 
 
 def _by(rows, key, value):
@@ -93,8 +88,8 @@ def test_bac_kan_list_paragraphs_are_joined_into_the_task_name(bac_kan):
 
 
 @pytest.mark.parametrize("source", [NGHE_AN, BAC_KAN])
-def test_every_row_points_at_the_line_holding_its_text(documents, source):
-    doc = documents[source]
+def test_every_row_points_at_the_line_holding_its_text(source):
+    doc = source_documents()[source]
     rows, _ = extract_appendices(doc, "p")
     for row in rows["indicators"]:
         assert doc.line(row["source_line"]).strip().rstrip("|").strip() == row["code_text"]
@@ -105,15 +100,15 @@ def test_every_row_points_at_the_line_holding_its_text(documents, source):
             assert doc.line(row["source_line"]).strip().startswith(row["target_text"][:20])
 
 
-def test_page_chrome_after_the_last_row_is_reported_not_loaded(documents):
-    rows, table_flags = extract_appendices(documents[NGHE_AN], "p")
+def test_page_chrome_after_the_last_row_is_reported_not_loaded():
+    rows, table_flags = extract_appendices(source_documents()[NGHE_AN], "p")
     assert rows["tasks"][-1]["deadline_text"] == "Năm 2025"
     assert any(f.startswith("trailing_text") for f in table_flags["II"])
 
 
-def test_documents_without_appendix_tables_yield_nothing(documents):
+def test_documents_without_appendix_tables_yield_nothing():
     for name in ("000_19fe45472b84c257.txt", "001_7938fe19b7ad8c15.txt"):
-        rows, flags = extract_appendices(documents[name], "p")
+        rows, flags = extract_appendices(source_documents()[name], "p")
         assert rows == {"indicators": [], "indicator_targets": [], "tasks": []}
         assert flags == {}
 

@@ -21,13 +21,8 @@ STAGES = set(STAGE_ORDER)
 
 
 @pytest.fixture(scope="module")
-def documents():
-    return source_documents()
-
-
-@pytest.fixture(scope="module")
-def rows(documents):
-    return extract_budget_lines(documents[LANG_SON_BUDGET], PLAN)
+def rows():
+    return extract_budget_lines(source_documents()[LANG_SON_BUDGET], PLAN)
 
 
 def _row(rows, line_id, stage):
@@ -47,8 +42,8 @@ def _crafted(text: str) -> list[dict]:
 # --- the real budget plan --------------------------------------------------------------
 
 
-def test_every_row_has_the_seed_columns_and_its_amount_on_its_line(rows, documents):
-    doc = documents[LANG_SON_BUDGET]
+def test_every_row_has_the_seed_columns_and_its_amount_on_its_line(rows):
+    doc = source_documents()[LANG_SON_BUDGET]
     assert rows
     for row in rows:
         assert tuple(row) == SEED_TABLES["budget_lines"]
@@ -203,8 +198,8 @@ def test_settlement_amounts_in_prose_are_their_own_stages(rows):
         "003_9cd07b915d35755a.txt",
     ],
 )
-def test_plans_without_budget_text_yield_no_budget_lines(documents, source_file):
-    assert extract_budget_lines(documents[source_file], "plan") == []
+def test_plans_without_budget_text_yield_no_budget_lines(source_file):
+    assert extract_budget_lines(source_documents()[source_file], "plan") == []
 
 
 # --- crafted prose ----------------------------------------------------------------------

@@ -19,13 +19,8 @@ PLAN = LANG_SON_BUDGET_PLAN
 
 
 @pytest.fixture(scope="module")
-def documents():
-    return source_documents()
-
-
-@pytest.fixture(scope="module")
-def figures(documents):
-    return extract_reported_figures(documents[LANG_SON_BUDGET], PLAN)
+def figures():
+    return extract_reported_figures(source_documents()[LANG_SON_BUDGET], PLAN)
 
 
 def _one(figures, value, line):
@@ -41,8 +36,8 @@ def _crafted(text: str) -> list[dict]:
 # --- the real plan ------------------------------------------------------------------------
 
 
-def test_at_least_thirty_figures_each_with_its_value_on_its_line(figures, documents):
-    doc = documents[LANG_SON_BUDGET]
+def test_at_least_thirty_figures_each_with_its_value_on_its_line(figures):
+    doc = source_documents()[LANG_SON_BUDGET]
     assert len(figures) >= 30
     for figure in figures:
         assert tuple(figure) == SEED_TABLES["reported_figures"]
@@ -141,9 +136,9 @@ def test_no_dates_legal_references_or_footnote_markers(figures):
     assert [f["value_text"] for f in figures if f["source_line"] == 79] == ["10,8%", "11,15%"]
 
 
-def test_budget_amounts_are_left_to_budget_lines(figures, documents):
+def test_budget_amounts_are_left_to_budget_lines(figures):
     budget_lines = {
-        r["source_line"] for r in extract_budget_lines(documents[LANG_SON_BUDGET], PLAN)
+        r["source_line"] for r in extract_budget_lines(source_documents()[LANG_SON_BUDGET], PLAN)
     }
     assert not budget_lines & {f["source_line"] for f in figures}
     assert all(f["source_line"] < 170 for f in figures)
@@ -158,8 +153,8 @@ def test_budget_amounts_are_left_to_budget_lines(figures, documents):
         "003_9cd07b915d35755a.txt",
     ],
 )
-def test_plans_without_a_results_section_yield_no_figures(documents, source_file):
-    assert extract_reported_figures(documents[source_file], "plan") == []
+def test_plans_without_a_results_section_yield_no_figures(source_file):
+    assert extract_reported_figures(source_documents()[source_file], "plan") == []
 
 
 # --- crafted text ----------------------------------------------------------------------------

@@ -157,45 +157,40 @@ EXPECTED_APPENDICES = {
 }
 
 
-@pytest.fixture(scope="module")
-def documents():
-    return source_documents()
-
-
 # --- the five real documents -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("source_file", sorted(EXPECTED_PLANS))
-def test_plan_row_of_each_source_document(documents, source_file):
-    assert extract_plan(documents[source_file]) == EXPECTED_PLANS[source_file]
+def test_plan_row_of_each_source_document(source_file):
+    assert extract_plan(source_documents()[source_file]) == EXPECTED_PLANS[source_file]
 
 
 @pytest.mark.parametrize("source_file", sorted(EXPECTED_PLANS))
-def test_plan_row_points_at_the_printed_document_number(documents, source_file):
-    row = extract_plan(documents[source_file])
-    assert row["document_number"] in documents[source_file].line(row["source_line"])
+def test_plan_row_points_at_the_printed_document_number(source_file):
+    row = extract_plan(source_documents()[source_file])
+    assert row["document_number"] in source_documents()[source_file].line(row["source_line"])
 
 
-def test_plan_rows_have_exactly_the_seed_columns(documents):
-    for doc in documents.values():
+def test_plan_rows_have_exactly_the_seed_columns():
+    for doc in source_documents().values():
         assert tuple(extract_plan(doc)) == SEED_TABLES["plans"]
 
 
-def test_plan_ids_are_unique_across_documents(documents):
-    ids = [extract_plan(doc)["plan_id"] for doc in documents.values()]
+def test_plan_ids_are_unique_across_documents():
+    ids = [extract_plan(doc)["plan_id"] for doc in source_documents().values()]
     assert len(ids) == len(set(ids)) == 5
 
 
 @pytest.mark.parametrize("source_file", sorted(EXPECTED_APPENDICES))
-def test_appendix_rows_of_each_source_document(documents, source_file):
+def test_appendix_rows_of_each_source_document(source_file):
     plan_id = EXPECTED_PLANS[source_file]["plan_id"]
-    rows = extract_appendix_references(documents[source_file], plan_id)
+    rows = extract_appendix_references(source_documents()[source_file], plan_id)
     assert rows == EXPECTED_APPENDICES[source_file]
 
 
-def test_present_appendix_rows_point_at_their_heading(documents):
+def test_present_appendix_rows_point_at_their_heading():
     for source_file in (NGHE_AN, BAC_KAN):
-        doc = documents[source_file]
+        doc = source_documents()[source_file]
         for row in extract_appendix_references(doc, "p"):
             assert doc.line(row["source_line"]).strip().upper().startswith("PHỤ LỤC")
 
