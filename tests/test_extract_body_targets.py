@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fixtures.rows import one_row
 
 from dagster_project.extract.appendix import find_appendix_headings
 from dagster_project.extract.body_targets import extract_body_targets
@@ -28,9 +29,7 @@ def targets():
 
 
 def _find(rows, line, target_text):
-    matches = [r for r in rows if r["source_line"] == line and r["target_text"] == target_text]
-    assert len(matches) == 1, f"no single target '{target_text}' at line {line}: {rows}"
-    return matches[0]
+    return one_row(rows, source_line=line, target_text=target_text)
 
 
 # --- required targets of the two prose-only plans ------------------------------------------

@@ -11,6 +11,7 @@ from fixtures.documents import (
     source_documents,
     vn_number,
 )
+from fixtures.rows import one_row
 
 from dagster_project.extract.budget import STAGE_ORDER, extract_budget_lines
 from dagster_project.extract.documents import document_from_text
@@ -26,9 +27,7 @@ def rows():
 
 
 def _row(rows, line_id, stage):
-    matches = [r for r in rows if r["budget_line_id"] == line_id and r["stage"] == stage]
-    assert len(matches) == 1, (line_id, stage, matches)
-    return matches[0]
+    return one_row(rows, budget_line_id=line_id, stage=stage)
 
 
 def _children(rows, parent_id, stage):

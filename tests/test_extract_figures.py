@@ -9,6 +9,7 @@ from fixtures.documents import (
     source_documents,
     vn_number,
 )
+from fixtures.rows import one_row
 
 from dagster_project.extract.budget import extract_budget_lines
 from dagster_project.extract.documents import document_from_text
@@ -24,9 +25,7 @@ def figures():
 
 
 def _one(figures, value, line):
-    matches = [f for f in figures if f["value_text"] == value and f["source_line"] == line]
-    assert len(matches) == 1, (value, line, matches)
-    return matches[0]
+    return one_row(figures, value_text=value, source_line=line)
 
 
 def _crafted(text: str) -> list[dict]:

@@ -17,6 +17,7 @@ from functools import cache
 
 import pytest
 from fixtures.documents import source_documents
+from fixtures.rows import one_row
 
 from dagster_project.extract.appendix import extract_appendices
 from dagster_project.plans.reference import REFERENCE_TABLES
@@ -570,125 +571,124 @@ def test_committed_reference_tables_pass(check, tables):
 # -- each check fails on a crafted defect ------------------------------------------------
 
 
-def _row(rows: list[dict[str, str]], **match: str) -> dict[str, str]:
-    [row] = [r for r in rows if all(r[k] == v for k, v in match.items())]
-    return row
-
-
 def _drop_column(t):
     for row in t["agencies"]:
         del row["is_group"]
 
 
 def _decomposed_name(t):
-    _row(t["agencies"], agency_id="nghe-an:so-y-te")["agency_name"] = unicodedata.normalize(
+    one_row(t["agencies"], agency_id="nghe-an:so-y-te")["agency_name"] = unicodedata.normalize(
         "NFD", "Sở Y tế"
     )
 
 
 def _padded_value(t):
-    _row(t["provinces"], province_id="nghe-an")["province_name"] = "Nghệ An "
+    one_row(t["provinces"], province_id="nghe-an")["province_name"] = "Nghệ An "
 
 
 def _duplicate_agency(t):
-    t["agencies"].append(dict(_row(t["agencies"], agency_id="nghe-an:so-y-te")))
+    t["agencies"].append(dict(one_row(t["agencies"], agency_id="nghe-an:so-y-te")))
 
 
 def _duplicate_alias_by_case(t):
-    alias = dict(_row(t["agency_aliases"], alias_text="Sở Y tế", province_id="nghe-an"))
+    alias = dict(one_row(t["agency_aliases"], alias_text="Sở Y tế", province_id="nghe-an"))
     t["agency_aliases"].append({**alias, "alias_text": "SỞ Y TẾ"})
 
 
 def _two_successors(t):
-    step = dict(_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-ldtbxh"))
+    step = dict(one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-ldtbxh"))
     t["agency_lineage"].append({**step, "successor_agency_id": "nghe-an:so-y-te"})
 
 
 def _bad_agency_id(t):
-    _row(t["agencies"], agency_id="lai-chau:so-khcn")["agency_id"] = "lai-chau:Sở KHCN"
+    one_row(t["agencies"], agency_id="lai-chau:so-khcn")["agency_id"] = "lai-chau:Sở KHCN"
 
 
 def _dangling_alias(t):
-    _row(t["agency_aliases"], alias_text="Sở KH&CN", province_id="nghe-an")["agency_id"] = (
+    one_row(t["agency_aliases"], alias_text="Sở KH&CN", province_id="nghe-an")["agency_id"] = (
         "nghe-an:so-kh"
     )
 
 
 def _alias_in_wrong_province(t):
-    _row(t["agency_aliases"], alias_text="Sở KH&CN", province_id="nghe-an")["province_id"] = (
+    one_row(t["agency_aliases"], alias_text="Sở KH&CN", province_id="nghe-an")["province_id"] = (
         "lai-chau"
     )
 
 
 def _crosswalk_to_missing_national(t):
-    _row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
+    one_row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
         "national_indicator_id"
     ] = "digital-economy-gdp-2035"
 
 
 def _crosswalk_to_missing_code(t):
-    _row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
+    one_row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
         "indicator_code"
     ] = "34"
 
 
 def _canonical_name_without_alias(t):
-    _row(t["agencies"], agency_id="nghe-an:so-tu-phap")["agency_name"] = "Sở Tư pháp Nghệ An"
+    one_row(t["agencies"], agency_id="nghe-an:so-tu-phap")["agency_name"] = "Sở Tư pháp Nghệ An"
 
 
 def _unknown_kind(t):
-    _row(t["agencies"], agency_id="nghe-an:so-y-te")["agency_kind"] = "ministry"
+    one_row(t["agencies"], agency_id="nghe-an:so-y-te")["agency_kind"] = "ministry"
 
 
 def _department_flagged_as_group(t):
-    _row(t["agencies"], agency_id="nghe-an:so-y-te")["is_group"] = "true"
+    one_row(t["agencies"], agency_id="nghe-an:so-y-te")["is_group"] = "true"
 
 
 def _unknown_unit(t):
-    _row(t["national_indicators"], national_indicator_id="hdi-2030")["unit"] = "ratio"
+    one_row(t["national_indicators"], national_indicator_id="hdi-2030")["unit"] = "ratio"
 
 
 def _unknown_legal_act(t):
-    _row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-gtvt")["legal_basis"] = (
+    one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-gtvt")["legal_basis"] = (
         "Quyết định 1/2025"
     )
 
 
 def _non_iso_date(t):
-    _row(t["agencies"], agency_id="nghe-an:so-gtvt")["valid_to"] = "28/02/2025"
+    one_row(t["agencies"], agency_id="nghe-an:so-gtvt")["valid_to"] = "28/02/2025"
 
 
 def _ends_before_start(t):
-    _row(t["agencies"], agency_id="nghe-an:so-nnmt")["valid_to"] = "2025-01-31"
+    one_row(t["agencies"], agency_id="nghe-an:so-nnmt")["valid_to"] = "2025-01-31"
 
 
 def _lineage_a_day_late(t):
-    _row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-tttt")["effective_date"] = (
+    one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-tttt")["effective_date"] = (
         "2025-03-02"
     )
 
 
 def _successor_without_lineage(t):
-    t["agency_lineage"].remove(_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-khdt"))
+    t["agency_lineage"].remove(
+        one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-khdt")
+    )
 
 
 def _successor_starts_late(t):
-    _row(t["agencies"], agency_id="nghe-an:so-nnmt")["valid_from"] = "2025-04-01"
+    one_row(t["agencies"], agency_id="nghe-an:so-nnmt")["valid_from"] = "2025-04-01"
 
 
 def _bac_kan_agency_outlives_province(t):
-    agency = _row(t["agencies"], agency_id="bac-kan:so-y-te")
+    agency = one_row(t["agencies"], agency_id="bac-kan:so-y-te")
     agency["valid_to"] = agency["successor_agency_id"] = ""
-    t["agency_lineage"].remove(_row(t["agency_lineage"], predecessor_agency_id="bac-kan:so-y-te"))
+    t["agency_lineage"].remove(
+        one_row(t["agency_lineage"], predecessor_agency_id="bac-kan:so-y-te")
+    )
 
 
 def _bac_kan_agency_passes_to_wrong_province(t):
-    _row(t["agencies"], agency_id="bac-kan:so-y-te")["successor_agency_id"] = "nghe-an:so-y-te"
+    one_row(t["agencies"], agency_id="bac-kan:so-y-te")["successor_agency_id"] = "nghe-an:so-y-te"
 
 
 def _crosswalk_with_wrong_unit(t):
     # Bắc Kạn 6 counts digital-technology enterprises ("Doanh nghiệp"), not a share of GDP.
-    _row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
+    one_row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
         "indicator_code"
     ] = "6"
 
@@ -697,41 +697,41 @@ FIGURE_111 = {"plan_id": "lang-son-234-2025", "figure_id": "lang-son-234-2025-fi
 
 
 def _figure_crosswalk_to_missing_figure(t):
-    _row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-999"
+    one_row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-999"
 
 
 def _figure_crosswalk_to_missing_national(t):
-    _row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = "e-government-2030"
+    one_row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = "e-government-2030"
 
 
 def _figure_crosswalk_duplicated(t):
-    t["figure_crosswalk"].append(dict(_row(t["figure_crosswalk"], **FIGURE_111)))
+    t["figure_crosswalk"].append(dict(one_row(t["figure_crosswalk"], **FIGURE_111)))
 
 
 def _figure_crosswalk_without_note(t):
-    _row(t["figure_crosswalk"], **FIGURE_111)["measure_note"] = ""
+    one_row(t["figure_crosswalk"], **FIGURE_111)["measure_note"] = ""
 
 
 def _figure_crosswalk_non_iso_review(t):
-    _row(t["figure_crosswalk"], **FIGURE_111)["review_date"] = "21/11/2026"
+    one_row(t["figure_crosswalk"], **FIGURE_111)["review_date"] = "21/11/2026"
 
 
 def _figure_ids_shifted(t):
     # What a re-extraction that numbers one figure fewer before it looks like: the id
     # now names fig-110, the count of dossiers received online, not the online share.
-    _row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-110"
+    one_row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-110"
 
 
 def _figure_crosswalk_to_a_head_count_target(t):
     # A share of dossiers is not a number of researchers per 10,000 people.
-    _row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = (
+    one_row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = (
         "rd-personnel-per-10000-2030"
     )
 
 
 def _figure_crosswalk_from_a_count(t):
     # fig-002 counts research projects ("đề tài, dự án"): no percent at all.
-    row = _row(t["figure_crosswalk"], **FIGURE_111)
+    row = one_row(t["figure_crosswalk"], **FIGURE_111)
     row["figure_id"] = "lang-son-234-2025-fig-002"
 
 
@@ -740,61 +740,61 @@ BAC_KAN_H1 = {"plan_id": "bac-kan-131-2025", "period_kind": "half_year", "period
 
 
 def _calendar_for_unknown_plan(t):
-    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "nghe-an-999-2025"
+    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "nghe-an-999-2025"
 
 
 def _calendar_for_budget_plan(t):
-    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "lang-son-234-2025"
+    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "lang-son-234-2025"
 
 
 def _calendar_cites_another_document(t):
-    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["source_file"] = "000_19fe45472b84c257.txt"
+    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["source_file"] = "000_19fe45472b84c257.txt"
 
 
 def _calendar_duplicate_rule(t):
-    t["reporting_calendar"].append(dict(_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)))
+    t["reporting_calendar"].append(dict(one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)))
 
 
 def _calendar_unknown_kind(t):
-    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["period_kind"] = "week"
+    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["period_kind"] = "week"
 
 
 def _calendar_part_on_a_year(t):
-    _row(t["reporting_calendar"], plan_id="bac-kan-131-2025", period_kind="year")["period_part"] = (
-        "H2"
-    )
+    one_row(t["reporting_calendar"], plan_id="bac-kan-131-2025", period_kind="year")[
+        "period_part"
+    ] = "H2"
 
 
 def _calendar_monthly_rule_with_month(t):
-    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_month"] = "6"
+    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_month"] = "6"
 
 
 def _calendar_day_not_in_every_month(t):
     # "trước ngày 30 hàng tháng" has no day in February.
-    _row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_day"] = "30"
+    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_day"] = "30"
 
 
 def _calendar_impossible_date(t):
-    _row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "31"
+    one_row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "31"
 
 
 def _calendar_line_moved(t):
     # One line off: the quoted words are not printed there.
-    _row(t["reporting_calendar"], **BAC_KAN_H1)["source_line"] = "182"
+    one_row(t["reporting_calendar"], **BAC_KAN_H1)["source_line"] = "182"
 
 
 def _calendar_misquoted(t):
-    _row(t["reporting_calendar"], **BAC_KAN_H1)["source_text"] = (
+    one_row(t["reporting_calendar"], **BAC_KAN_H1)["source_text"] = (
         "định kỳ 06 tháng, hằng năm ... trước ngày 10/6"
     )
 
 
 def _calendar_due_day_disagrees_with_text(t):
-    _row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "10"
+    one_row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "10"
 
 
 def _calendar_due_month_disagrees_with_text(t):
-    _row(t["reporting_calendar"], plan_id="lai-chau-khong-so-2025", period_part="H2")[
+    one_row(t["reporting_calendar"], plan_id="lai-chau-khong-so-2025", period_part="H2")[
         "due_month"
     ] = "11"
 
