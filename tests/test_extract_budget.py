@@ -8,6 +8,7 @@ import pytest
 from fixtures.documents import (
     LANG_SON_BUDGET,
     LANG_SON_BUDGET_PLAN,
+    NOT_BUDGET_PLANS,
     source_documents,
     vn_number,
 )
@@ -188,15 +189,7 @@ def test_settlement_amounts_in_prose_are_their_own_stages(rows):
     assert (appraised["amount_text"], appraised["amount_unit"]) == ("7.991.147.000", "đồng")
 
 
-@pytest.mark.parametrize(
-    "source_file",
-    [
-        "000_19fe45472b84c257.txt",
-        "001_7938fe19b7ad8c15.txt",
-        "002_47b38050f79059a8.txt",
-        "003_9cd07b915d35755a.txt",
-    ],
-)
+@pytest.mark.parametrize("source_file", NOT_BUDGET_PLANS)
 def test_plans_without_budget_text_yield_no_budget_lines(source_file):
     assert extract_budget_lines(source_documents()[source_file], "plan") == []
 

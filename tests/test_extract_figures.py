@@ -6,6 +6,7 @@ import pytest
 from fixtures.documents import (
     LANG_SON_BUDGET,
     LANG_SON_BUDGET_PLAN,
+    NOT_BUDGET_PLANS,
     source_documents,
     vn_number,
 )
@@ -143,15 +144,7 @@ def test_budget_amounts_are_left_to_budget_lines(figures):
     assert all(f["source_line"] < 170 for f in figures)
 
 
-@pytest.mark.parametrize(
-    "source_file",
-    [
-        "000_19fe45472b84c257.txt",
-        "001_7938fe19b7ad8c15.txt",
-        "002_47b38050f79059a8.txt",
-        "003_9cd07b915d35755a.txt",
-    ],
-)
+@pytest.mark.parametrize("source_file", NOT_BUDGET_PLANS)
 def test_plans_without_a_results_section_yield_no_figures(source_file):
     assert extract_reported_figures(source_documents()[source_file], "plan") == []
 
