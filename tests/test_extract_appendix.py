@@ -115,10 +115,8 @@ def test_documents_without_appendix_tables_yield_nothing():
 
 # Crafted snippets: a plan from another province, laid out the same way.
 
-PIPE_PLAN = """KẾ HOẠCH
-PHỤ LỤC I
-DANH MỤC CHỈ TIÊU
-|
+# The table's header, printed again at the top of the next page.
+TABLE_HEADER = """|
 TT |
 Chỉ tiêu |
 Mục tiêu theo từng giai đoạn |
@@ -128,7 +126,11 @@ Cơ quan chủ trì theo dõi, đánh giá |
 Năm 2025 |
 Năm 2030 |
 |||
-|
+"""
+PIPE_PLAN = f"""KẾ HOẠCH
+PHỤ LỤC I
+DANH MỤC CHỈ TIÊU
+{TABLE_HEADER}|
 I |
 Hạ tầng |
 |
@@ -141,17 +143,7 @@ Tỷ lệ phủ sóng
 12 |
 2 |
 Sở Khoa học và Công nghệ |
-|
-TT |
-Chỉ tiêu |
-Mục tiêu theo từng giai đoạn |
-Cơ quan chủ trì theo dõi, đánh giá |
-||||
-|
-Năm 2025 |
-Năm 2030 |
-|||
-|
+{TABLE_HEADER}|
 2 |
 Số doanh nghiệp công nghệ số |
 ≥ 3 |
