@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from fixtures.documents import (
-    LANG_SON_BUDGET,
-    LANG_SON_BUDGET_PLAN,
-    NOT_BUDGET_PLANS,
-    source_documents,
-    vn_number,
-)
+from fixtures.documents import LANG_SON_BUDGET, NOT_BUDGET_PLANS, source_documents, vn_number
+from fixtures.documents import LANG_SON_BUDGET_PLAN as PLAN
 from fixtures.rows import one_row
 
 from dagster_project.extract.budget import extract_budget_lines
 from dagster_project.extract.documents import document_from_text
 from dagster_project.extract.figures import extract_reported_figures, find_figures
 from dagster_project.extract.schema import SEED_TABLES
-
-PLAN = LANG_SON_BUDGET_PLAN
 
 
 @pytest.fixture(scope="module")
