@@ -59,6 +59,18 @@ def unreadable_amount_seeds(destination: Path) -> Path:
     return seeds_with_amount(destination, "0.60")
 
 
+def build_from(published: Path, report_dir: Path, seeds: Path):
+    """The build_warehouse job on ``seeds``, publishing to ``published``, in a throwaway instance."""
+    with DagsterInstance.ephemeral() as instance:
+        return run_build_warehouse_job(published, report_dir, seeds, instance)
+
+
+def step_failure_data(result):
+    """What the run's one failed step reported: its description and metadata."""
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    return failure.event_specific_data.user_failure_data
+
+
 def materialized(result) -> set[AssetKey]:
     return {
         event.event_specific_data.materialization.asset_key
@@ -155,10 +167,7 @@ def test_a_failing_blocking_check_stops_the_publish_and_keeps_the_previous_file(
     before = file_digest(previous_publication)
     seeds = negative_amount_seeds(tmp_path / "seeds")
 
-    with DagsterInstance.ephemeral() as instance:
-        result = run_build_warehouse_job(
-            previous_publication, tmp_path / "reports", seeds, instance
-        )
+    result = build_from(previous_publication, tmp_path / "reports", seeds)
 
     assert not result.success
     # dbt built and tested everything: the gate in the publish asset, not dbt, stopped the run.
@@ -166,8 +175,7 @@ def test_a_failing_blocking_check_stops_the_publish_and_keeps_the_previous_file(
     assert outcomes["nq57_dbt_models"] == "STEP_SUCCESS"
     assert outcomes["published__warehouse"] == "STEP_FAILURE"
     assert BUDGET_KEY in materialized(result)
-    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    refusal = failure.event_specific_data.user_failure_data
+    refusal = step_failure_data(result)
     assert (
         "fct_budget_lines.amount_non_negative" in refusal.metadata["blocking_failure_lines"].value
     )
@@ -187,15 +195,11 @@ def test_a_failing_dbt_test_is_explained_in_a_quality_report(previous_publicatio
     before = file_digest(previous_publication)
     seeds = unreadable_amount_seeds(tmp_path / "seeds")
 
-    with DagsterInstance.ephemeral() as instance:
-        result = run_build_warehouse_job(
-            previous_publication, tmp_path / "reports", seeds, instance
-        )
+    result = build_from(previous_publication, tmp_path / "reports", seeds)
 
     assert not result.success
     assert step_outcomes(result)["nq57_dbt_models"] == "STEP_FAILURE"
-    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    refusal = failure.event_specific_data.user_failure_data
+    refusal = step_failure_data(result)
     lines = refusal.metadata["blocking_failure_lines"].value
     assert "not_null_fct_budget_lines_amount_million_vnd" in lines
     assert f"{BUDGET_FILE}:{UNREADABLE_SOURCE_LINE}" in lines

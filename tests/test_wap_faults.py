@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from conftest import DagsterBuild
 from test_pipeline_build import file_digest
-from test_wap_dagster import NEGATIVE_SOURCE_LINE, negative_amount_seeds
+from test_wap_dagster import NEGATIVE_SOURCE_LINE, negative_amount_seeds, step_failure_data
 
 from dagster_project.quality import QualityGateCheck, QualityGateError
 from dagster_project.warehouse import build as build_command
@@ -163,8 +163,7 @@ def test_the_publish_asset_refused_by_the_gate_links_the_report_from_its_failure
     result = materialize_publish_asset(previous_publication, tmp_path / "reports")
 
     assert not result.success
-    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    refusal = failure.event_specific_data.user_failure_data
+    refusal = step_failure_data(result)
     assert "fct_submission_files.rows_in_equals_loaded_plus_quarantined" in refusal.description
     summary = Path(refusal.metadata["quality_report"].value)
     assert "fct_submission_files.rows_in_equals_loaded_plus_quarantined" in summary.read_text(
