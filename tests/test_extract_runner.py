@@ -67,11 +67,6 @@ def test_a_drop_removes_the_row_it_guards():
     assert tables["tasks"] == []
 
 
-def test_a_drop_that_no_longer_applies_fails_loudly():
-    with pytest.raises(CorrectionError, match="no longer applies"):
-        apply_corrections(_tables(), [_fix(action="drop", expected_value="Tháng 12/2025")])
-
-
 def test_an_add_appends_the_row_with_its_key_lineage_and_a_flag():
     tables = _tables()
     values = '{"task_name": "Nhiệm vụ bị sót", "deadline_text": "2026", "source_file": "x.txt", "source_line": 12}'
@@ -110,16 +105,6 @@ def test_an_add_that_cannot_be_placed_is_refused(row_key, values, message):
         apply_corrections(_tables(), [_fix(action="add", row_key=row_key, corrected_value=values)])
 
 
-def test_a_correction_without_a_reviewer_is_refused():
-    with pytest.raises(CorrectionError, match="reviewed_by and reason are required"):
-        apply_corrections(_tables(), [_fix(reviewed_by="")])
-
-
-def test_an_unknown_action_is_refused():
-    with pytest.raises(CorrectionError, match="action 'replace'"):
-        apply_corrections(_tables(), [_fix(action="replace")])
-
-
 def _fix(**overrides) -> Correction:
     values = dict(
         line=2,
@@ -145,21 +130,28 @@ def test_a_correction_replaces_the_value_and_records_the_old_one():
     assert "corrected: deadline_text was 'Tháng 11/202'" in row["flags"]
 
 
-def test_a_correction_that_no_longer_applies_fails_loudly():
-    with pytest.raises(
-        CorrectionError, match="line 2: .*expected 'Tháng 10/202'; the correction no longer applies"
-    ):
-        apply_corrections(_tables(), [_fix(expected_value="Tháng 10/202")])
-
-
-def test_a_correction_for_a_missing_row_fails():
-    with pytest.raises(CorrectionError, match="matched 0 rows"):
-        apply_corrections(_tables(), [_fix(row_key="plan_id=p;task_key=IX.9")])
-
-
-def test_a_correction_may_not_change_a_row_key():
-    with pytest.raises(CorrectionError, match="cannot be corrected"):
-        apply_corrections(_tables(), [_fix(column="task_key")])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param(
+            {"action": "drop", "expected_value": "Tháng 12/2025"},
+            "no longer applies",
+            id="drop-no-longer-applies",
+        ),
+        pytest.param(
+            {"expected_value": "Tháng 10/202"},
+            "line 2: .*expected 'Tháng 10/202'; the correction no longer applies",
+            id="set-no-longer-applies",
+        ),
+        pytest.param({"reviewed_by": ""}, "reviewed_by and reason are required", id="no-reviewer"),
+        pytest.param({"action": "replace"}, "action 'replace'", id="unknown-action"),
+        pytest.param({"row_key": "plan_id=p;task_key=IX.9"}, "matched 0 rows", id="missing-row"),
+        pytest.param({"column": "task_key"}, "cannot be corrected", id="row-key-column"),
+    ],
+)
+def test_a_correction_that_cannot_apply_is_refused(changes, message):
+    with pytest.raises(CorrectionError, match=message):
+        apply_corrections(_tables(), [_fix(**changes)])
 
 
 def test_corrections_file_with_a_wrong_header_is_refused(tmp_path: Path):
