@@ -18,6 +18,7 @@ from dagster_project.submissions.sensors import submissions_landing_sensor
 from dagster_project.warehouse.assets import nq57_dbt_models, raw_source_documents, seed_assets
 from dagster_project.warehouse.dbt_project import dbt_resource
 from dagster_project.warehouse.jobs import build_warehouse_job
+from dagster_project.warehouse.postgres import WarehouseTarget
 from dagster_project.warehouse.publication import (
     QualityReports,
     published_warehouse_asset,
@@ -42,6 +43,7 @@ defs = Definitions(
     asset_checks=gate_checks,
     resources={
         "warehouse": DuckDBWarehouse(),
+        "warehouse_target": WarehouseTarget(),
         "source_files": SourceFiles(),
         "dbt": dbt_resource(),
         "submissions": SubmissionsStore(),

@@ -39,6 +39,17 @@ from .loading import (
     seed_column_types,
 )
 from .paths import warehouse_env
+from .postgres import (
+    PostgresTarget,
+    WarehouseTarget,
+    audit_file_for,
+    build_row_counts,
+    discard_build_schemas,
+    export_build_for_audit,
+    prepare_build_schemas,
+)
+from .postgres import dbt_build_args as postgres_dbt_args
+from .postgres import dbt_environment as postgres_dbt_environment
 from .publication import QualityReports, refuse_with_report
 from .resources import DuckDBWarehouse, SourceFiles
 from .row_counts import ROW_COUNT_KEY, count_rows
@@ -111,18 +122,54 @@ def nq57_dbt_models(
     warehouse: DuckDBWarehouse,
     source_files: SourceFiles,
     quality_reports: QualityReports,
+    warehouse_target: WarehouseTarget,
 ) -> Iterator[Any]:
     """``dbt build`` (models, data tests, unit tests) against the run's warehouse file.
+
+    On the ``postgres`` target, against the run's build schemas on PostgreSQL
+    instead, after copying the loaded inputs there (see ``postgres``).
 
     When dbt's tests fail (or a model does not build) the step stops the run
     like the quality gate would: it writes the gate's report with dbt's
     failures at its head, their failing rows traced to source.
     """
-    with warehouse_env(warehouse.resolved_path()):
+    postgres = warehouse_target.postgres()
+    if postgres is None:
+        yield from _dbt_build(context, dbt, warehouse, source_files, quality_reports)
+        return
+    try:
+        copied = prepare_build_schemas(postgres, warehouse.resolved_path())
+        context.log.info(
+            f"copied {len(copied)} input tables ({sum(copied.values())} rows) into "
+            f"the build schemas of {postgres.label}"
+        )
+        yield from _dbt_build(context, dbt, warehouse, source_files, quality_reports, postgres)
+    except BaseException:
+        discard_build_schemas(postgres)
+        raise
+
+
+def _dbt_build(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: DuckDBWarehouse,
+    source_files: SourceFiles,
+    quality_reports: QualityReports,
+    postgres: PostgresTarget | None = None,
+) -> Iterator[Any]:
+    environment = (
+        warehouse_env(warehouse.resolved_path())
+        if postgres is None
+        else postgres_dbt_environment(postgres)
+    )
+    extra_args = [] if postgres is None else postgres_dbt_args()
+    with environment:
         # One thread per core: DuckDB serializes the writes, but tests and
         # independent models run side by side.
         threads = str(os.cpu_count() or 1)
-        invocation = dbt.cli(["build", "--threads", threads], context=context, raise_on_error=False)
+        invocation = dbt.cli(
+            ["build", "--threads", threads, *extra_args], context=context, raise_on_error=False
+        )
         # Collect first: DuckDB lets one process hold the file, so row counts
         # can only be queried once the dbt process has exited.
         events = list(invocation.stream())
@@ -133,7 +180,9 @@ def nq57_dbt_models(
         if isinstance(event, Output)
     }
     counts: dict[tuple[str, ...], int] = {}
-    if built:
+    if built and postgres is not None:
+        counts = build_row_counts(postgres, [key.path for key in built.values()])
+    elif built:
         with warehouse.connect(read_only=True) as con:
             counts = count_rows(con, [key.path for key in built.values()])
     for event in events:
@@ -146,21 +195,22 @@ def nq57_dbt_models(
         # The run's target directory (dbt.log, run_results.json) stays for
         # diagnosis; the error message points at it.
         error = invocation.get_error()
+        # What the gate reads: the build file, or the build schemas read into one.
+        checked = (
+            warehouse.resolved_path()
+            if postgres is None
+            else export_build_for_audit(postgres, audit_file_for(warehouse.resolved_path()))
+        )
         try:
             failures = dbt_failures(
-                invocation.get_artifact("run_results.json"),
-                invocation.manifest,
-                warehouse.resolved_path(),
+                invocation.get_artifact("run_results.json"), invocation.manifest, checked
             )
         except (OSError, ValueError):
             failures = []
         if failures:
             try:
                 refuse_with_report(
-                    warehouse.resolved_path(),
-                    quality_reports,
-                    source_files.documents_path(),
-                    failures,
+                    checked, quality_reports, source_files.documents_path(), failures
                 )
             except Failure as refusal:
                 raise refusal from error

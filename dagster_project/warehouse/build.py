@@ -412,7 +412,7 @@ def main(args: argparse.Namespace) -> int:
         print("nq57 build: --keep-reports must be 1 or more", file=sys.stderr)
         return 2
     if getattr(args, "target", "duckdb") == "postgres":
-        from .postgres import build_main
+        from .postgres_cli import build_main
 
         return build_main(args)
     try:

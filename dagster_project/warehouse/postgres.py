@@ -1,25 +1,28 @@
-"""The shared warehouse on PostgreSQL: ``nq57 build --target postgres`` and its rollback.
+"""The shared warehouse on PostgreSQL: the ``postgres`` target of the ``build_warehouse`` job.
 
 The same dbt project builds on dbt-postgres, with the same schema and table
 names as the DuckDB file (``marts.fct_budget_lines``, ...), so a query runs
-unchanged on both. Write-audit-publish, as for the file:
+unchanged on both. A run chooses its target with the :class:`WarehouseTarget`
+resource (``nq57 build --target postgres`` sets it; see ``postgres_cli``) and
+goes through the same steps as a DuckDB build, write-audit-publish:
 
-1. **load** -- under the same build lock as a DuckDB build, the Dagster assets
-   that load the seeds and parse the plans write a private DuckDB file; its
-   ``raw`` and ``parsed`` schemas and a snapshot of the submissions store are
-   copied into the schemas ``raw__nq57_build``, ``parsed__nq57_build`` and
+1. **load** -- under the one build lock, the job's assets load the seeds and
+   parse the plans into the run's private DuckDB file; the dbt step copies its
+   ``raw`` and ``parsed`` schemas and a snapshot of the submissions store into
+   the schemas ``raw__nq57_build``, ``parsed__nq57_build`` and
    ``submissions__nq57_build``;
-2. **build** -- ``dbt build --target postgres`` with the var
+2. **build** -- ``dbt build`` on the profile's postgres target with the var
    ``nq57_schema_suffix=__nq57_build`` writes ``staging__nq57_build``,
    ``marts__nq57_build``, ... and runs every dbt test on them;
-3. **audit** -- the quality gate checks the built schemas (read into a
-   private DuckDB file, as the gate reads frames, not SQL);
+3. **audit** -- ``published/warehouse`` runs the quality gate on the built
+   schemas (read into a private DuckDB file, as the gate reads frames, not SQL);
 4. **publish** -- one transaction renames each published schema to
    ``<schema>__nq57_p<id>`` (kept for rollback) and each built schema to its
    published name, records the publication, and grants ``nq57_reader``
    SELECT on the published marts. Readers see the old schemas or the new
    ones, never a mix; a failed step, a refused gate or a kill leaves the
-   published schemas as they were, and the next build drops what was left.
+   published schemas as they were, and the run (or the next build) drops
+   what was left.
 
 The last ``keep`` publications stay for ``nq57 rollback --target postgres``.
 """
@@ -27,22 +30,21 @@ The last ``keep`` publications stay for ``nq57 rollback --target postgres``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+
+from dagster import ConfigurableResource
+from pydantic import Field
 
 if TYPE_CHECKING:
     import psycopg
-
-    from dagster_project.quality import GateResult
 
 URL_ENV_VAR = "NQ57_POSTGRES_URL"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/nq57"
@@ -61,6 +63,8 @@ DEFAULT_KEEP = 3
 CONNECT_TIMEOUT_SECONDS = 10
 # Test-only, as in publish.py: stop inside the publish transaction to be killed.
 PAUSE_ENV_VAR = "NQ57_TEST_PAUSE_AT"
+# The profile's default target (dbt/profiles.yml).
+DBT_TARGET_ENV_VAR = "NQ57_DBT_TARGET"
 
 
 class PostgresTargetError(RuntimeError):
@@ -446,8 +450,6 @@ def publish_build(
     rollback), if any. Publications beyond the newest ``keep`` kept ones are
     dropped after the swap has committed.
     """
-    import json
-
     from psycopg import sql
 
     publication = _new_publication_id()
@@ -606,58 +608,6 @@ def mart_row_counts(conn: psycopg.Connection, schema: str = "marts") -> dict[str
     }
 
 
-@dataclass(frozen=True)
-class PostgresBuildReport:
-    target: PostgresTarget
-    publication: str
-    replaced: str | None
-    mart_rows: dict[str, int]
-    seconds: float
-    publish_seconds: float
-    gate: GateResult | None = None
-    report_dir: Path | None = None
-
-
-def _announce(stream: TextIO, line: str) -> None:
-    stream.write(line + "\n")
-    stream.flush()
-
-
-def load_inputs(build_file: Path, seeds_dir: Path | None, stream: TextIO) -> None:
-    """Run the Dagster assets that load the seeds and parse the plans into ``build_file``.
-
-    The same assets as a DuckDB build, without its dbt step: dbt runs on
-    PostgreSQL instead.
-    """
-    from .build import PROGRESS_LOGGER, _instance, _raise_for_failure
-    from .dbt_project import prepare_manifest
-    from .jobs import BUILD_WAREHOUSE_JOB, subset_build_job
-    from .progress import progress_logger
-    from .resources import DuckDBWarehouse, SourceFiles
-
-    prepare_manifest(build_file)
-    from dagster_project.definitions import defs
-
-    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
-    inputs = {
-        key for key in job.asset_layer.selected_asset_keys if key.path[0] in ("raw", "parsed")
-    }
-    job = subset_build_job(job, inputs)
-    job = job.with_logger_defs({PROGRESS_LOGGER: progress_logger(stream)})
-    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={"loggers": {PROGRESS_LOGGER: {}}},
-            resources={
-                "warehouse": DuckDBWarehouse(path=str(build_file)),
-                "source_files": SourceFiles(seeds_dir=str(seeds_dir) if seeds_dir else None),
-            },
-            raise_on_error=False,
-        )
-    if not result.success:
-        _raise_for_failure(result)
-
-
 def copy_inputs(build_file: Path, conn: psycopg.Connection) -> dict[str, int]:
     """The loaded schemas and a snapshot of the submissions store, into the build schemas."""
     import duckdb
@@ -687,257 +637,145 @@ def copy_inputs(build_file: Path, conn: psycopg.Connection) -> dict[str, int]:
     return counts
 
 
-class DbtBuildError(RuntimeError):
-    """``dbt build`` on PostgreSQL failed: a model did not build or a test failed."""
+def prepare_build_schemas(target: PostgresTarget, build_file: Path) -> dict[str, int]:
+    """The database and roles if missing, what an earlier build left dropped, the inputs copied.
+
+    The inputs are the run's loaded schemas (``raw``, ``parsed`` of
+    ``build_file``) and a snapshot of the submissions store; returns the rows
+    copied per table. A missing permission is said in one line naming the target.
+    """
+    ensure_database(target)
+    with connect(target, autocommit=True) as conn:
+        try:
+            ensure_roles(conn, target.dbname)
+            drop_build_schemas(conn)
+        except Exception as error:
+            raise PostgresTargetError(
+                f"{target.label}: cannot prepare the warehouse: {_first_line(error)}"
+            ) from None
+        try:
+            return copy_inputs(build_file, conn)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                drop_build_schemas(conn)
+            raise
 
 
-def run_dbt(
-    target: PostgresTarget, args: Sequence[str], stream: TextIO | None = None
-) -> subprocess.CompletedProcess:
-    """dbt against the postgres target of dbt/profiles.yml, in the dbt project directory."""
-    from .dbt_project import _dbt_executable
-    from .paths import DBT_PROJECT_DIR
-
-    env = {
-        **os.environ,
-        **target.dbt_env(),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        # dbt parses the whole profile; the duckdb output needs its variable set.
-        "NQ57_WAREHOUSE": os.environ.get("NQ57_WAREHOUSE", ":memory:"),
-    }
-    return subprocess.run(
-        [
-            _dbt_executable(),
-            "--no-use-colors",
-            *args,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target",
-            "postgres",
-            "--target-path",
-            "target/postgres",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def discard_build_schemas(target: PostgresTarget) -> None:
+    """Drop this run's unpublished build schemas (a failed step or a refused gate)."""
+    with contextlib.suppress(PostgresTargetError), connect(target, autocommit=True) as conn:
+        drop_build_schemas(conn)
 
 
-def dbt_build(target: PostgresTarget, stream: TextIO) -> None:
-    import json
+@contextlib.contextmanager
+def dbt_environment(target: PostgresTarget) -> Iterator[None]:
+    """Point dbt (the subprocess and dagster-dbt's in-process adapter) at ``target``.
 
-    completed = run_dbt(
-        target,
-        ["build", "--vars", json.dumps({"nq57_schema_suffix": BUILD_SUFFIX})],
-    )
-    if completed.returncode != 0:
-        lines = completed.stdout.splitlines()
-        # dbt closes with "Completed with N errors ..." and each failure's message.
-        start = next((i for i, line in enumerate(lines) if "Completed with" in line), None)
-        failures = lines[start:] if start is not None else lines[-30:]
-        raise DbtBuildError(
-            "dbt build on PostgreSQL failed:\n"
-            + "\n".join(line.rstrip() for line in failures[:80] if line.strip())
-            + ("" if failures else completed.stderr)
-        )
-    summary = [line for line in completed.stdout.splitlines() if "Done. PASS=" in line]
-    if summary:
-        _announce(stream, f"finished  dbt build on postgres: {summary[-1].split('Done. ', 1)[1]}")
-
-
-def audit(conn: psycopg.Connection, stage_dir: Path, gate, stream: TextIO) -> None:
-    """The quality gate on the built schemas, read into a DuckDB file named after the target."""
-    audit_file = stage_dir / "postgres-audit.duckdb"
-    export_schemas_to_duckdb(
-        conn, {s + BUILD_SUFFIX: s for s in PUBLISHED_SCHEMAS if s != "submissions"}, audit_file
-    )
-    _announce(stream, "started   quality gate (postgres build schemas)")
+    The profile's default target becomes ``postgres`` and its ``NQ57_PG_*``
+    variables name the server, for as long as dbt runs.
+    """
+    values = {**target.dbt_env(), DBT_TARGET_ENV_VAR: "postgres"}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
-        gate(audit_file)
+        yield
     finally:
-        if gate.result is not None:
-            _announce(stream, f"finished  {gate.result.summary_line()}")
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-def run_postgres_build(
-    target: PostgresTarget,
-    seeds_dir: Path | None = None,
-    keep: int = DEFAULT_KEEP,
-    out: TextIO | None = None,
-    report_dir: Path | None = None,
-    keep_reports: int | None = None,
-) -> PostgresBuildReport:
-    """Load, build, audit and publish the PostgreSQL warehouse; see the module docstring."""
-    import shutil
+def dbt_build_args() -> list[str]:
+    """What ``dbt build`` adds on PostgreSQL: every schema it writes carries the build suffix."""
+    return ["--vars", json.dumps({"nq57_schema_suffix": BUILD_SUFFIX})]
 
-    from dagster_project.quality import QualityGateCheck
-    from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-    from expectations import GATE_CHECKS
 
-    from .build import target_path
-    from .gate import DEFAULT_KEEP_REPORTS, prune_reports
-    from .publish import WarehouseLayout, build_lock
+def build_row_counts(
+    target: PostgresTarget, relations: Iterable[Sequence[str]]
+) -> dict[tuple[str, ...], int]:
+    """``{(schema, name): rows}`` of the built relations, read in their build schemas."""
+    from psycopg import sql
 
-    stream = out or sys.stdout
-    started = time.monotonic()
-    # The lock of the DuckDB warehouse: one build at a time, whichever the target.
-    layout = WarehouseLayout(target_path(None))
-    reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
-    gate = QualityGateCheck(reports, table_checks=GATE_CHECKS)
-    with build_lock(layout):
-        created = ensure_database(target)
-        _announce(
-            stream,
-            f"{'created' if created else 'using'} database {target.dbname} ({target.label})",
-        )
-        with connect(target, autocommit=True) as conn:
-            try:
-                ensure_roles(conn, target.dbname)
-                stale = drop_build_schemas(conn)
-            except Exception as error:  # a missing permission, said in one line
-                raise PostgresTargetError(
-                    f"{target.label}: cannot prepare the warehouse: {_first_line(error)}"
-                ) from None
-            if stale:
-                _announce(stream, f"dropped the unpublished build schemas {', '.join(stale)}")
-            stage_dir = layout.build_root / f"postgres-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            stage_dir.mkdir(parents=True)
-            try:
-                build_file = stage_dir / layout.published.name
-                _announce(stream, f"loading inputs into {build_file}")
-                load_inputs(build_file, seeds_dir, stream)
-                copied = copy_inputs(build_file, conn)
-                _announce(
-                    stream,
-                    f"  copied  {len(copied)} tables, {sum(copied.values())} rows "
-                    f"into {', '.join(s + BUILD_SUFFIX for s in LOADED_SCHEMAS)}",
+    counts = {}
+    with connect(target) as conn:
+        for schema, name in relations:
+            counts[(schema, name)] = conn.execute(
+                sql.SQL("select count(*) from {}.{}").format(
+                    sql.Identifier(schema + BUILD_SUFFIX), sql.Identifier(name)
                 )
-                _announce(stream, "started   dbt build on postgres")
-                dbt_build(target, stream)
-                try:
-                    audit(conn, stage_dir, gate, stream)
-                finally:
-                    if gate.result is not None:
-                        prune_reports(reports, keep_reports or DEFAULT_KEEP_REPORTS)
-                mart_rows = mart_row_counts(conn, "marts" + BUILD_SUFFIX)
-                publish_started = time.monotonic()
-                publication, replaced = publish_build(conn, mart_rows, keep)
-                publish_seconds = time.monotonic() - publish_started
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    drop_build_schemas(conn)
-                raise
-            finally:
-                shutil.rmtree(stage_dir, ignore_errors=True)
-    return PostgresBuildReport(
-        target=target,
-        publication=publication,
-        replaced=replaced,
-        mart_rows=mart_rows,
-        seconds=time.monotonic() - started,
-        publish_seconds=publish_seconds,
-        gate=gate.result,
-        report_dir=reports,
-    )
+            ).fetchone()[0]
+    return counts
 
 
-def build_main(args) -> int:
-    """``nq57 build --target postgres``."""
-    from dagster_project.quality import QualityGateError
+def audit_file_for(build_file: Path) -> Path:
+    """Where a run reads its build schemas for the gate: beside its build file, removed with it."""
+    return build_file.with_name("postgres-audit.duckdb")
 
-    from .build import BuildFailedError
-    from .dbt_project import DbtParseError
-    from .gate import failure_lines, report_lines, warning_lines
-    from .publish import BuildLockedError
 
-    try:
-        target = PostgresTarget.from_url()
-        report = run_postgres_build(
-            target,
-            seeds_dir=args.seeds,
-            keep=args.keep,
-            report_dir=args.report_dir,
-            keep_reports=args.keep_reports,
+def export_build_for_audit(target: PostgresTarget, audit_file: Path) -> Path:
+    """The built schemas read into a DuckDB file under their published names, for the gate.
+
+    The quality gate reads frames from DuckDB; values travel as text and keep
+    their types (see :func:`export_schemas_to_duckdb`).
+    """
+    audit_file.unlink(missing_ok=True)
+    with connect(target) as conn:
+        export_schemas_to_duckdb(
+            conn,
+            {s + BUILD_SUFFIX: s for s in PUBLISHED_SCHEMAS if s != "submissions"},
+            audit_file,
         )
-    except (PostgresTargetError, BuildLockedError) as error:
-        print(f"nq57 build: {error}", file=sys.stderr)
-        return 1
-    except QualityGateError as blocked:
-        result = blocked.result
-        print(
-            f"nq57 build: the quality gate refused to publish to postgres: "
-            f"{len(result.blocking_failures)} error-severity check(s) failed:",
-            file=sys.stderr,
-        )
-        for line in [*failure_lines(result), *report_lines(result)]:
-            print(line, file=sys.stderr)
-        print("nq57 build: the published PostgreSQL schemas were left unchanged", file=sys.stderr)
-        return 1
-    except (BuildFailedError, DbtParseError, DbtBuildError) as error:
-        print(f"nq57 build failed:\n{error}", file=sys.stderr)
-        print("nq57 build: the published PostgreSQL schemas were left unchanged", file=sys.stderr)
-        return 1
-    print(
-        f"published {report.target.label} as publication {report.publication} "
-        f"in {report.seconds:.1f}s (the swap took {report.publish_seconds * 1000:.0f} ms)"
+    return audit_file
+
+
+def publish_audited_build(target: PostgresTarget, keep: int) -> PublishedBuild:
+    """Publish the audited build schemas (:func:`publish_build`), timing the transaction."""
+    with connect(target, autocommit=True) as conn:
+        mart_rows = mart_row_counts(conn, "marts" + BUILD_SUFFIX)
+        started = time.monotonic()
+        publication, replaced = publish_build(conn, mart_rows, keep)
+        seconds = time.monotonic() - started
+    return PublishedBuild(publication, replaced, mart_rows, seconds)
+
+
+@dataclass(frozen=True)
+class PublishedBuild:
+    publication: str
+    replaced: str | None
+    mart_rows: dict[str, int]
+    publish_seconds: float
+
+
+TARGET_KINDS = ("duckdb", "postgres")
+
+
+class WarehouseTarget(ConfigurableResource):
+    """Where a ``build_warehouse`` run publishes: the DuckDB file (default) or PostgreSQL.
+
+    Either way the run loads its inputs into its private DuckDB build file
+    under the one build lock. On ``postgres``, dbt builds them into the
+    ``*__nq57_build`` schemas of the database, the quality gate audits those,
+    and ``published/warehouse`` renames them onto the published schemas in one
+    transaction; a failed step or a refused gate drops them instead. Chosen in
+    the run config (``resources: warehouse_target: config: kind: postgres``)
+    or by ``nq57 build --target postgres``.
+    """
+
+    kind: str = Field(default="duckdb", description="duckdb (the warehouse file) or postgres.")
+    postgres_url: str | None = Field(
+        default=None,
+        description=f"The PostgreSQL database (default: ${URL_ENV_VAR}, else {DEFAULT_URL}).",
     )
-    if report.replaced:
-        print(f"previous publication kept as {report.replaced}")
-    width = max((len(name) for name in report.mart_rows), default=0)
-    for name, rows in report.mart_rows.items():
-        print(f"  marts.{name.ljust(width)}  {rows} rows")
-    if report.gate is not None:
-        print(report.gate.summary_line())
-        for line in [*warning_lines(report.gate), *report_lines(report.gate)]:
-            print(line)
-    return 0
-
-
-def rollback_main(args) -> int:
-    """``nq57 rollback --target postgres``."""
-    from .build import target_path
-    from .publish import BuildLockedError, WarehouseLayout, build_lock
-
-    try:
-        target = PostgresTarget.from_url()
-        with connect(target, autocommit=True) as conn:
-            if args.list:
-                current = None
-                ensure_meta(conn)
-                row = conn.execute(
-                    f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
-                ).fetchone()
-                current = row[0] if row else None
-                counts = mart_row_counts(conn) if current else {}
-                print(
-                    f"published: {current or '(none)'} on {target.label} "
-                    f"({sum(counts.values())} mart rows in {len(counts)} marts)"
-                )
-                for publication, published_at, rows in kept_publications(conn):
-                    total = sum(int(v) for v in rows.values())
-                    print(
-                        f"kept:      {publication} (published {published_at:%Y-%m-%d %H:%M:%S}, "
-                        f"{total} mart rows)"
-                    )
-                return 0
-            with build_lock(WarehouseLayout(target_path(None))):
-                chosen, replaced = rollback(conn, args.to)
-                counts = mart_row_counts(conn)
-    except (PostgresTargetError, BuildLockedError) as error:
-        print(f"nq57 rollback: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:
-        import psycopg
-
-        if isinstance(error, psycopg.Error):
-            print(f"nq57 rollback: postgres: {_first_line(error)}", file=sys.stderr)
-            return 1
-        raise
-    print(
-        f"restored publication {chosen} on {target.label} "
-        f"({sum(counts.values())} mart rows in {len(counts)} marts); "
-        f"the replaced publication {replaced} is kept"
+    keep: int = Field(
+        default=DEFAULT_KEEP, description="Earlier publications kept on PostgreSQL for rollback."
     )
-    return 0
+
+    def postgres(self) -> PostgresTarget | None:
+        """The PostgreSQL target, or None when the run publishes the DuckDB file."""
+        if self.kind not in TARGET_KINDS:
+            raise PostgresTargetError(
+                f"warehouse_target kind {self.kind!r}: choose {' or '.join(TARGET_KINDS)}"
+            )
+        return PostgresTarget.from_url(self.postgres_url) if self.kind == "postgres" else None

@@ -43,12 +43,23 @@ from expectations import GATE_CHECKS, TABLE_CHECKS
 from .foreign import drop_foreign_objects
 from .gate import DEFAULT_KEEP_REPORTS, failure_lines, file_url, prune_reports, warning_lines
 from .inputs import BUILD_INPUTS_TABLE, RAW_SCHEMA, SUBMISSIONS, built_high_water_mark, record
+from .postgres import (
+    PostgresTarget,
+    WarehouseTarget,
+    audit_file_for,
+    discard_build_schemas,
+    export_build_for_audit,
+    publish_audited_build,
+)
 from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
 
 MARTS_SCHEMA = "marts"
 # Metadata keys the command line reads back to print the gate's verdict.
 FAILURE_LINES_KEY = "blocking_failure_lines"
 WARNING_LINES_KEY = "warning_lines"
+# On the postgres target: the publication made, and the one it replaced (kept for rollback).
+PUBLICATION_KEY = "publication"
+PREVIOUS_PUBLICATION_KEY = "previous_publication"
 
 
 class QualityReports(ConfigurableResource):
@@ -145,16 +156,26 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
         key=PUBLISHED_KEY,
         group_name=PUBLISHED_KEY.path[0],
         deps=upstream,
-        kinds={"duckdb"},
+        kinds={"duckdb", "postgres"},
         description=(
             "The warehouse readers open: the run's build file, cleared of every object no "
             "asset builds, swapped onto the published path (read-only, mode 0444) in one "
-            "rename once the blocking checks and the quality gate have passed."
+            "rename once the blocking checks and the quality gate have passed. On the "
+            "postgres target (warehouse_target), the run's build schemas, renamed onto the "
+            "published schemas in one transaction after the same checks."
         ),
     )
     def published_warehouse(
-        warehouse: DuckDBWarehouse, source_files: SourceFiles, quality_reports: QualityReports
+        warehouse: DuckDBWarehouse,
+        source_files: SourceFiles,
+        quality_reports: QualityReports,
+        warehouse_target: WarehouseTarget,
     ) -> MaterializeResult:
+        postgres = warehouse_target.postgres()
+        if postgres is not None:
+            return _publish_on_postgres(
+                postgres, warehouse_target.keep, warehouse, source_files, quality_reports
+            )
         with warehouse.connect() as con:
             foreign = drop_foreign_objects(con, own)
             # What this build read, for the next one to compare (see ``inputs``).
@@ -163,18 +184,12 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
                 SUBMISSIONS: built_high_water_mark(con),
             }
             record(con, inputs)
-        report_dir = quality_reports.resolved_dir()
         gate = QualityGateCheck(
-            report_dir, documents_dir=source_files.documents_path(), table_checks=GATE_CHECKS
+            quality_reports.resolved_dir(),
+            documents_dir=source_files.documents_path(),
+            table_checks=GATE_CHECKS,
         )
-        try:
-            gate(warehouse.resolved_path())
-        except QualityGateError as blocked:
-            raise Failure(
-                description=str(blocked), metadata=gate_metadata(blocked.result)
-            ) from blocked
-        finally:
-            prune_reports(report_dir, quality_reports.keep)
+        _audit(gate, warehouse.resolved_path(), quality_reports)
         published, history_entry = warehouse.publish_build()
         metadata = {
             "published": MetadataValue.path(str(published)),
@@ -187,3 +202,48 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
         return MaterializeResult(metadata=metadata)
 
     return published_warehouse
+
+
+def _audit(gate: QualityGateCheck, checked: Path, quality_reports: QualityReports) -> None:
+    """The quality gate on ``checked``; a refusal raises ``Failure`` with the report's links."""
+    try:
+        gate(checked)
+    except QualityGateError as blocked:
+        raise Failure(description=str(blocked), metadata=gate_metadata(blocked.result)) from blocked
+    finally:
+        prune_reports(quality_reports.resolved_dir(), quality_reports.keep)
+
+
+def _publish_on_postgres(
+    postgres: PostgresTarget,
+    keep: int,
+    warehouse: DuckDBWarehouse,
+    source_files: SourceFiles,
+    quality_reports: QualityReports,
+) -> MaterializeResult:
+    """The gate on the run's build schemas, then the swap onto the published schemas.
+
+    The run's DuckDB build file, which only carried the loaded inputs, is
+    never published; a refusal or a failure drops the build schemas.
+    """
+    gate = QualityGateCheck(
+        quality_reports.resolved_dir(),
+        documents_dir=source_files.documents_path(),
+        table_checks=GATE_CHECKS,
+    )
+    try:
+        checked = export_build_for_audit(postgres, audit_file_for(warehouse.resolved_path()))
+        _audit(gate, checked, quality_reports)
+        published = publish_audited_build(postgres, keep)
+    except BaseException:
+        discard_build_schemas(postgres)
+        raise
+    metadata = {
+        "published": MetadataValue.text(postgres.label),
+        PUBLICATION_KEY: MetadataValue.text(published.publication),
+        "publish_seconds": MetadataValue.float(published.publish_seconds),
+        **gate_metadata(gate.result),
+    }
+    if published.replaced is not None:
+        metadata[PREVIOUS_PUBLICATION_KEY] = MetadataValue.text(published.replaced)
+    return MaterializeResult(metadata=metadata)

@@ -183,7 +183,7 @@ def main(args: argparse.Namespace) -> int:
     from .publish import BuildLockedError, PublishError
 
     if getattr(args, "target", "duckdb") == "postgres":
-        from .postgres import rollback_main
+        from .postgres_cli import rollback_main
 
         return rollback_main(args)
     layout = WarehouseLayout(target_path(args.warehouse))

@@ -1,0 +1,242 @@
+"""``nq57 build --target postgres`` and ``nq57 rollback --target postgres``.
+
+The build is a thin caller of the ``build_warehouse`` job, as ``nq57 build``
+is for the DuckDB file: the same run, with the ``warehouse_target`` resource
+set to ``postgres`` in its run config (see ``postgres``), always a full build
+(the PostgreSQL schemas are rebuilt from the inputs each time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .gate import DEFAULT_KEEP_REPORTS
+from .postgres import (
+    DEFAULT_KEEP,
+    META_SCHEMA,
+    PostgresTarget,
+    PostgresTargetError,
+    connect,
+    ensure_database,
+    ensure_meta,
+    kept_publications,
+    mart_row_counts,
+    rollback,
+)
+
+
+@dataclass(frozen=True)
+class PostgresBuildReport:
+    target: PostgresTarget
+    publication: str
+    replaced: str | None
+    mart_rows: dict[str, int]
+    seconds: float
+    publish_seconds: float
+    gate_summary: str | None = None
+    warning_lines: list[str] = field(default_factory=list)
+    report_lines: list[str] = field(default_factory=list)
+
+
+def _announce(stream: TextIO, line: str) -> None:
+    stream.write(line + "\n")
+    stream.flush()
+
+
+def run_postgres_build(
+    target: PostgresTarget,
+    seeds_dir: Path | None = None,
+    keep: int = DEFAULT_KEEP,
+    out: TextIO | None = None,
+    report_dir: Path | None = None,
+    keep_reports: int = DEFAULT_KEEP_REPORTS,
+) -> PostgresBuildReport:
+    """Run ``build_warehouse`` with the postgres target; return what it published.
+
+    Raises :class:`PostgresTargetError` when the server cannot be reached
+    (before the run starts), and what ``nq57 build`` raises otherwise
+    (:class:`BuildRefusedError`, :class:`BuildLockedError`, :class:`BuildFailedError`).
+    """
+    from dagster_project.quality.runner import DEFAULT_REPORT_DIR
+
+    from .build import (
+        PROGRESS_LOGGER,
+        _instance,
+        _raise_for_failure,
+        documents_for,
+        mart_row_counts,
+        target_path,
+    )
+    from .dbt_project import prepare_manifest
+    from .gate import report_page_lines
+    from .jobs import BUILD_WAREHOUSE_JOB
+    from .progress import progress_logger
+    from .publication import PUBLICATION_KEY, WARNING_LINES_KEY, QualityReports
+    from .publish import WarehouseLayout
+    from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
+
+    stream = out or sys.stdout
+    started = time.monotonic()
+    # Said in one line before the run starts: a server that is down or refuses us.
+    created = ensure_database(target)
+    _announce(
+        stream, f"{'created' if created else 'using'} database {target.dbname} ({target.label})"
+    )
+    published = target_path(None)
+    documents_dir = documents_for(seeds_dir)
+    reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
+    prepare_manifest(WarehouseLayout(published).build_file)
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).with_logger_defs(
+        {PROGRESS_LOGGER: progress_logger(stream)}
+    )
+    _announce(stream, f"full build for {target.label}; published only if every check passes")
+    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={
+                "loggers": {PROGRESS_LOGGER: {}},
+                # The target is the run's choice, as in the launchpad of dagster dev.
+                "resources": {
+                    "warehouse_target": {
+                        "config": {"kind": "postgres", "postgres_url": target.url, "keep": keep}
+                    }
+                },
+            },
+            resources={
+                # Holds the one build lock; its private file carries the loaded inputs
+                # and is never published on this target.
+                "warehouse": DuckDBWarehouse(published_path=str(published), full_refresh=True),
+                "source_files": SourceFiles(
+                    seeds_dir=str(seeds_dir) if seeds_dir else None,
+                    documents_dir=str(documents_dir) if documents_dir else None,
+                ),
+                "quality_reports": QualityReports(report_dir=str(reports), keep=keep_reports),
+            },
+            raise_on_error=False,
+        )
+    if not result.success:
+        _raise_for_failure(result)
+    (metadata,) = [
+        event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.event_specific_data.materialization.asset_key == PUBLISHED_KEY
+    ]
+    previous = metadata.get("previous_publication")
+    warnings = metadata[WARNING_LINES_KEY].value if WARNING_LINES_KEY in metadata else ""
+    return PostgresBuildReport(
+        target=target,
+        publication=metadata[PUBLICATION_KEY].value,
+        replaced=previous.value if previous is not None else None,
+        mart_rows=mart_row_counts(result),
+        seconds=time.monotonic() - started,
+        publish_seconds=metadata["publish_seconds"].value,
+        gate_summary=metadata["quality_gate"].value,
+        warning_lines=warnings.splitlines(),
+        report_lines=report_page_lines(
+            Path(metadata["quality_report"].value), Path(metadata["data_docs"].value)
+        ),
+    )
+
+
+UNCHANGED = "nq57 build: the published PostgreSQL schemas were left unchanged"
+
+
+def build_main(args) -> int:
+    """``nq57 build --target postgres``."""
+    from .build import BuildFailedError, BuildRefusedError
+    from .dbt_project import DbtParseError
+    from .publish import BuildLockedError
+
+    try:
+        target = PostgresTarget.from_url()
+        report = run_postgres_build(
+            target,
+            seeds_dir=args.seeds,
+            keep=args.keep,
+            report_dir=args.report_dir,
+            keep_reports=args.keep_reports,
+        )
+    except (PostgresTargetError, BuildLockedError) as error:
+        print(f"nq57 build: {error}", file=sys.stderr)
+        return 1
+    except BuildRefusedError as refused:
+        print(
+            f"nq57 build: the quality gate refused to publish to postgres: "
+            f"{refused.failures} error-severity check(s) failed:",
+            file=sys.stderr,
+        )
+        for line in [*refused.failure_lines, UNCHANGED, *refused.report_lines]:
+            print(line, file=sys.stderr)
+        return 1
+    except (BuildFailedError, DbtParseError) as error:
+        print(f"nq57 build failed:\n{error}", file=sys.stderr)
+        print(UNCHANGED, file=sys.stderr)
+        return 1
+    print(
+        f"published {report.target.label} as publication {report.publication} "
+        f"in {report.seconds:.1f}s (the swap took {report.publish_seconds * 1000:.0f} ms)"
+    )
+    if report.replaced:
+        print(f"previous publication kept as {report.replaced}")
+    width = max((len(name) for name in report.mart_rows), default=0)
+    for name, rows in report.mart_rows.items():
+        print(f"  marts.{name.ljust(width)}  {rows} rows")
+    if report.gate_summary is not None:
+        print(report.gate_summary)
+    for line in [*report.warning_lines, *report.report_lines]:
+        print(line)
+    return 0
+
+
+def rollback_main(args) -> int:
+    """``nq57 rollback --target postgres``."""
+    from .build import target_path
+    from .publish import BuildLockedError, WarehouseLayout, build_lock
+
+    try:
+        target = PostgresTarget.from_url()
+        with connect(target, autocommit=True) as conn:
+            if args.list:
+                ensure_meta(conn)
+                row = conn.execute(
+                    f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
+                ).fetchone()
+                current = row[0] if row else None
+                counts = mart_row_counts(conn) if current else {}
+                print(
+                    f"published: {current or '(none)'} on {target.label} "
+                    f"({sum(counts.values())} mart rows in {len(counts)} marts)"
+                )
+                for publication, published_at, rows in kept_publications(conn):
+                    total = sum(int(v) for v in rows.values())
+                    print(
+                        f"kept:      {publication} (published {published_at:%Y-%m-%d %H:%M:%S}, "
+                        f"{total} mart rows)"
+                    )
+                return 0
+            with build_lock(WarehouseLayout(target_path(None))):
+                chosen, replaced = rollback(conn, args.to)
+                counts = mart_row_counts(conn)
+    except (PostgresTargetError, BuildLockedError) as error:
+        print(f"nq57 rollback: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        import psycopg
+
+        if isinstance(error, psycopg.Error):
+            print(f"nq57 rollback: postgres: {error}".splitlines()[0], file=sys.stderr)
+            return 1
+        raise
+    print(
+        f"restored publication {chosen} on {target.label} "
+        f"({sum(counts.values())} mart rows in {len(counts)} marts); "
+        f"the replaced publication {replaced} is kept"
+    )
+    return 0
