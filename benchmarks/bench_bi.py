@@ -6,11 +6,13 @@ the PostgreSQL warehouse (``--postgres-url``, default ``$NQ57_POSTGRES_URL``,
 queried as ``nq57_reader`` unless ``--as-owner``). Each query runs
 ``--repeat`` times after one warm-up; the same SQL text on both targets.
 
-``--publish`` first runs ``nq57 build --target postgres`` and reports its
-total time and the time of the publishing transaction (the schema swap).
+``--publish`` first runs ``nq57 build --target postgres`` (from ``--seeds``,
+with the submissions store beside ``--warehouse``) and reports its total time
+and the time of the publishing transaction (the schema swap).
 
     .venv/bin/python benchmarks/bench_bi.py
-    .venv/bin/python benchmarks/bench_bi.py --warehouse /tmp/bench/warehouse/nq57.duckdb --publish
+    .venv/bin/python benchmarks/bench_bi.py --warehouse /tmp/bench/warehouse/nq57.duckdb \
+        --seeds /tmp/bench/simulated/.nq57-sim/seeds --publish
 """
 
 from __future__ import annotations
@@ -126,11 +128,12 @@ def reader_url(url: str) -> str:
     return parts._replace(netloc=f"nq57_reader@{parts.hostname}:{parts.port or 5432}").geturl()
 
 
-def publish(url: str) -> tuple[float, str]:
+def publish(url: str, warehouse: Path, seeds: Path | None) -> tuple[float, str]:
     started = time.monotonic()
+    seeds_args = ["--seeds", str(seeds)] if seeds else []
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("nq57")), "build", "--target", "postgres"],
-        env={**os.environ, "NQ57_POSTGRES_URL": url},
+        [str(Path(sys.executable).with_name("nq57")), "build", "--target", "postgres", *seeds_args],
+        env={**os.environ, "NQ57_POSTGRES_URL": url, "NQ57_WAREHOUSE": str(warehouse)},
         capture_output=True,
         text=True,
         check=False,
@@ -148,6 +151,9 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", type=Path, default=None)
+    parser.add_argument(
+        "--seeds", type=Path, default=None, help="seeds the --publish build reads (default: seeds/)"
+    )
     parser.add_argument("--postgres-url", default=os.environ.get(URL_ENV_VAR, DEFAULT_URL))
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--as-owner", action="store_true", help="query as the URL's user")
@@ -159,11 +165,12 @@ def main() -> int:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+    print("load average at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+    warehouse = (args.warehouse or warehouse_path()).resolve()
     if args.publish:
-        seconds, swap_ms = publish(args.postgres_url)
+        seconds, swap_ms = publish(args.postgres_url, warehouse, args.seeds)
         print(f"postgres build and publish: {seconds:.1f}s (publishing transaction {swap_ms} ms)")
 
-    warehouse = args.warehouse or warehouse_path()
     with duckdb.connect(str(warehouse), read_only=True) as duck:
         duck_figures = time_queries(lambda sql: duck.execute(sql).fetchall(), args.repeat)
     url = args.postgres_url if args.as_owner else reader_url(args.postgres_url)
@@ -190,6 +197,7 @@ def main() -> int:
     print(
         f"worst p95: duckdb {worst_duck:.2f} ms (goal < 100), postgres {worst_pg:.2f} ms (goal < 250)"
     )
+    print("load average at end: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     return 0
 
 

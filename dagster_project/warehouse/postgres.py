@@ -468,6 +468,7 @@ def publish_build(
             f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
         ).fetchone()
         previous = current[0] if current else None
+        lock_read_relations(conn)
         for schema in PUBLISHED_SCHEMAS:
             if schema in present:
                 kept = f"{schema}{HISTORY_INFIX}{previous or 'unrecorded'}"
@@ -495,6 +496,30 @@ def publish_build(
         grant_reader(conn)
     prune_publications(conn, keep)
     return publication, previous
+
+
+def lock_read_relations(conn: psycopg.Connection) -> None:
+    """Hold every published relation readers query until the swap commits.
+
+    Renaming a schema locks none of its tables, so without this a query
+    naming two marts could find one before the swap and the other after it.
+    A reader's query that arrives meanwhile waits, then finds the names again
+    (PostgreSQL looks a name up again after waiting for its lock) and reads the
+    new publication whole; the swap waits for queries already reading.
+    """
+    from psycopg import sql
+
+    relations = conn.execute(
+        "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p') order by 1, 2",
+        [list(READER_SCHEMAS)],
+    ).fetchall()
+    if relations:
+        conn.execute(
+            sql.SQL("lock table {} in access exclusive mode").format(
+                sql.SQL(", ").join(sql.Identifier(*relation) for relation in relations)
+            )
+        )
 
 
 def kept_publications(conn: psycopg.Connection) -> list[tuple[str, datetime, dict]]:
@@ -560,6 +585,7 @@ def rollback(conn: psycopg.Connection, to: str | None = None) -> tuple[str, str]
         ).fetchone()
         if current is None:
             raise PostgresTargetError("no current publication is recorded")
+        lock_read_relations(conn)
         present = existing_schemas(conn)
         for schema in PUBLISHED_SCHEMAS:
             if schema in present:
