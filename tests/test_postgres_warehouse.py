@@ -176,6 +176,36 @@ def test_mf_query_gives_the_same_answers_on_both_targets(builds, pg_url):
     assert "384172.000" in answers["postgres"][1]
 
 
+def test_the_report_reads_the_same_figures_from_postgres(builds, pg_url, tmp_path):
+    outputs = {}
+    for target, env in (("duckdb", builds["env"]), ("postgres", builds["pg_env"])):
+        result = run(
+            [
+                NQ57,
+                "report",
+                "--target",
+                target,
+                "--province",
+                "lang-son",
+                "--period",
+                "2026-Q1",
+                "--format",
+                "html",
+                "--out",
+                str(tmp_path / target),
+            ],
+            env,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        outputs[target] = result.stdout.splitlines()[0]
+    assert outputs["postgres"] == outputs["duckdb"]
+    assert " figures traced" in outputs["postgres"]
+    html = (tmp_path / "postgres" / "bao-cao_lang-son_2026-Q1.html").read_text(encoding="utf-8")
+    # The report names what it read: the database and the publication.
+    assert f"{urlsplit(pg_url).path.lstrip('/')}-{publication(pg_url)}.duckdb" in html
+
+
 def test_kill_9_during_the_publish_leaves_the_published_marts_intact(builds, pg_url):
     before = publication(pg_url)
     fake_build_schemas(pg_url, {"fct_tasks": None})

@@ -2,12 +2,17 @@
 
 Reads only the published warehouse (read-only) and writes
 ``bao-cao_<province>_<period>.docx``, ``.pdf`` and ``.html`` into ``--out``.
+With ``--target postgres`` it reads the marts published on PostgreSQL
+(``$NQ57_POSTGRES_URL``) instead, copied into a temporary DuckDB file first.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_warehouse_argument(parser)
     parser.add_argument(
+        "--target",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="duckdb: the warehouse file (default); postgres: the marts published on "
+        "$NQ57_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/nq57)",
+    )
+    parser.add_argument(
         "--date",
         type=_date,
         default=None,
@@ -47,10 +59,12 @@ def main(args: argparse.Namespace) -> int:
     from .figures import ReportInputError
     from .report import make_report, parse_formats
 
-    warehouse = (args.warehouse or warehouse_path()).resolve()
     try:
         formats = parse_formats(args.format)
-        result = make_report(warehouse, args.province, args.period, args.out, formats, args.date)
+        with _published(args.target, args.warehouse or warehouse_path()) as warehouse:
+            result = make_report(
+                warehouse, args.province, args.period, args.out, formats, args.date
+            )
     except (ReportInputError, RuntimeError) as error:
         print(f"nq57 report: {error}", file=sys.stderr)
         return 2
@@ -62,3 +76,18 @@ def main(args: argparse.Namespace) -> int:
     for kind, path in result.paths.items():
         print(f"  {kind:4} {path}")
     return 0
+
+
+@contextlib.contextmanager
+def _published(target: str, warehouse: Path) -> Iterator[Path]:
+    """The DuckDB file the report reads: the published file, or PostgreSQL's marts copied."""
+    if target == "duckdb":
+        yield warehouse.resolve()
+        return
+    from dagster_project.warehouse.postgres import PostgresTarget, published_marts_file
+
+    with (
+        tempfile.TemporaryDirectory(prefix="nq57-report-") as scratch,
+        published_marts_file(PostgresTarget.from_url(), Path(scratch)) as copy,
+    ):
+        yield copy

@@ -805,3 +805,37 @@ class WarehouseTarget(ConfigurableResource):
                 f"warehouse_target kind {self.kind!r}: choose {' or '.join(TARGET_KINDS)}"
             )
         return PostgresTarget.from_url(self.postgres_url) if self.kind == "postgres" else None
+
+
+@contextlib.contextmanager
+def published_marts_file(target: PostgresTarget, directory: Path) -> Iterator[Path]:
+    """The published marts of ``target`` read into a DuckDB file, for readers of DuckDB SQL.
+
+    The file is named after the database and the publication, and dated when
+    it was published, so what it was read from stays visible; it is removed
+    afterwards. No publication yet is said in one line naming the target.
+    """
+    with connect(target) as conn:
+        try:
+            row = conn.execute(
+                f"select publication_id, published_at from {META_SCHEMA}.publications "
+                "where state = 'current'"
+            ).fetchone()
+        except Exception as error:
+            raise PostgresTargetError(
+                f"{target.label}: no publication to read ({_first_line(error)}); "
+                "run `nq57 build --target postgres` first"
+            ) from None
+        if row is None:
+            raise PostgresTargetError(
+                f"{target.label}: no publication to read; run `nq57 build --target postgres` first"
+            )
+        publication, published_at = row
+        path = directory / f"{target.dbname}-{publication}.duckdb"
+        export_schemas_to_duckdb(conn, {"marts": "marts"}, path)
+    stamp = published_at.timestamp()
+    os.utime(path, (stamp, stamp))
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
