@@ -18,7 +18,6 @@ from dagster_project.submissions.sensors import submissions_landing_sensor
 from dagster_project.warehouse.assets import nq57_dbt_models, raw_source_documents, seed_assets
 from dagster_project.warehouse.dbt_project import dbt_resource
 from dagster_project.warehouse.jobs import build_warehouse_job
-from dagster_project.warehouse.postgres import WarehouseTarget
 from dagster_project.warehouse.publication import (
     QualityReports,
     published_warehouse_asset,
@@ -26,6 +25,7 @@ from dagster_project.warehouse.publication import (
 )
 from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
 from dagster_project.warehouse.sensors import build_after_ingest_sensor
+from dagster_project.warehouse.target import WarehouseTarget
 
 # Everything a build writes into the warehouse file.
 warehouse_assets = [raw_source_documents, *seed_assets, *plan_assets, nq57_dbt_models]

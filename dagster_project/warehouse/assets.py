@@ -41,7 +41,6 @@ from .loading import (
 from .paths import warehouse_env
 from .postgres import (
     PostgresTarget,
-    WarehouseTarget,
     audit_file_for,
     build_row_counts,
     discard_build_schemas,
@@ -53,6 +52,7 @@ from .postgres import dbt_environment as postgres_dbt_environment
 from .publication import QualityReports, refuse_with_report
 from .resources import DuckDBWarehouse, SourceFiles
 from .row_counts import ROW_COUNT_KEY, count_rows
+from .target import WarehouseTarget
 
 SOURCE_DOCUMENTS_KEY = AssetKey([RAW_SCHEMA, SOURCE_DOCUMENTS_TABLE])
 

@@ -2,8 +2,8 @@
 
 The same dbt project builds on dbt-postgres, with the same schema and table
 names as the DuckDB file (``marts.fct_budget_lines``, ...), so a query runs
-unchanged on both. A run chooses its target with the :class:`WarehouseTarget`
-resource (``nq57 build --target postgres`` sets it; see ``postgres_cli``) and
+unchanged on both. A run chooses its target with the ``WarehouseTarget``
+resource (``target``) (``nq57 build --target postgres`` sets it; see ``postgres_cli``) and
 goes through the same steps as a DuckDB build, write-audit-publish:
 
 1. **load** -- under the one build lock, the job's assets load the seeds and
@@ -39,9 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-from dagster import ConfigurableResource
-from pydantic import Field
 
 if TYPE_CHECKING:
     import psycopg
@@ -772,39 +769,6 @@ class PublishedBuild:
     replaced: str | None
     mart_rows: dict[str, int]
     publish_seconds: float
-
-
-TARGET_KINDS = ("duckdb", "postgres")
-
-
-class WarehouseTarget(ConfigurableResource):
-    """Where a ``build_warehouse`` run publishes: the DuckDB file (default) or PostgreSQL.
-
-    Either way the run loads its inputs into its private DuckDB build file
-    under the one build lock. On ``postgres``, dbt builds them into the
-    ``*__nq57_build`` schemas of the database, the quality gate audits those,
-    and ``published/warehouse`` renames them onto the published schemas in one
-    transaction; a failed step or a refused gate drops them instead. Chosen in
-    the run config (``resources: warehouse_target: config: kind: postgres``)
-    or by ``nq57 build --target postgres``.
-    """
-
-    kind: str = Field(default="duckdb", description="duckdb (the warehouse file) or postgres.")
-    postgres_url: str | None = Field(
-        default=None,
-        description=f"The PostgreSQL database (default: ${URL_ENV_VAR}, else {DEFAULT_URL}).",
-    )
-    keep: int = Field(
-        default=DEFAULT_KEEP, description="Earlier publications kept on PostgreSQL for rollback."
-    )
-
-    def postgres(self) -> PostgresTarget | None:
-        """The PostgreSQL target, or None when the run publishes the DuckDB file."""
-        if self.kind not in TARGET_KINDS:
-            raise PostgresTargetError(
-                f"warehouse_target kind {self.kind!r}: choose {' or '.join(TARGET_KINDS)}"
-            )
-        return PostgresTarget.from_url(self.postgres_url) if self.kind == "postgres" else None
 
 
 @contextlib.contextmanager

@@ -45,13 +45,13 @@ from .gate import DEFAULT_KEEP_REPORTS, failure_lines, file_url, prune_reports, 
 from .inputs import BUILD_INPUTS_TABLE, RAW_SCHEMA, SUBMISSIONS, built_high_water_mark, record
 from .postgres import (
     PostgresTarget,
-    WarehouseTarget,
     audit_file_for,
     discard_build_schemas,
     export_build_for_audit,
     publish_audited_build,
 )
 from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
+from .target import WarehouseTarget
 
 MARTS_SCHEMA = "marts"
 # Metadata keys the command line reads back to print the gate's verdict.
