@@ -58,6 +58,9 @@ READER_ROLE = "nq57_reader"
 LOADER_ROLE = "nq57_loader"
 DEFAULT_KEEP = 3
 CONNECT_TIMEOUT_SECONDS = 10
+# How long the publish waits for a reader's lock on a mart before it gives way and retries.
+LOCK_TIMEOUT_MS = 200
+LOCK_ATTEMPTS = 50
 # Test-only, as in publish.py: stop inside the publish transaction to be killed.
 PAUSE_ENV_VAR = "NQ57_TEST_PAUSE_AT"
 # The profile's default target (dbt/profiles.yml).
@@ -438,18 +441,10 @@ def ensure_meta(conn: psycopg.Connection) -> None:
     )
 
 
-def publish_build(
-    conn: psycopg.Connection, mart_rows: dict[str, int], keep: int
-) -> tuple[str, str | None]:
-    """Swap the built schemas onto the published names in one transaction.
-
-    Returns the new publication id and the one it replaced (kept for
-    rollback), if any. Publications beyond the newest ``keep`` kept ones are
-    dropped after the swap has committed.
-    """
+def _swap(conn: psycopg.Connection, mart_rows: dict[str, int], publication: str) -> str | None:
+    """The publishing transaction of :func:`publish_build`; returns the replaced publication."""
     from psycopg import sql
 
-    publication = _new_publication_id()
     with conn.transaction():
         ensure_meta(conn)
         # One publish at a time, whatever the file lock says (another machine's build).
@@ -465,7 +460,10 @@ def publish_build(
             f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
         ).fetchone()
         previous = current[0] if current else None
+        # Shorter than the server's deadlock_timeout: the swap gives way, not the reader.
+        conn.execute(f"set local lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
         lock_read_relations(conn)
+        conn.execute("set local lock_timeout = 0")
         for schema in PUBLISHED_SCHEMAS:
             if schema in present:
                 kept = f"{schema}{HISTORY_INFIX}{previous or 'unrecorded'}"
@@ -491,6 +489,36 @@ def publish_build(
             [publication, json.dumps(mart_rows)],
         )
         grant_reader(conn)
+    return previous
+
+
+def publish_build(
+    conn: psycopg.Connection, mart_rows: dict[str, int], keep: int
+) -> tuple[str, str | None]:
+    """Swap the built schemas onto the published names in one transaction.
+
+    Returns the new publication id and the one it replaced (kept for
+    rollback), if any. Publications beyond the newest ``keep`` kept ones are
+    dropped after the swap has committed. The swap waits at most
+    ``LOCK_TIMEOUT_MS`` for a reader's lock on a mart, then rolls back and
+    tries again, so a reader holding one mart while it waits for another
+    never deadlocks with it.
+    """
+    import psycopg
+
+    publication = _new_publication_id()
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            previous = _swap(conn, mart_rows, publication)
+            break
+        except psycopg.errors.LockNotAvailable:
+            # A reader held a mart the swap needs: let it finish, then try again.
+            if attempt == LOCK_ATTEMPTS - 1:
+                raise PostgresTargetError(
+                    f"readers kept the published marts locked through {LOCK_ATTEMPTS} attempts "
+                    "to publish; nothing was published"
+                ) from None
+            time.sleep(0.05 * (attempt + 1))
     prune_publications(conn, keep)
     return publication, previous
 
@@ -582,6 +610,8 @@ def rollback(conn: psycopg.Connection, to: str | None = None) -> tuple[str, str]
         ).fetchone()
         if current is None:
             raise PostgresTargetError("no current publication is recorded")
+        # A reader is not made to wait long, nor to deadlock: a busy mart fails the rollback.
+        conn.execute(f"set local lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
         lock_read_relations(conn)
         present = existing_schemas(conn)
         for schema in PUBLISHED_SCHEMAS:
