@@ -66,7 +66,7 @@ run-postgres: setup | $(DAGSTER_HOME) ## Build and publish the shared warehouse 
 
 test: setup | $(DAGSTER_HOME) ## Check the seeds match the source documents, then run pytest in parallel
 	$(BIN)/nq57 extract --check
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 extract: setup ## Parse the source documents into the seed CSVs under seeds/
 	$(BIN)/nq57 extract

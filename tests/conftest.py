@@ -3,23 +3,57 @@ the suite splits across pytest-xdist workers (``make test`` runs ``-n auto``).
 
 ``dagster_build`` is the one warehouse those tests start from: a run of the
 ``build_warehouse`` job as ``dagster dev`` launches it (private build file,
-blocking asset checks, quality gate, atomic publish), made once per session.
+blocking asset checks, quality gate, atomic publish), made once per run.
 Tests that need a "previous publication" copy its file; none writes to it.
 
 Under pytest-xdist (``make test``: ``--dist loadfile``) each test file runs
-whole on one worker, so its module fixtures are built once; a session fixture
-is built once per worker that needs it (``dagster_build`` at most twice on 2
-cores, the two builds in parallel). Each worker gets a Dagster home of its own.
+whole on one worker, so its module fixtures are built once. The session builds
+(``dagster_build`` here, ``built`` in test_pipeline_build.py) are made once
+per run, not once per worker: the first worker to need one builds it in the
+run's shared temporary directory under a file lock (pytest-xdist's documented
+pattern), the others wait for it and read the result it recorded. Each worker
+gets a Dagster home of its own.
+
+A file's tests run on one worker, so the run lasts at least as long as its
+slowest file; ``make test`` hands the files out in collection order
+(``--no-loadscope-reorder``) and collection puts ``SLOWEST_FILES`` first, so no
+long file starts last while the other worker sits idle.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from filelock import FileLock
+
+T = TypeVar("T")
+
+# Measured with --durations (slowest first): real builds, killed builds, Postgres.
+SLOWEST_FILES = (
+    "test_postgres_warehouse.py",
+    "test_wap_kill.py",
+    "test_simulate_warehouse.py",
+    "test_pipeline_build.py",
+    "test_wap_dagster.py",
+    "test_submissions_crash.py",
+    "test_reports.py",
+    "test_onboarding_build.py",
+    "test_build_incremental.py",
+    "test_build_orphans.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """Slowest files first; the others, and the tests inside each file, keep their order."""
+    rank = {name: position for position, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOWEST_FILES)))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +70,38 @@ def private_dagster_home(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(home))
         yield home
+
+
+@pytest.fixture(scope="session")
+def run_shared_dir(tmp_path_factory, worker_id) -> Path:
+    """A directory every worker of this run sees: the parent of the workers' temp dirs.
+
+    Without xdist (``worker_id`` "master") the session's own temp dir: the
+    parent there is shared by every pytest run of the user.
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+def made_once(shared: Path, name: str, make: Callable[[Path], T]) -> T:
+    """``make(root)`` once per run in ``shared/name``; every caller gets what it returned.
+
+    The first worker makes it under a file lock while the others wait; what
+    ``make`` returns is pickled beside its files for them. A worker whose
+    ``make`` raised leaves nothing recorded, so the next one tries again (and
+    reports its own error).
+    """
+    root = shared / name
+    recorded = shared / f"{name}.pickle"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not recorded.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            value = make(root)
+            partial = recorded.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(value))
+            partial.rename(recorded)
+    return pickle.loads(recorded.read_bytes())
 
 
 @dataclass(frozen=True)
@@ -63,22 +129,48 @@ def run_build_warehouse_job(published: Path, report_dir: Path, seeds: Path, inst
     )
 
 
-@pytest.fixture(scope="session")
-def dagster_build(tmp_path_factory) -> DagsterBuild:
-    from dagster import DagsterInstance
+@dataclass(frozen=True)
+class RecordedRun:
+    """A finished ``build_warehouse`` run as Dagster serializes it: its run and its events."""
+
+    dagster_run: str
+    events: str
+
+    def result(self):
+        """The run's ``ExecuteInProcessResult``, rebuilt from its recorded events."""
+        from dagster import ExecuteInProcessResult, deserialize_value
+
+        from dagster_project.definitions import defs
+
+        return ExecuteInProcessResult(
+            event_list=deserialize_value(self.events),
+            dagster_run=deserialize_value(self.dagster_run),
+            output_capture=None,
+            job_def=defs.resolve_job_def("build_warehouse"),
+        )
+
+
+def make_dagster_build(root: Path) -> tuple[Path, Path, RecordedRun]:
+    from dagster import DagsterInstance, serialize_value
     from test_pipeline_build import SEEDS
 
-    from dagster_project.warehouse.dbt_project import prepare_manifest
-
-    # The dbt assets are read from the manifest when the definitions are imported.
-    prepare_manifest()
-    root = tmp_path_factory.mktemp("dagster-build")
     published = root / "warehouse" / "nq57.duckdb"
     report_dir = root / "reports"
     with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
         patch.delenv("DAGSTER_HOME", raising=False)
         result = run_build_warehouse_job(published, report_dir, SEEDS, instance)
-    return DagsterBuild(published=published, report_dir=report_dir, result=result)
+    run = RecordedRun(serialize_value(result.dagster_run), serialize_value(list(result.all_events)))
+    return published, report_dir, run
+
+
+@pytest.fixture(scope="session")
+def dagster_build(run_shared_dir) -> DagsterBuild:
+    from dagster_project.warehouse.dbt_project import prepare_manifest
+
+    # The dbt assets are read from the manifest when the definitions are imported.
+    prepare_manifest()
+    published, report_dir, run = made_once(run_shared_dir, "dagster-build", make_dagster_build)
+    return DagsterBuild(published=published, report_dir=report_dir, result=run.result())
 
 
 @pytest.fixture

@@ -12,15 +12,17 @@ import io
 import os
 import shutil
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import made_once
 from fixtures.marts import PLAN_MARTS, SUBMISSION_MARTS
 
 from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.warehouse import build as build_command
-from dagster_project.warehouse.build import run_build
+from dagster_project.warehouse.build import BuildReport, run_build
 from dagster_project.warehouse.dbt_project import dbt_resource
 from dagster_project.warehouse.paths import SEEDS_DIR, WAREHOUSE_ENV_VAR, warehouse_env
 from dagster_project.warehouse.publish import WarehouseLayout, build_lock
@@ -37,22 +39,26 @@ def seeds_under_test() -> tuple[Path, str]:
 SEEDS, SEEDS_LABEL = seeds_under_test()
 
 
-@pytest.fixture(scope="session", params=[SEEDS], ids=[SEEDS_LABEL])
-def built(request, tmp_path_factory):
-    """The one full build of the session: published path, report and stdout."""
-    published = tmp_path_factory.mktemp("warehouse") / "nq57.duckdb"
+def make_build(seeds: Path, root: Path) -> tuple[Path, BuildReport, str]:
+    published = root / "warehouse" / "nq57.duckdb"
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
         # Test runs stay out of a developer's Dagster run history.
         patch.delenv("DAGSTER_HOME", raising=False)
         report = run_build(
             published=published,
-            seeds_dir=request.param,
+            seeds_dir=seeds,
             out=out,
             # The gate's reports stay out of the repository's reports/quality/.
             report_dir=published.parent / "reports",
         )
     return published, report, out.getvalue()
+
+
+@pytest.fixture(scope="session", params=[SEEDS], ids=[SEEDS_LABEL])
+def built(request, run_shared_dir):
+    """The one full build of the run (see conftest.made_once): published path, report and stdout."""
+    return made_once(run_shared_dir, f"built-{SEEDS_LABEL}", partial(make_build, request.param))
 
 
 @pytest.fixture(autouse=True)
