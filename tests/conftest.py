@@ -38,6 +38,8 @@ T = TypeVar("T")
 # Measured with --durations (slowest first): real builds, killed builds, Postgres.
 SLOWEST_FILES = (
     "test_postgres_warehouse.py",
+    "test_postgres_faults.py",
+    "test_postgres_dagster.py",
     "test_wap_kill.py",
     "test_simulate_warehouse.py",
     "test_pipeline_build.py",
