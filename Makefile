@@ -44,7 +44,10 @@ setup: $(STAMP) ## Create .venv from uv.lock (with the dev group); fast when alr
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
-	$(UV) sync --locked --group dev --python "$$($(PY_REAL))"
+	# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set (as on CI and the
+	# dev machines) every command would otherwise compile dagster, dbt and Great
+	# Expectations from source each time it starts (about 10 s of every nq57 build).
+	$(UV) sync --locked --group dev --compile-bytecode --python "$$($(PY_REAL))"
 	@touch $@
 
 $(TOOLS_VENV)/bin/uv:
