@@ -10,6 +10,7 @@ folder it lives in (staging, intermediate, marts).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import subprocess
 import sys
@@ -24,6 +25,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_path
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Beside the manifest: what the last ``dbt parse`` was run for (see prepare_manifest).
+MANIFEST_STAMP = "manifest.stamp"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # dbt as installed beside this interpreter (`.venv/bin/nq57` runs fine without
 # the venv being activated, and then `dbt` is not on PATH): `nq57-dbt`, which is
 # dbt bound to die with the process that starts it (see dbt_child), else dbt.
@@ -37,10 +41,24 @@ def _dbt_executable() -> str:
     return next((str(path) for path in _DBT_BESIDE_PYTHON if path.exists()), "dbt")
 
 
+class Nq57DbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without the dbt adapter it sets up in this process.
+
+    dagster-dbt builds a dbt adapter in the calling process before each
+    invocation, only to read column metadata and row counts from it when asked
+    (``fetch_column_metadata``, ``fetch_row_counts``); nq57 asks for neither
+    (the build counts rows itself, after dbt exits). Setting it up imports
+    dbt-core and loads the profile and project again: seconds of every build.
+    """
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
     """The dbt CLI resource for the nq57 project."""
     # Plain text: dbt's colour codes would otherwise end up in error messages.
-    return DbtCliResource(
+    return Nq57DbtCliResource(
         project_dir=DBT_PROJECT,
         dbt_executable=_dbt_executable(),
         global_config_flags=["--no-use-colors"],
@@ -109,6 +127,10 @@ def _parse_lock() -> Iterator[None]:
 def prepare_manifest(warehouse: Path | None = None) -> Path:
     """Install the vendored packages if needed, then ``dbt parse`` so the manifest matches the models.
 
+    The parse is skipped when the last one was for the same code, packages,
+    warehouse path and dbt environment (a stamp beside the manifest says so):
+    the manifest on disk is then the one a parse would write.
+
     A plain subprocess rather than ``DbtCliResource.cli``: the resource also
     sets up a dbt adapter in this process, which doubles the time of a parse.
     The profile needs a warehouse path even to parse; the database name dbt
@@ -116,11 +138,51 @@ def prepare_manifest(warehouse: Path | None = None) -> Path:
     packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
     """
     path = warehouse or warehouse_path()
+    stamp_path = Path(DBT_PROJECT.manifest_path).with_name(MANIFEST_STAMP)
     with _parse_lock():
         if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
             _run_dbt("deps", warehouse=path)
-        _run_dbt("parse", warehouse=path)
+        stamp = _manifest_stamp(path)
+        if not _manifest_current(stamp_path, stamp):
+            stamp_path.unlink(missing_ok=True)
+            _run_dbt("parse", warehouse=path)
+            stamp_path.write_text(_stamp_line(stamp_path.parent, stamp), encoding="utf-8")
     return DBT_PROJECT.manifest_path
+
+
+def _manifest_stamp(warehouse: Path) -> str:
+    """What a parse depends on: the code, the dbt packages, the warehouse path, dbt's environment.
+
+    The path is in it because dbt re-parses when the profile changes, and the
+    database name it writes into the manifest comes from the file name.
+    """
+    from .inputs import code_fingerprint
+
+    digest = hashlib.sha256()
+    digest.update(code_fingerprint().encode("ascii"))
+    for name in ("packages.yml", "package-lock.yml"):
+        package_file = DBT_PROJECT_DIR / name
+        if package_file.is_file():
+            digest.update(name.encode("utf-8") + b"\0" + package_file.read_bytes())
+    digest.update(b"\0" + os.fsencode(Path(warehouse).resolve()))
+    for key, value in sorted(os.environ.items()):
+        if key.startswith(("NQ57_", "DBT_")) and key != WAREHOUSE_ENV_VAR:
+            digest.update(f"\0{key}={value}".encode())
+    return digest.hexdigest()
+
+
+def _stamp_line(target: Path, stamp: str) -> str:
+    # With the files' sizes and times: a dbt run by hand in dbt/ rewrites them.
+    files = [target / "manifest.json", target / PARTIAL_PARSE_FILE]
+    return " ".join([stamp, *(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)])
+
+
+def _manifest_current(stamp_path: Path, stamp: str) -> bool:
+    """The manifest and dbt's partial-parse file are those a parse with this stamp wrote."""
+    try:
+        return stamp_path.read_text(encoding="utf-8") == _stamp_line(stamp_path.parent, stamp)
+    except OSError:
+        return False
 
 
 def prepare_manifest_if_dev() -> None:
