@@ -76,15 +76,23 @@ def test_incremental_build_equals_a_full_refresh_and_then_has_nothing_to_do(
     assert "started   raw__tasks" in progress
     assert "started   raw__budget_lines" not in progress
     assert "marts/fct_budget_lines" not in progress
+    # The gate validated the rebuilt tables again and took the budget lines' results over.
+    assert "carried over from gate run" in report.gate_summary
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        validated_by = dict(
+            con.execute("select table_name, validated_by from raw.quality_gate_results").fetchall()
+        )
+    assert validated_by["marts.fct_budget_lines"] != validated_by["marts.fct_tasks"]
 
     full = tmp_path / "full" / "nq57.duckdb"
-    run_build(
+    full_report = run_build(
         published=full,
         seeds_dir=seeds,
         report_dir=tmp_path / "reports",
         out=io.StringIO(),
         full_refresh=True,
     )
+    assert "carried over" not in full_report.gate_summary
     assert mart_hashes(incremental) == mart_hashes(full)
     assert mart_hashes(incremental) != mart_hashes(session_published)
     assert inputs.recorded(incremental) == inputs.recorded(full)

@@ -157,6 +157,10 @@ def _header(result: GateResult) -> str:
         ("Lỗi chặn công bố / Blocking failures", len(result.blocking_failures)),
         ("Cảnh báo / Warnings", len(result.warnings)),
         ("Bỏ qua / Skipped", len(result.skipped)),
+        (
+            "Chuyển từ lần kiểm tra trước (bảng không đổi) / Carried over (table unchanged)",
+            sum(r.carried_from != "" for r in run),
+        ),
     ]
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
     return (
@@ -223,6 +227,33 @@ def _check_totals(results: Sequence[CheckResult]) -> str:
     )
 
 
+def _carried(result: GateResult) -> str:
+    carried = result.carried_over
+    if not carried:
+        return ""
+    rows = [
+        (table, sum(r.table == table and r.status != SKIPPED for r in result.results), source)
+        for table, source in carried.items()
+    ]
+    return (
+        "<h2>Kết quả chuyển tiếp / Results carried over</h2>"
+        "<p>Các bảng này giống hệt (cùng cột, cùng các dòng) bảng mà lần kiểm tra ghi bên cạnh "
+        "đã kiểm tra với cùng bộ kiểm tra, nên kết quả của lần đó được dùng lại, không chạy lại. "
+        "/ These tables are identical (same columns, same rows) to the tables the gate run "
+        "named beside them checked with the same suites, so that run's results are reused "
+        "here, not run again; its report folder holds its Data Docs.</p>"
+        + _table(
+            [
+                "Bảng / Table",
+                "Kiểm tra / Checks",
+                "Lần kiểm tra gốc / Gate run (report folder, checked at)",
+            ],
+            rows,
+            numeric={1},
+        )
+    )
+
+
 def _samples(samples: Sequence[Mapping[str, Any]]) -> str:
     if not samples:
         return ""
@@ -256,6 +287,7 @@ def _failures(results: Sequence[CheckResult]) -> str:
             ("Giá trị quan sát / Observed", r.observed_value),
             ("Lý do quy tắc / Why the rule", r.why),
             ("Ghi chú / Note", r.note),
+            ("Chuyển từ lần kiểm tra / Carried over from gate run", r.carried_from),
         ]
         rows = "".join(
             f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts if v not in (None, "")
@@ -546,6 +578,7 @@ def render_summary(result: GateResult, inputs: ReportInputs) -> str:
             _header(result),
             _row_counts(result, inputs.previous_counts),
             _check_totals(result.results),
+            _carried(result),
             _failures(result.results),
             _skipped(result.results),
             _quarantine(inputs),

@@ -42,6 +42,9 @@ class CheckResult:
     note: str = ""
     why: str = ""
     todo: str = ""
+    # "<report folder> (<checked at>)" of the gate run whose result this is, when
+    # the table was unchanged since and the result carried over (see carry).
+    carried_from: str = ""
 
     @property
     def success(self) -> bool:
@@ -91,6 +94,8 @@ class CheckResult:
             parts.append(", e.g. " + ", ".join(places[:3]))
         if self.note:
             parts.append(f" [{self.note}]")
+        if self.carried_from:
+            parts.append(f" [carried over from gate run {self.carried_from}: table unchanged]")
         return "".join(parts)
 
 
@@ -123,6 +128,15 @@ class GateResult:
     results: tuple[CheckResult, ...]
     report: ReportPaths | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # What the results were computed from, for the next gate to carry over (see carry).
+    table_fingerprints: dict[str, str] = field(default_factory=dict)
+    suites_fingerprint: str = ""
+
+    @property
+    def validated_by(self) -> str:
+        """This run as carried results name it: ``<report folder> (<checked at>)``."""
+        folder = self.report.folder.name if self.report is not None else "no report"
+        return f"{folder} ({self.checked_at.isoformat(timespec='seconds')})"
 
     @property
     def blocking_failures(self) -> list[CheckResult]:
@@ -140,14 +154,28 @@ class GateResult:
     def passed(self) -> bool:
         return not self.blocking_failures
 
+    @property
+    def carried_over(self) -> dict[str, str]:
+        """Tables whose results were carried over, with the gate run they come from."""
+        return {r.table: r.carried_from for r in self.results if r.carried_from}
+
     def raise_if_blocking(self) -> None:
         if self.blocking_failures:
             raise QualityGateError(self)
 
     def summary_line(self) -> str:
         run = [r for r in self.results if r.status != SKIPPED]
+        carried = [r for r in run if r.carried_from]
+        checks = f"{len(run)} checks run"
+        if carried:
+            sources = ", ".join(sorted({r.carried_from for r in carried}))
+            checks = (
+                f"{len(run)} checks: {len(run) - len(carried)} run, {len(carried)} carried over "
+                f"from gate run {sources} ({len(self.carried_over)} table(s) unchanged)"
+            )
         return (
-            f"quality gate: {len(run)} checks run, {len(self.blocking_failures)} blocking "
+            f"quality gate: {checks}, "
+            f"{len(self.blocking_failures)} blocking "
             f"failure(s), {len(self.warnings)} warning(s), {len(self.skipped)} skipped "
             f"in {self.duration_seconds:.1f}s"
         )

@@ -2,8 +2,8 @@
 
 Frames always come from DuckDB read into pandas: GX's SQL datasource on
 DuckDB returns empty metric results, so the gate never hands GX a connection.
-One :class:`FrameValidator` wraps one GX data context: a file context rooted in
-a report folder when Data Docs are wanted, an ephemeral one otherwise.
+One :class:`FrameValidator` wraps one ephemeral GX data context, with a Data
+Docs site in the report folder when Data Docs are wanted.
 """
 
 from __future__ import annotations
@@ -35,12 +35,9 @@ DATA_DOCS_SITE = "auditor"
 DATASOURCE = "warehouse"
 
 
-def new_context(project_root: Path | None = None, data_docs_dir: Path | None = None):
-    """An ephemeral GX context, or a file context whose Data Docs go to ``data_docs_dir``."""
-    if project_root is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        context = gx.get_context(mode="file", project_root_dir=project_root)
+def new_context(data_docs_dir: Path | None = None):
+    """An ephemeral GX context, whose Data Docs go to ``data_docs_dir`` when given."""
+    context = gx.get_context(mode="ephemeral")
     # Progress bars go to stderr for every metric and drown the build's output.
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if data_docs_dir is not None:

@@ -5,7 +5,9 @@ A Dagster run builds into a private copy of the warehouse (see
 checks; those with error-severity expectations are blocking, so when one
 fails Dagster skips what is downstream. Downstream of every mart and every
 checked table is ``published/warehouse``: it runs the full quality gate,
-which writes the auditor report, and only then swaps the build file onto the
+which writes the auditor report, records the gate's results in the build file
+(``raw.quality_gate_results``, which the next build's gate carries over for
+the tables it finds unchanged), and only then swaps the build file onto the
 published path. The run links to the report either way: as materialization
 metadata when the warehouse was published, as failure metadata when the gate
 refused it.
@@ -34,6 +36,7 @@ from dagster_project.quality import (
     GateResult,
     QualityGateCheck,
     QualityGateError,
+    carry,
     run_quality_gate,
 )
 from dagster_project.quality.checks import build_quality_asset_checks, default_asset_key
@@ -149,7 +152,8 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
     )
     # Every relation the warehouse builds: anything else in the build file is foreign.
     own = {tuple(key.path) for key in keys if len(key.path) == 2} | {
-        (RAW_SCHEMA, BUILD_INPUTS_TABLE)
+        (RAW_SCHEMA, BUILD_INPUTS_TABLE),
+        (carry.RESULTS_SCHEMA, carry.RESULTS_TABLE),
     }
 
     @asset(
@@ -190,6 +194,9 @@ def published_warehouse_asset(assets: Sequence[AssetsDefinition]) -> AssetsDefin
             table_checks=GATE_CHECKS,
         )
         _audit(gate, warehouse.resolved_path(), quality_reports)
+        # What the gate found, table by table, for the next build to carry over.
+        with warehouse.connect() as con:
+            carry.record_gate(con, gate.result)
         published, history_entry = warehouse.publish_build()
         metadata = {
             "published": MetadataValue.path(str(published)),
