@@ -1,4 +1,5 @@
-"""Great Expectations suites for the nq57 warehouse, one module per table.
+"""Great Expectations suites for the nq57 warehouse, one module per table
+(the small plan marts share :mod:`expectations.plan_marts`).
 
 Each module names the table it checks and exposes ``CHECKS``, a
 :class:`expectations.base.TableChecks` whose validations build GX suites with

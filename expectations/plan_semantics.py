@@ -12,15 +12,12 @@ from __future__ import annotations
 from dagster_project.semantics import deadlines, targets
 
 from . import (
-    bridge_task_agencies,
-    dim_agencies,
-    dim_indicators,
     fct_tasks_owners,
-    mart_targets_vs_national,
     parsed_agency_quarantine,
     parsed_indicator_targets,
     parsed_seed_lineage,
     parsed_task_deadlines,
+    plan_marts,
 )
 from .base import TableChecks
 
@@ -30,10 +27,7 @@ PLAN_TABLE_CHECKS: tuple[TableChecks, ...] = (
     parsed_task_deadlines.CHECKS,
     parsed_agency_quarantine.CHECKS,
     fct_tasks_owners.CHECKS,
-    dim_indicators.CHECKS,
-    dim_agencies.CHECKS,
-    bridge_task_agencies.CHECKS,
-    mart_targets_vs_national.CHECKS,
+    *plan_marts.CHECKS,
 )
 
 # table -> (status column, every status the parser can return)
