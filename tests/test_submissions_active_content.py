@@ -12,7 +12,6 @@ import pytest
 from fixtures.submissions.builders import (
     GOOD_TASK,
     NGHE_AN_KHCN,
-    real_reference,
     write_csv,
     write_xlsx,
 )
@@ -22,10 +21,7 @@ from test_submissions_rules import loaded, quarantine
 
 from dagster_project.submissions.template import build_workbook, template_content
 
-
-@pytest.fixture(scope="module")
-def reference():
-    return real_reference()
+pytest_plugins = ("fixtures.submissions.ingesting",)
 
 
 def ingest(tmp_path: Path, reference, *files: Path):

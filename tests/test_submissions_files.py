@@ -17,7 +17,6 @@ from fixtures.submissions.builders import (
     NGHE_AN_KHCN,
     csv_text,
     ingest_files,
-    real_reference,
     store_rows,
     write_csv,
     write_xlsx,
@@ -32,10 +31,7 @@ from dagster_project.submissions.readers import (
     read_submission,
 )
 
-
-@pytest.fixture(scope="module")
-def reference():
-    return real_reference()
+pytest_plugins = ("fixtures.submissions.ingesting",)
 
 
 def ingest(tmp_path: Path, reference, *files: Path, limits: Limits = Limits()):

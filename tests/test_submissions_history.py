@@ -13,7 +13,6 @@ from fixtures.submissions.builders import (
     GOOD_TASK,
     NGHE_AN_KHCN,
     ingest_files,
-    real_reference,
     store_rows,
     write_csv,
     write_xlsx,
@@ -22,10 +21,7 @@ from fixtures.submissions.builders import (
 from dagster_project.submissions.ingest import ALREADY_INGESTED
 from dagster_project.submissions.store import open_store, table_counts, unbalanced_files
 
-
-@pytest.fixture(scope="module")
-def reference():
-    return real_reference()
+pytest_plugins = ("fixtures.submissions.ingesting",)
 
 
 class Clock:

@@ -17,16 +17,12 @@ from fixtures.submissions.builders import (
     GOOD_TASK,
     NGHE_AN_KHCN,
     ingest_files,
-    real_reference,
     store_rows,
     write_csv,
     write_xlsx,
 )
 
-
-@pytest.fixture(scope="module")
-def reference():
-    return real_reference()
+pytest_plugins = ("fixtures.submissions.ingesting",)
 
 
 def ingest(tmp_path: Path, reference, *files: Path):
