@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -571,6 +572,16 @@ def test_committed_reference_tables_pass(check, tables):
 # -- each check fails on a crafted defect ------------------------------------------------
 
 
+def set_cell(table: str, match: dict, **changes: str) -> Callable[[Tables], None]:
+    """A defect: the one ``table`` row holding ``match`` gets the ``changes`` (named by them)."""
+
+    def defect(t: Tables) -> None:
+        one_row(t[table], **match).update(changes)
+
+    defect.__name__ = f"{table}." + ",".join(f"{k}={v}" for k, v in changes.items())
+    return defect
+
+
 def _drop_column(t):
     for row in t["agencies"]:
         del row["is_group"]
@@ -582,8 +593,7 @@ def _decomposed_name(t):
     )
 
 
-def _padded_value(t):
-    one_row(t["provinces"], province_id="nghe-an")["province_name"] = "Nghệ An "
+_padded_value = set_cell("provinces", {"province_id": "nghe-an"}, province_name="Nghệ An ")
 
 
 def _duplicate_agency(t):
@@ -600,68 +610,67 @@ def _two_successors(t):
     t["agency_lineage"].append({**step, "successor_agency_id": "nghe-an:so-y-te"})
 
 
-def _bad_agency_id(t):
-    one_row(t["agencies"], agency_id="lai-chau:so-khcn")["agency_id"] = "lai-chau:Sở KHCN"
+_bad_agency_id = set_cell(
+    "agencies", {"agency_id": "lai-chau:so-khcn"}, agency_id="lai-chau:Sở KHCN"
+)
 
 
-def _dangling_alias(t):
-    one_row(t["agency_aliases"], alias_text="Sở KH&CN", province_id="nghe-an")["agency_id"] = (
-        "nghe-an:so-kh"
-    )
+_dangling_alias = set_cell(
+    "agency_aliases",
+    {"alias_text": "Sở KH&CN", "province_id": "nghe-an"},
+    agency_id="nghe-an:so-kh",
+)
 
 
-def _alias_in_wrong_province(t):
-    one_row(t["agency_aliases"], alias_text="Sở KH&CN", province_id="nghe-an")["province_id"] = (
-        "lai-chau"
-    )
+_alias_in_wrong_province = set_cell(
+    "agency_aliases", {"alias_text": "Sở KH&CN", "province_id": "nghe-an"}, province_id="lai-chau"
+)
 
 
-def _crosswalk_to_missing_national(t):
-    one_row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
-        "national_indicator_id"
-    ] = "digital-economy-gdp-2035"
+_crosswalk_to_missing_national = set_cell(
+    "indicator_crosswalk",
+    {"plan_id": "bac-kan-131-2025", "indicator_code": "8"},
+    national_indicator_id="digital-economy-gdp-2035",
+)
 
 
-def _crosswalk_to_missing_code(t):
-    one_row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
-        "indicator_code"
-    ] = "34"
+_crosswalk_to_missing_code = set_cell(
+    "indicator_crosswalk",
+    {"plan_id": "bac-kan-131-2025", "indicator_code": "8"},
+    indicator_code="34",
+)
 
 
-def _canonical_name_without_alias(t):
-    one_row(t["agencies"], agency_id="nghe-an:so-tu-phap")["agency_name"] = "Sở Tư pháp Nghệ An"
+_canonical_name_without_alias = set_cell(
+    "agencies", {"agency_id": "nghe-an:so-tu-phap"}, agency_name="Sở Tư pháp Nghệ An"
+)
 
 
-def _unknown_kind(t):
-    one_row(t["agencies"], agency_id="nghe-an:so-y-te")["agency_kind"] = "ministry"
+_unknown_kind = set_cell("agencies", {"agency_id": "nghe-an:so-y-te"}, agency_kind="ministry")
 
 
-def _department_flagged_as_group(t):
-    one_row(t["agencies"], agency_id="nghe-an:so-y-te")["is_group"] = "true"
+_department_flagged_as_group = set_cell(
+    "agencies", {"agency_id": "nghe-an:so-y-te"}, is_group="true"
+)
 
 
-def _unknown_unit(t):
-    one_row(t["national_indicators"], national_indicator_id="hdi-2030")["unit"] = "ratio"
+_unknown_unit = set_cell("national_indicators", {"national_indicator_id": "hdi-2030"}, unit="ratio")
 
 
-def _unknown_legal_act(t):
-    one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-gtvt")["legal_basis"] = (
-        "Quyết định 1/2025"
-    )
+_unknown_legal_act = set_cell(
+    "agency_lineage", {"predecessor_agency_id": "nghe-an:so-gtvt"}, legal_basis="Quyết định 1/2025"
+)
 
 
-def _non_iso_date(t):
-    one_row(t["agencies"], agency_id="nghe-an:so-gtvt")["valid_to"] = "28/02/2025"
+_non_iso_date = set_cell("agencies", {"agency_id": "nghe-an:so-gtvt"}, valid_to="28/02/2025")
 
 
-def _ends_before_start(t):
-    one_row(t["agencies"], agency_id="nghe-an:so-nnmt")["valid_to"] = "2025-01-31"
+_ends_before_start = set_cell("agencies", {"agency_id": "nghe-an:so-nnmt"}, valid_to="2025-01-31")
 
 
-def _lineage_a_day_late(t):
-    one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-tttt")["effective_date"] = (
-        "2025-03-02"
-    )
+_lineage_a_day_late = set_cell(
+    "agency_lineage", {"predecessor_agency_id": "nghe-an:so-tttt"}, effective_date="2025-03-02"
+)
 
 
 def _successor_without_lineage(t):
@@ -670,8 +679,9 @@ def _successor_without_lineage(t):
     )
 
 
-def _successor_starts_late(t):
-    one_row(t["agencies"], agency_id="nghe-an:so-nnmt")["valid_from"] = "2025-04-01"
+_successor_starts_late = set_cell(
+    "agencies", {"agency_id": "nghe-an:so-nnmt"}, valid_from="2025-04-01"
+)
 
 
 def _bac_kan_agency_outlives_province(t):
@@ -682,121 +692,119 @@ def _bac_kan_agency_outlives_province(t):
     )
 
 
-def _bac_kan_agency_passes_to_wrong_province(t):
-    one_row(t["agencies"], agency_id="bac-kan:so-y-te")["successor_agency_id"] = "nghe-an:so-y-te"
+_bac_kan_agency_passes_to_wrong_province = set_cell(
+    "agencies", {"agency_id": "bac-kan:so-y-te"}, successor_agency_id="nghe-an:so-y-te"
+)
 
 
-def _crosswalk_with_wrong_unit(t):
-    # Bắc Kạn 6 counts digital-technology enterprises ("Doanh nghiệp"), not a share of GDP.
-    one_row(t["indicator_crosswalk"], plan_id="bac-kan-131-2025", indicator_code="8")[
-        "indicator_code"
-    ] = "6"
+# Bắc Kạn 6 counts digital-technology enterprises ("Doanh nghiệp"), not a share of GDP.
+_crosswalk_with_wrong_unit = set_cell(
+    "indicator_crosswalk",
+    {"plan_id": "bac-kan-131-2025", "indicator_code": "8"},
+    indicator_code="6",
+)
 
 
 FIGURE_111 = {"plan_id": "lang-son-234-2025", "figure_id": "lang-son-234-2025-fig-111"}
 
 
-def _figure_crosswalk_to_missing_figure(t):
-    one_row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-999"
+_figure_crosswalk_to_missing_figure = set_cell(
+    "figure_crosswalk", FIGURE_111, figure_id="lang-son-234-2025-fig-999"
+)
 
 
-def _figure_crosswalk_to_missing_national(t):
-    one_row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = "e-government-2030"
+_figure_crosswalk_to_missing_national = set_cell(
+    "figure_crosswalk", FIGURE_111, national_indicator_id="e-government-2030"
+)
 
 
 def _figure_crosswalk_duplicated(t):
     t["figure_crosswalk"].append(dict(one_row(t["figure_crosswalk"], **FIGURE_111)))
 
 
-def _figure_crosswalk_without_note(t):
-    one_row(t["figure_crosswalk"], **FIGURE_111)["measure_note"] = ""
+_figure_crosswalk_without_note = set_cell("figure_crosswalk", FIGURE_111, measure_note="")
 
 
-def _figure_crosswalk_non_iso_review(t):
-    one_row(t["figure_crosswalk"], **FIGURE_111)["review_date"] = "21/11/2026"
+_figure_crosswalk_non_iso_review = set_cell(
+    "figure_crosswalk", FIGURE_111, review_date="21/11/2026"
+)
 
 
-def _figure_ids_shifted(t):
-    # What a re-extraction that numbers one figure fewer before it looks like: the id
-    # now names fig-110, the count of dossiers received online, not the online share.
-    one_row(t["figure_crosswalk"], **FIGURE_111)["figure_id"] = "lang-son-234-2025-fig-110"
+# What a re-extraction that numbers one figure fewer before it looks like: the id
+# now names fig-110, the count of dossiers received online, not the online share.
+_figure_ids_shifted = set_cell(
+    "figure_crosswalk", FIGURE_111, figure_id="lang-son-234-2025-fig-110"
+)
 
 
-def _figure_crosswalk_to_a_head_count_target(t):
-    # A share of dossiers is not a number of researchers per 10,000 people.
-    one_row(t["figure_crosswalk"], **FIGURE_111)["national_indicator_id"] = (
-        "rd-personnel-per-10000-2030"
-    )
+# A share of dossiers is not a number of researchers per 10,000 people.
+_figure_crosswalk_to_a_head_count_target = set_cell(
+    "figure_crosswalk", FIGURE_111, national_indicator_id="rd-personnel-per-10000-2030"
+)
 
 
-def _figure_crosswalk_from_a_count(t):
-    # fig-002 counts research projects ("đề tài, dự án"): no percent at all.
-    row = one_row(t["figure_crosswalk"], **FIGURE_111)
-    row["figure_id"] = "lang-son-234-2025-fig-002"
+# fig-002 counts research projects ("đề tài, dự án"): no percent at all.
+_figure_crosswalk_from_a_count = set_cell(
+    "figure_crosswalk", FIGURE_111, figure_id="lang-son-234-2025-fig-002"
+)
 
 
 NGHE_AN_MONTHLY = {"plan_id": "nghe-an-348-2025", "period_kind": "month"}
 BAC_KAN_H1 = {"plan_id": "bac-kan-131-2025", "period_kind": "half_year", "period_part": "H1"}
 
 
-def _calendar_for_unknown_plan(t):
-    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "nghe-an-999-2025"
+_calendar_for_unknown_plan = set_cell(
+    "reporting_calendar", NGHE_AN_MONTHLY, plan_id="nghe-an-999-2025"
+)
 
 
-def _calendar_for_budget_plan(t):
-    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["plan_id"] = "lang-son-234-2025"
+_calendar_for_budget_plan = set_cell(
+    "reporting_calendar", NGHE_AN_MONTHLY, plan_id="lang-son-234-2025"
+)
 
 
-def _calendar_cites_another_document(t):
-    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["source_file"] = "000_19fe45472b84c257.txt"
+_calendar_cites_another_document = set_cell(
+    "reporting_calendar", NGHE_AN_MONTHLY, source_file="000_19fe45472b84c257.txt"
+)
 
 
 def _calendar_duplicate_rule(t):
     t["reporting_calendar"].append(dict(one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)))
 
 
-def _calendar_unknown_kind(t):
-    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["period_kind"] = "week"
+_calendar_unknown_kind = set_cell("reporting_calendar", NGHE_AN_MONTHLY, period_kind="week")
 
 
-def _calendar_part_on_a_year(t):
-    one_row(t["reporting_calendar"], plan_id="bac-kan-131-2025", period_kind="year")[
-        "period_part"
-    ] = "H2"
+_calendar_part_on_a_year = set_cell(
+    "reporting_calendar", {"plan_id": "bac-kan-131-2025", "period_kind": "year"}, period_part="H2"
+)
 
 
-def _calendar_monthly_rule_with_month(t):
-    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_month"] = "6"
+_calendar_monthly_rule_with_month = set_cell("reporting_calendar", NGHE_AN_MONTHLY, due_month="6")
 
 
-def _calendar_day_not_in_every_month(t):
-    # "trước ngày 30 hàng tháng" has no day in February.
-    one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)["due_day"] = "30"
+# "trước ngày 30 hàng tháng" has no day in February.
+_calendar_day_not_in_every_month = set_cell("reporting_calendar", NGHE_AN_MONTHLY, due_day="30")
 
 
-def _calendar_impossible_date(t):
-    one_row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "31"
+_calendar_impossible_date = set_cell("reporting_calendar", BAC_KAN_H1, due_day="31")
 
 
-def _calendar_line_moved(t):
-    # One line off: the quoted words are not printed there.
-    one_row(t["reporting_calendar"], **BAC_KAN_H1)["source_line"] = "182"
+# One line off: the quoted words are not printed there.
+_calendar_line_moved = set_cell("reporting_calendar", BAC_KAN_H1, source_line="182")
 
 
-def _calendar_misquoted(t):
-    one_row(t["reporting_calendar"], **BAC_KAN_H1)["source_text"] = (
-        "định kỳ 06 tháng, hằng năm ... trước ngày 10/6"
-    )
+_calendar_misquoted = set_cell(
+    "reporting_calendar", BAC_KAN_H1, source_text="định kỳ 06 tháng, hằng năm ... trước ngày 10/6"
+)
 
 
-def _calendar_due_day_disagrees_with_text(t):
-    one_row(t["reporting_calendar"], **BAC_KAN_H1)["due_day"] = "10"
+_calendar_due_day_disagrees_with_text = set_cell("reporting_calendar", BAC_KAN_H1, due_day="10")
 
 
-def _calendar_due_month_disagrees_with_text(t):
-    one_row(t["reporting_calendar"], plan_id="lai-chau-khong-so-2025", period_part="H2")[
-        "due_month"
-    ] = "11"
+_calendar_due_month_disagrees_with_text = set_cell(
+    "reporting_calendar", {"plan_id": "lai-chau-khong-so-2025", "period_part": "H2"}, due_month="11"
+)
 
 
 @pytest.mark.parametrize(
