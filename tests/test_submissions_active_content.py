@@ -15,9 +15,9 @@ from fixtures.submissions.builders import (
     write_csv,
     write_xlsx,
 )
+from fixtures.submissions.stores import ingest as ingest_into_store
+from fixtures.submissions.stores import loaded, quarantine
 from openpyxl import load_workbook
-from test_submissions_rules import ingest as ingest_into_store
-from test_submissions_rules import loaded, quarantine
 
 from dagster_project.submissions.template import build_workbook, template_content
 

@@ -7,8 +7,6 @@ checked against the real seeds and agency registry.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 from fixtures.submissions.builders import (
@@ -16,35 +14,13 @@ from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
     NGHE_AN_KHCN,
-    ingest_files,
     store_rows,
     write_csv,
     write_xlsx,
 )
+from fixtures.submissions.stores import ingest, loaded, quarantine
 
 pytest_plugins = ("fixtures.submissions.ingesting",)
-
-
-def ingest(tmp_path: Path, reference, *files: Path):
-    store = tmp_path / "store" / "submissions.duckdb"
-    return ingest_files(store, reference, *files), store
-
-
-def quarantine(store: Path) -> list[tuple]:
-    return store_rows(
-        store,
-        """
-        select sheet, row_number, column_name, raw_value, reason_code, reason_vi, reason_en
-        from raw.submission_quarantine
-        order by sheet, row_number, column_name
-        """,
-    )
-
-
-def loaded(store: Path) -> list[tuple]:
-    return store_rows(
-        store, "select sheet, row_number from raw.submission_rows order by sheet, row_number"
-    )
 
 
 SHEET_ARGUMENT = {
