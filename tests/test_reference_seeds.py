@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, partial
 
 import pytest
 from fixtures.documents import source_documents
@@ -593,9 +593,6 @@ def _decomposed_name(t):
     )
 
 
-_padded_value = set_cell("provinces", {"province_id": "nghe-an"}, province_name="Nghệ An ")
-
-
 def _duplicate_agency(t):
     t["agencies"].append(dict(one_row(t["agencies"], agency_id="nghe-an:so-y-te")))
 
@@ -610,78 +607,10 @@ def _two_successors(t):
     t["agency_lineage"].append({**step, "successor_agency_id": "nghe-an:so-y-te"})
 
 
-_bad_agency_id = set_cell(
-    "agencies", {"agency_id": "lai-chau:so-khcn"}, agency_id="lai-chau:Sở KHCN"
-)
-
-
-_dangling_alias = set_cell(
-    "agency_aliases",
-    {"alias_text": "Sở KH&CN", "province_id": "nghe-an"},
-    agency_id="nghe-an:so-kh",
-)
-
-
-_alias_in_wrong_province = set_cell(
-    "agency_aliases", {"alias_text": "Sở KH&CN", "province_id": "nghe-an"}, province_id="lai-chau"
-)
-
-
-_crosswalk_to_missing_national = set_cell(
-    "indicator_crosswalk",
-    {"plan_id": "bac-kan-131-2025", "indicator_code": "8"},
-    national_indicator_id="digital-economy-gdp-2035",
-)
-
-
-_crosswalk_to_missing_code = set_cell(
-    "indicator_crosswalk",
-    {"plan_id": "bac-kan-131-2025", "indicator_code": "8"},
-    indicator_code="34",
-)
-
-
-_canonical_name_without_alias = set_cell(
-    "agencies", {"agency_id": "nghe-an:so-tu-phap"}, agency_name="Sở Tư pháp Nghệ An"
-)
-
-
-_unknown_kind = set_cell("agencies", {"agency_id": "nghe-an:so-y-te"}, agency_kind="ministry")
-
-
-_department_flagged_as_group = set_cell(
-    "agencies", {"agency_id": "nghe-an:so-y-te"}, is_group="true"
-)
-
-
-_unknown_unit = set_cell("national_indicators", {"national_indicator_id": "hdi-2030"}, unit="ratio")
-
-
-_unknown_legal_act = set_cell(
-    "agency_lineage", {"predecessor_agency_id": "nghe-an:so-gtvt"}, legal_basis="Quyết định 1/2025"
-)
-
-
-_non_iso_date = set_cell("agencies", {"agency_id": "nghe-an:so-gtvt"}, valid_to="28/02/2025")
-
-
-_ends_before_start = set_cell("agencies", {"agency_id": "nghe-an:so-nnmt"}, valid_to="2025-01-31")
-
-
-_lineage_a_day_late = set_cell(
-    "agency_lineage", {"predecessor_agency_id": "nghe-an:so-tttt"}, effective_date="2025-03-02"
-)
-
-
 def _successor_without_lineage(t):
     t["agency_lineage"].remove(
         one_row(t["agency_lineage"], predecessor_agency_id="nghe-an:so-khdt")
     )
-
-
-_successor_starts_late = set_cell(
-    "agencies", {"agency_id": "nghe-an:so-nnmt"}, valid_from="2025-04-01"
-)
 
 
 def _bac_kan_agency_outlives_province(t):
@@ -692,192 +621,88 @@ def _bac_kan_agency_outlives_province(t):
     )
 
 
-_bac_kan_agency_passes_to_wrong_province = set_cell(
-    "agencies", {"agency_id": "bac-kan:so-y-te"}, successor_agency_id="nghe-an:so-y-te"
-)
-
-
-# Bắc Kạn 6 counts digital-technology enterprises ("Doanh nghiệp"), not a share of GDP.
-_crosswalk_with_wrong_unit = set_cell(
-    "indicator_crosswalk",
-    {"plan_id": "bac-kan-131-2025", "indicator_code": "8"},
-    indicator_code="6",
-)
-
-
 FIGURE_111 = {"plan_id": "lang-son-234-2025", "figure_id": "lang-son-234-2025-fig-111"}
 
 
-_figure_crosswalk_to_missing_figure = set_cell(
-    "figure_crosswalk", FIGURE_111, figure_id="lang-son-234-2025-fig-999"
-)
-
-
-_figure_crosswalk_to_missing_national = set_cell(
-    "figure_crosswalk", FIGURE_111, national_indicator_id="e-government-2030"
-)
+figure_111 = partial(set_cell, "figure_crosswalk", FIGURE_111)
 
 
 def _figure_crosswalk_duplicated(t):
     t["figure_crosswalk"].append(dict(one_row(t["figure_crosswalk"], **FIGURE_111)))
 
 
-_figure_crosswalk_without_note = set_cell("figure_crosswalk", FIGURE_111, measure_note="")
-
-
-_figure_crosswalk_non_iso_review = set_cell(
-    "figure_crosswalk", FIGURE_111, review_date="21/11/2026"
-)
-
-
-# What a re-extraction that numbers one figure fewer before it looks like: the id
-# now names fig-110, the count of dossiers received online, not the online share.
-_figure_ids_shifted = set_cell(
-    "figure_crosswalk", FIGURE_111, figure_id="lang-son-234-2025-fig-110"
-)
-
-
-# A share of dossiers is not a number of researchers per 10,000 people.
-_figure_crosswalk_to_a_head_count_target = set_cell(
-    "figure_crosswalk", FIGURE_111, national_indicator_id="rd-personnel-per-10000-2030"
-)
-
-
-# fig-002 counts research projects ("đề tài, dự án"): no percent at all.
-_figure_crosswalk_from_a_count = set_cell(
-    "figure_crosswalk", FIGURE_111, figure_id="lang-son-234-2025-fig-002"
-)
-
-
 NGHE_AN_MONTHLY = {"plan_id": "nghe-an-348-2025", "period_kind": "month"}
 BAC_KAN_H1 = {"plan_id": "bac-kan-131-2025", "period_kind": "half_year", "period_part": "H1"}
 
 
-_calendar_for_unknown_plan = set_cell(
-    "reporting_calendar", NGHE_AN_MONTHLY, plan_id="nghe-an-999-2025"
-)
-
-
-_calendar_for_budget_plan = set_cell(
-    "reporting_calendar", NGHE_AN_MONTHLY, plan_id="lang-son-234-2025"
-)
-
-
-_calendar_cites_another_document = set_cell(
-    "reporting_calendar", NGHE_AN_MONTHLY, source_file="000_19fe45472b84c257.txt"
-)
+calendar = partial(set_cell, "reporting_calendar")
 
 
 def _calendar_duplicate_rule(t):
     t["reporting_calendar"].append(dict(one_row(t["reporting_calendar"], **NGHE_AN_MONTHLY)))
 
 
-_calendar_unknown_kind = set_cell("reporting_calendar", NGHE_AN_MONTHLY, period_kind="week")
-
-
-_calendar_part_on_a_year = set_cell(
-    "reporting_calendar", {"plan_id": "bac-kan-131-2025", "period_kind": "year"}, period_part="H2"
-)
-
-
-_calendar_monthly_rule_with_month = set_cell("reporting_calendar", NGHE_AN_MONTHLY, due_month="6")
-
-
-# "trước ngày 30 hàng tháng" has no day in February.
-_calendar_day_not_in_every_month = set_cell("reporting_calendar", NGHE_AN_MONTHLY, due_day="30")
-
-
-_calendar_impossible_date = set_cell("reporting_calendar", BAC_KAN_H1, due_day="31")
-
-
-# One line off: the quoted words are not printed there.
-_calendar_line_moved = set_cell("reporting_calendar", BAC_KAN_H1, source_line="182")
-
-
-_calendar_misquoted = set_cell(
-    "reporting_calendar", BAC_KAN_H1, source_text="định kỳ 06 tháng, hằng năm ... trước ngày 10/6"
-)
-
-
-_calendar_due_day_disagrees_with_text = set_cell("reporting_calendar", BAC_KAN_H1, due_day="10")
-
-
-_calendar_due_month_disagrees_with_text = set_cell(
-    "reporting_calendar", {"plan_id": "lai-chau-khong-so-2025", "period_part": "H2"}, due_month="11"
-)
-
-
+# One defect per line reads as a table; keep the formatter off it.
+# fmt: off
 @pytest.mark.parametrize(
     ("check", "defect", "expected"),
     [
         (check_columns, _drop_column, "agencies: columns"),
         (check_nfc_and_trimmed, _decomposed_name, "not NFC"),
-        (check_nfc_and_trimmed, _padded_value, "surrounding whitespace"),
+        (check_nfc_and_trimmed, set_cell("provinces", {"province_id": "nghe-an"}, province_name="Nghệ An "), "surrounding whitespace"),
         (check_unique_keys, _duplicate_agency, "duplicate key nghe-an:so-y-te"),
         (check_unique_keys, _duplicate_alias_by_case, "agency_aliases: duplicate key"),
         (check_unique_keys, _two_successors, "two successors"),
-        (check_ids_are_slugs, _bad_agency_id, "is not '<province_id>:<slug>'"),
-        (check_references, _dangling_alias, "agency nghe-an:so-kh missing"),
-        (check_references, _alias_in_wrong_province, "is not the province of nghe-an:so-khcn"),
-        (check_references, _crosswalk_to_missing_national, "digital-economy-gdp-2035 missing"),
-        (check_references, _crosswalk_to_missing_code, "no such indicator code"),
-        (
-            check_agency_names_resolve_to_themselves,
-            _canonical_name_without_alias,
-            "is not an alias",
-        ),
-        (check_vocabularies, _unknown_kind, "agency_kind 'ministry'"),
-        (check_vocabularies, _department_flagged_as_group, "is_group must be true exactly"),
-        (check_vocabularies, _unknown_unit, "unit 'ratio'"),
-        (check_vocabularies, _unknown_legal_act, "legal_basis"),
-        (check_dates, _non_iso_date, "is not ISO"),
-        (check_dates, _ends_before_start, "valid_to before valid_from"),
-        (check_lineage_matches_agencies, _lineage_a_day_late, "is not the day before"),
+        (check_ids_are_slugs, set_cell("agencies", {"agency_id": "lai-chau:so-khcn"}, agency_id="lai-chau:Sở KHCN"), "is not '<province_id>:<slug>'"),
+        (check_references, set_cell("agency_aliases", {"alias_text": "Sở KH&CN", "province_id": "nghe-an"}, agency_id="nghe-an:so-kh"), "agency nghe-an:so-kh missing"),
+        (check_references, set_cell("agency_aliases", {"alias_text": "Sở KH&CN", "province_id": "nghe-an"}, province_id="lai-chau"), "is not the province of nghe-an:so-khcn"),
+        (check_references, set_cell("indicator_crosswalk", {"plan_id": "bac-kan-131-2025", "indicator_code": "8"}, national_indicator_id="digital-economy-gdp-2035"), "digital-economy-gdp-2035 missing"),
+        (check_references, set_cell("indicator_crosswalk", {"plan_id": "bac-kan-131-2025", "indicator_code": "8"}, indicator_code="34"), "no such indicator code"),
+        (check_agency_names_resolve_to_themselves, set_cell("agencies", {"agency_id": "nghe-an:so-tu-phap"}, agency_name="Sở Tư pháp Nghệ An"), "is not an alias"),
+        (check_vocabularies, set_cell("agencies", {"agency_id": "nghe-an:so-y-te"}, agency_kind="ministry"), "agency_kind 'ministry'"),
+        (check_vocabularies, set_cell("agencies", {"agency_id": "nghe-an:so-y-te"}, is_group="true"), "is_group must be true exactly"),
+        (check_vocabularies, set_cell("national_indicators", {"national_indicator_id": "hdi-2030"}, unit="ratio"), "unit 'ratio'"),
+        (check_vocabularies, set_cell("agency_lineage", {"predecessor_agency_id": "nghe-an:so-gtvt"}, legal_basis="Quyết định 1/2025"), "legal_basis"),
+        (check_dates, set_cell("agencies", {"agency_id": "nghe-an:so-gtvt"}, valid_to="28/02/2025"), "is not ISO"),
+        (check_dates, set_cell("agencies", {"agency_id": "nghe-an:so-nnmt"}, valid_to="2025-01-31"), "valid_to before valid_from"),
+        (check_lineage_matches_agencies, set_cell("agency_lineage", {"predecessor_agency_id": "nghe-an:so-tttt"}, effective_date="2025-03-02"), "is not the day before"),
         (check_lineage_matches_agencies, _successor_without_lineage, "has no agency_lineage row"),
-        (check_lineage_matches_agencies, _successor_starts_late, "after 2025-03-01"),
+        (check_lineage_matches_agencies, set_cell("agencies", {"agency_id": "nghe-an:so-nnmt"}, valid_from="2025-04-01"), "after 2025-03-01"),
         (check_province_merger, _bac_kan_agency_outlives_province, "outlives its province"),
-        (check_province_merger, _bac_kan_agency_passes_to_wrong_province, "is not in thai-nguyen"),
-        (check_crosswalk_units, _crosswalk_with_wrong_unit, "shows unit percent_gdp"),
-        (check_references, _figure_crosswalk_to_missing_figure, "no such figure of the plan"),
-        (check_references, _figure_crosswalk_to_missing_national, "e-government-2030 missing"),
+        (check_province_merger, set_cell("agencies", {"agency_id": "bac-kan:so-y-te"}, successor_agency_id="nghe-an:so-y-te"), "is not in thai-nguyen"),
+        # Bắc Kạn 6 counts digital-technology enterprises ("Doanh nghiệp"), not a share of GDP.
+        (check_crosswalk_units, set_cell("indicator_crosswalk", {"plan_id": "bac-kan-131-2025", "indicator_code": "8"}, indicator_code="6"), "shows unit percent_gdp"),
+        (check_references, figure_111(figure_id="lang-son-234-2025-fig-999"), "no such figure of the plan"),
+        (check_references, figure_111(national_indicator_id="e-government-2030"), "e-government-2030 missing"),
         (check_unique_keys, _figure_crosswalk_duplicated, "figure_crosswalk: duplicate key"),
-        (check_vocabularies, _figure_crosswalk_without_note, "measure_note and metric_guard"),
-        (check_dates, _figure_crosswalk_non_iso_review, "review_date '21/11/2026' is not ISO"),
-        (check_figure_crosswalk_guards, _figure_ids_shifted, "is not the guard"),
-        (
-            check_figure_crosswalk_units,
-            _figure_crosswalk_to_a_head_count_target,
-            "is not national unit per_10000_people",
-        ),
-        (
-            check_figure_crosswalk_units,
-            _figure_crosswalk_from_a_count,
-            "figure unit 'đề tài, dự án'",
-        ),
-        (check_references, _calendar_for_unknown_plan, "nghe-an-999-2025 missing"),
-        (check_references, _calendar_for_budget_plan, "is not an implementation plan"),
-        (check_references, _calendar_cites_another_document, "is not the plan's document"),
+        (check_vocabularies, figure_111(measure_note=""), "measure_note and metric_guard"),
+        (check_dates, figure_111(review_date="21/11/2026"), "review_date '21/11/2026' is not ISO"),
+        # What a re-extraction that numbers one figure fewer before it looks like: the id
+        # now names fig-110, the count of dossiers received online, not the online share.
+        (check_figure_crosswalk_guards, figure_111(figure_id="lang-son-234-2025-fig-110"), "is not the guard"),
+        # A share of dossiers is not a number of researchers per 10,000 people.
+        (check_figure_crosswalk_units, figure_111(national_indicator_id="rd-personnel-per-10000-2030"), "is not national unit per_10000_people"),
+        # fig-002 counts research projects ("đề tài, dự án"): no percent at all.
+        (check_figure_crosswalk_units, figure_111(figure_id="lang-son-234-2025-fig-002"), "figure unit 'đề tài, dự án'"),
+        (check_references, calendar(NGHE_AN_MONTHLY, plan_id="nghe-an-999-2025"), "nghe-an-999-2025 missing"),
+        (check_references, calendar(NGHE_AN_MONTHLY, plan_id="lang-son-234-2025"), "is not an implementation plan"),
+        (check_references, calendar(NGHE_AN_MONTHLY, source_file="000_19fe45472b84c257.txt"), "is not the plan's document"),
         (check_unique_keys, _calendar_duplicate_rule, "reporting_calendar: duplicate key"),
-        (check_vocabularies, _calendar_unknown_kind, "period_kind 'week'"),
-        (check_vocabularies, _calendar_part_on_a_year, "period_part 'H2' for a year rule"),
-        (check_vocabularies, _calendar_monthly_rule_with_month, "empty exactly for month"),
-        (check_vocabularies, _calendar_day_not_in_every_month, "is not a day of every year"),
-        (check_vocabularies, _calendar_impossible_date, "is not a day of every year"),
-        (check_calendar_quotes_its_plan, _calendar_line_moved, "is not printed on"),
-        (check_calendar_quotes_its_plan, _calendar_misquoted, "'trước ngày 10/6' is not printed"),
-        (
-            check_calendar_quotes_its_plan,
-            _calendar_due_day_disagrees_with_text,
-            "dates it 01/6, not 10/6",
-        ),
-        (
-            check_calendar_quotes_its_plan,
-            _calendar_due_month_disagrees_with_text,
-            "dates it 01/12, not 1/11",
-        ),
+        (check_vocabularies, calendar(NGHE_AN_MONTHLY, period_kind="week"), "period_kind 'week'"),
+        (check_vocabularies, calendar({"plan_id": "bac-kan-131-2025", "period_kind": "year"}, period_part="H2"), "period_part 'H2' for a year rule"),
+        (check_vocabularies, calendar(NGHE_AN_MONTHLY, due_month="6"), "empty exactly for month"),
+        # "trước ngày 30 hàng tháng" has no day in February.
+        (check_vocabularies, calendar(NGHE_AN_MONTHLY, due_day="30"), "is not a day of every year"),
+        (check_vocabularies, calendar(BAC_KAN_H1, due_day="31"), "is not a day of every year"),
+        # One line off: the quoted words are not printed there.
+        (check_calendar_quotes_its_plan, calendar(BAC_KAN_H1, source_line="182"), "is not printed on"),
+        (check_calendar_quotes_its_plan, calendar(BAC_KAN_H1, source_text="định kỳ 06 tháng, hằng năm ... trước ngày 10/6"), "'trước ngày 10/6' is not printed"),
+        (check_calendar_quotes_its_plan, calendar(BAC_KAN_H1, due_day="10"), "dates it 01/6, not 10/6"),
+        (check_calendar_quotes_its_plan, calendar({"plan_id": "lai-chau-khong-so-2025", "period_part": "H2"}, due_month="11"), "dates it 01/12, not 1/11"),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )
+# fmt: on
 def test_check_names_a_crafted_defect(check, defect, expected, tables):
     bad = copy.deepcopy(tables)
     defect(bad)
