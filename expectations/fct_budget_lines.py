@@ -24,10 +24,10 @@ from dagster_project.extract.budget import STAGE_ORDER
 
 from .base import SOURCE_COLUMNS
 from .spec import (
-    Part,
     Rule,
     at_least,
     between,
+    derived,
     holds,
     none_of,
     reported,
@@ -328,10 +328,10 @@ CHECKS = table_checks(
         ),
     ),
     parts=(
-        Part(
-            suffix="parent_vs_children",
-            derive=parent_child_differences,
-            sample=(
+        derived(
+            "parent_vs_children",
+            parent_child_differences,
+            (
                 "budget_line_id",
                 "stage",
                 "fiscal_year",
@@ -339,29 +339,27 @@ CHECKS = table_checks(
                 "children_sum_million_vnd",
                 *SOURCE_COLUMNS,
             ),
-            rules=(
+            between(
+                "diff_million_vnd",
+                "A parent budget line equals the sum of its children "
+                f"{RECONCILED}, per stage and fiscal year.",
+                name="parent_equals_children",
+                low=-TOLERANCE_MILLION_VND,
+                high=TOLERANCE_MILLION_VND,
+            ),
+            reported(
                 between(
-                    "diff_million_vnd",
-                    "A parent budget line equals the sum of its children "
-                    f"{RECONCILED}, per stage and fiscal year.",
-                    name="parent_equals_children",
-                    low=-TOLERANCE_MILLION_VND,
-                    high=TOLERANCE_MILLION_VND,
-                ),
-                reported(
-                    between(
-                        "children_without_amount",
-                        "A parent whose children lack parsed amounts cannot be reconciled.",
-                        name="children_amounts_parsed",
-                        high=0,
-                    )
-                ),
+                    "children_without_amount",
+                    "A parent whose children lack parsed amounts cannot be reconciled.",
+                    name="children_amounts_parsed",
+                    high=0,
+                )
             ),
         ),
-        Part(
-            suffix="total_components",
-            derive=total_components,
-            sample=(
+        derived(
+            "total_components",
+            total_components,
+            (
                 "budget_line_id",
                 "stage",
                 "fiscal_year",
@@ -369,78 +367,72 @@ CHECKS = table_checks(
                 "components_million_vnd",
                 *SOURCE_COLUMNS,
             ),
-            rules=(
+            between(
+                "diff_million_vnd",
+                "A budget total equals development investment plus recurrent spending "
+                f"{RECONCILED}.",
+                name="total_equals_investment_plus_recurrent",
+                low=-TOLERANCE_MILLION_VND,
+                high=TOLERANCE_MILLION_VND,
+            ),
+            *(
                 between(
-                    "diff_million_vnd",
-                    "A budget total equals development investment plus recurrent spending "
-                    f"{RECONCILED}.",
-                    name="total_equals_investment_plus_recurrent",
-                    low=-TOLERANCE_MILLION_VND,
-                    high=TOLERANCE_MILLION_VND,
-                ),
-                *(
-                    between(
-                        f"{kind}_lines",
-                        f"A total names exactly one {wording} line to reconcile against.",
-                        name=f"total_has_{kind}_line",
-                        low=1,
-                        high=1,
-                    )
-                    for kind, wording in (
-                        ("investment", "development-investment"),
-                        ("recurrent", "recurrent-spending"),
-                    )
-                ),
+                    f"{kind}_lines",
+                    f"A total names exactly one {wording} line to reconcile against.",
+                    name=f"total_has_{kind}_line",
+                    low=1,
+                    high=1,
+                )
+                for kind, wording in (
+                    ("investment", "development-investment"),
+                    ("recurrent", "recurrent-spending"),
+                )
             ),
         ),
-        Part(
-            suffix="stage_order",
-            derive=project_stages,
-            sample=("budget_line_id", *PROJECT_STAGES, "stage_in_doubt", *SOURCE_COLUMNS),
-            rules=(
-                not_above(
-                    "disbursed_within_allocated",
-                    "disbursed",
-                    "allocated_to_date",
-                    "A project cannot disburse more capital than has been allocated to it.",
-                ),
-                not_above(
-                    "allocated_within_total_investment",
-                    "allocated_to_date",
-                    "total_investment",
-                    "Capital allocated to a project cannot exceed its approved total investment.",
-                ),
-                not_above(
-                    "disbursed_within_total_investment",
-                    "disbursed",
-                    "total_investment",
-                    "A project cannot disburse more than its approved total investment.",
-                ),
-                reported(
-                    rule(
-                        "stage_order_in_doubtful_projects",
-                        gx.expectations.ExpectColumnValuesToBeInSet,
-                        "Projects whose stage labels the extractor flagged (stage_wording, "
-                        "stage_inferred) should still satisfy disbursed <= allocated to date <= "
-                        "total investment; a breach there is reported, not blocking, because the "
-                        "document itself may be what is inconsistent.",
-                        column="stage_order_holds",
-                        value_set=[True],
-                        row_condition=Column("stage_in_doubt") == True,  # noqa: E712 (a GX condition)
-                    )
-                ),
+        derived(
+            "stage_order",
+            project_stages,
+            ("budget_line_id", *PROJECT_STAGES, "stage_in_doubt", *SOURCE_COLUMNS),
+            not_above(
+                "disbursed_within_allocated",
+                "disbursed",
+                "allocated_to_date",
+                "A project cannot disburse more capital than has been allocated to it.",
+            ),
+            not_above(
+                "allocated_within_total_investment",
+                "allocated_to_date",
+                "total_investment",
+                "Capital allocated to a project cannot exceed its approved total investment.",
+            ),
+            not_above(
+                "disbursed_within_total_investment",
+                "disbursed",
+                "total_investment",
+                "A project cannot disburse more than its approved total investment.",
+            ),
+            reported(
+                rule(
+                    "stage_order_in_doubtful_projects",
+                    gx.expectations.ExpectColumnValuesToBeInSet,
+                    "Projects whose stage labels the extractor flagged (stage_wording, "
+                    "stage_inferred) should still satisfy disbursed <= allocated to date <= "
+                    "total investment; a breach there is reported, not blocking, because the "
+                    "document itself may be what is inconsistent.",
+                    column="stage_order_holds",
+                    value_set=[True],
+                    row_condition=Column("stage_in_doubt") == True,  # noqa: E712 (a GX condition)
+                )
             ),
         ),
-        Part(
-            suffix="parent_links",
-            derive=parent_links,
-            sample=("budget_line_id", "parent_budget_line_id", *SOURCE_COLUMNS),
-            rules=(
-                holds(
-                    "parent_exists",
-                    "parent_found",
-                    "A sub-line's parent must be a line of the same plan, or the tree is broken.",
-                ),
+        derived(
+            "parent_links",
+            parent_links,
+            ("budget_line_id", "parent_budget_line_id", *SOURCE_COLUMNS),
+            holds(
+                "parent_exists",
+                "parent_found",
+                "A sub-line's parent must be a line of the same plan, or the tree is broken.",
             ),
         ),
     ),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .base import SOURCE_COLUMNS
 from .plan_rules import TODO_AGENCY_NAME, TODO_LINEAGE
-from .spec import Part, at_least, holds, table_checks
+from .spec import at_least, derived, holds, table_checks
 
 TABLE = "marts.fct_tasks"
 KEY = ("plan_id", "task_key")
@@ -45,18 +45,16 @@ CHECKS = table_checks(
         ),
     ),
     parts=(
-        Part(
-            suffix="holders",
-            derive=owners_checked,
-            sample=(*KEY, *SOURCE_COLUMNS, "lead_agency_text", "lead_agency_id"),
-            rules=(
-                holds(
-                    "lead_has_current_holder",
-                    "has_current_holder",
-                    "A lead agency is followed through the reorganization to a body that exists "
-                    "today; none means a gap in agency_lineage.csv.",
-                    todo=TODO_LINEAGE,
-                ),
+        derived(
+            "holders",
+            owners_checked,
+            (*KEY, *SOURCE_COLUMNS, "lead_agency_text", "lead_agency_id"),
+            holds(
+                "lead_has_current_holder",
+                "has_current_holder",
+                "A lead agency is followed through the reorganization to a body that exists "
+                "today; none means a gap in agency_lineage.csv.",
+                todo=TODO_LINEAGE,
             ),
         ),
     ),

@@ -17,7 +17,7 @@ from dagster_project.semantics.targets import COMPARATORS, STATUSES, TARGET_KIND
 
 from .base import SOURCE_COLUMNS
 from .plan_rules import TODO_CELL, TODO_EXTRACTION, TODO_PARSER, status_rules, text_present
-from .spec import Part, holds, one_of, present, reported, table_checks
+from .spec import derived, holds, one_of, present, reported, table_checks
 
 TABLE = "parsed.indicator_targets"
 KEY = ("plan_id", "indicator_code", "target_year")
@@ -112,55 +112,49 @@ CHECKS = table_checks(
         ),
     ),
     parts=(
-        Part(
-            suffix="bounds",
-            derive=bounds_checked,
-            sample=(*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"),
-            rules=(
-                holds(
-                    "bounds_consistent",
-                    "is_consistent",
-                    "A parsed target has a comparator, a kind (level, change, growth rate) and "
-                    "low <= high, a change also its baseline year; an unparsed one has no value, "
-                    "so no number is ever shown for a cell that was not read.",
-                    todo=TODO_PARSER,
-                ),
+        derived(
+            "bounds",
+            bounds_checked,
+            (*KEY, *SOURCE_COLUMNS, "target_text", "parse_status"),
+            holds(
+                "bounds_consistent",
+                "is_consistent",
+                "A parsed target has a comparator, a kind (level, change, growth rate) and "
+                "low <= high, a change also its baseline year; an unparsed one has no value, "
+                "so no number is ever shown for a cell that was not read.",
+                todo=TODO_PARSER,
             ),
         ),
-        Part(
-            suffix="percent_range",
-            derive=percents_checked,
-            sample=(*KEY, *SOURCE_COLUMNS, "target_text", "unit"),
-            rules=(
-                holds(
-                    "percent_within_0_100",
-                    "is_within_0_100",
-                    "A share (%, % GRDP, % of the budget, % of the population) lies within 0..100; "
-                    "outside it the number was misread (thousands vs decimals) or misprinted.",
-                    todo=TODO_CELL,
-                ),
+        derived(
+            "percent_range",
+            percents_checked,
+            (*KEY, *SOURCE_COLUMNS, "target_text", "unit"),
+            holds(
+                "percent_within_0_100",
+                "is_within_0_100",
+                "A share (%, % GRDP, % of the budget, % of the population) lies within 0..100; "
+                "outside it the number was misread (thousands vs decimals) or misprinted.",
+                todo=TODO_CELL,
             ),
         ),
-        Part(
-            suffix="sequence",
-            derive=sequences_checked,
-            sample=(
+        derived(
+            "sequence",
+            sequences_checked,
+            (
                 *KEY,
                 *SOURCE_COLUMNS,
                 "target_text",
                 "previous_target_year",
                 "previous_target_text",
             ),
-            rules=(
-                reported(
-                    holds(
-                        "targets_do_not_fall",
-                        "keeps_direction",
-                        "Within a plan a higher-is-better target should not fall from one target "
-                        "year to the next (nor a lower-is-better one rise); an exception is a "
-                        "document oddity to review, e.g. a 2040 target below the 2035 one.",
-                    )
-                ),
+            reported(
+                holds(
+                    "targets_do_not_fall",
+                    "keeps_direction",
+                    "Within a plan a higher-is-better target should not fall from one target "
+                    "year to the next (nor a lower-is-better one rise); an exception is a "
+                    "document oddity to review, e.g. a 2040 target below the 2035 one.",
+                )
             ),
         ),
     ),

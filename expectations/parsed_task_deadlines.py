@@ -15,7 +15,7 @@ from dagster_project.semantics.deadlines import RECURRENCES, STATUSES
 
 from .base import SOURCE_COLUMNS
 from .plan_rules import TODO_CELL, status_rules, text_present
-from .spec import Part, holds, one_of, reported, table_checks
+from .spec import derived, holds, one_of, reported, table_checks
 
 TABLE = "parsed.task_deadlines"
 KEY = ("plan_id", "task_key")
@@ -72,34 +72,30 @@ CHECKS = table_checks(
         ),
     ),
     parts=(
-        Part(
-            suffix="dates",
-            derive=dates_checked,
-            sample=(*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_status"),
-            rules=(
-                holds(
-                    "dates_consistent",
-                    "is_consistent",
-                    "A parsed deadline has a recurrence, a one-off has a due date, and no task ends "
-                    "before it starts; a deadline that was not read carries no date at all.",
-                    todo=TODO_CELL,
-                ),
+        derived(
+            "dates",
+            dates_checked,
+            (*KEY, *SOURCE_COLUMNS, "deadline_text", "parse_status"),
+            holds(
+                "dates_consistent",
+                "is_consistent",
+                "A parsed deadline has a recurrence, a one-off has a due date, and no task ends "
+                "before it starts; a deadline that was not read carries no date at all.",
+                todo=TODO_CELL,
             ),
         ),
-        Part(
-            suffix="horizon",
-            derive=horizon_checked,
-            sample=(*KEY, *SOURCE_COLUMNS, "deadline_text", "due_date", "start_date"),
-            rules=(
-                reported(
-                    holds(
-                        "due_within_plan_horizon",
-                        "is_within_horizon",
-                        "Due and start dates lie between 1 January of the plan's issue year and the "
-                        "end of its last target year; outside that the year is usually misprinted.",
-                        todo=TODO_CELL,
-                    )
-                ),
+        derived(
+            "horizon",
+            horizon_checked,
+            (*KEY, *SOURCE_COLUMNS, "deadline_text", "due_date", "start_date"),
+            reported(
+                holds(
+                    "due_within_plan_horizon",
+                    "is_within_horizon",
+                    "Due and start dates lie between 1 January of the plan's issue year and the "
+                    "end of its last target year; outside that the year is usually misprinted.",
+                    todo=TODO_CELL,
+                )
             ),
         ),
     ),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .base import SOURCE_COLUMNS, TableChecks
 from .plan_rules import TODO_CELL, TODO_LINEAGE
-from .spec import Part, Rule, holds, table_checks
+from .spec import Rule, derived, holds, table_checks
 
 INDICATORS_KEY = ("plan_id", "indicator_code")
 AGENCIES_KEY = ("agency_id",)
@@ -88,12 +88,7 @@ class Mart:
     rules: tuple[Rule, ...]
 
     def checks(self) -> TableChecks:
-        part = Part(
-            suffix=self.suffix,
-            derive=self.derive,
-            sample=(*self.key, *self.shown),
-            rules=self.rules,
-        )
+        part = derived(self.suffix, self.derive, (*self.key, *self.shown), *self.rules)
         return table_checks(self.table, self.key, parts=(part,))
 
 

@@ -165,6 +165,17 @@ class Part:
         )
 
 
+def derived(
+    suffix: str,
+    derive: Callable[[pd.DataFrame], pd.DataFrame],
+    sample: tuple[str, ...],
+    *rules: Rule,
+) -> Part:
+    """The validation ``<table>.<suffix>``: ``rules`` over the frame ``derive`` makes of the
+    table, each failing row shown by its ``sample`` columns."""
+    return Part(rules=rules, suffix=suffix, derive=derive, sample=sample)
+
+
 def flag_share(key: tuple[str, ...], max_share: float = DEFAULT_MAX_FLAGGED_SHARE) -> Part:
     """The share of rows an extractor flagged, reported above ``max_share``."""
     why = (
