@@ -61,6 +61,25 @@ def test_every_parent_is_a_budget_line_of_the_same_year(rows):
             assert years[row["parent_budget_line_id"]] == row["fiscal_year"]
 
 
+@pytest.mark.parametrize(
+    ("line_id", "stage", "amounts"),
+    [
+        ("fy2026-total", "estimate", ["60.100", "324.072"]),
+        ("fy2026-recurrent", "estimate", ["205.106", "4.118", "11.370", "28.478", "75.000"]),
+        (
+            "fy2025-recurrent",
+            "allocated",
+            ["11.520", "13.291", "2.985", "9.170", "14.697", "118", "330"],
+        ),
+    ],
+)
+def test_children_have_their_printed_amounts_and_sum_to_the_parent(rows, line_id, stage, amounts):
+    parent = _row(rows, f"{PLAN}-{line_id}", stage)
+    children = _children(rows, parent["budget_line_id"], stage)
+    assert [c["amount_text"] for c in children] == amounts
+    assert sum(vn_number(a) for a in amounts) == vn_number(parent["amount_text"])
+
+
 def test_2026_estimate_total_is_investment_plus_recurrent(rows):
     total = _row(rows, f"{PLAN}-fy2026-total", "estimate")
     assert (total["amount_text"], total["amount_unit"], total["source_line"]) == (
@@ -70,31 +89,20 @@ def test_2026_estimate_total_is_investment_plus_recurrent(rows):
     )
     assert total["parent_budget_line_id"] == ""
     children = _children(rows, total["budget_line_id"], "estimate")
-    assert [c["amount_text"] for c in children] == ["60.100", "324.072"]
     assert [c["budget_line_id"] for c in children] == [
         f"{PLAN}-fy2026-investment",
         f"{PLAN}-fy2026-recurrent",
     ]
-    assert sum(vn_number(c["amount_text"]) for c in children) == vn_number(total["amount_text"])
 
 
-def test_2026_recurrent_estimate_has_five_lines_that_sum_to_it(rows):
-    recurrent = _row(rows, f"{PLAN}-fy2026-recurrent", "estimate")
-    children = _children(rows, recurrent["budget_line_id"], "estimate")
-    assert [c["amount_text"] for c in children] == [
-        "205.106",
-        "4.118",
-        "11.370",
-        "28.478",
-        "75.000",
-    ]
+def test_2026_recurrent_estimate_lines_are_unnumbered_and_the_last_is_resolution_57(rows):
+    children = _children(rows, f"{PLAN}-fy2026-recurrent", "estimate")
     assert [c["line_code"] for c in children] == ["-"] * 5
     assert children[4]["line_name"] == "Chi nhiệm vụ triển khai theo Nghị quyết số 57-NQ/TW"
-    assert sum(vn_number(c["amount_text"]) for c in children) == vn_number(recurrent["amount_text"])
     assert {c["flags"] for c in children} == {""}
 
 
-def test_2025_recurrent_has_seven_lines_that_sum_to_it_with_the_stage_flagged(rows):
+def test_2025_recurrent_has_its_stage_flagged_as_inferred(rows):
     recurrent = _row(rows, f"{PLAN}-fy2025-recurrent", "allocated")
     assert (recurrent["amount_text"], recurrent["line_code"], recurrent["line_name"]) == (
         "52.111",
@@ -102,17 +110,6 @@ def test_2025_recurrent_has_seven_lines_that_sum_to_it_with_the_stage_flagged(ro
         "Chi thường xuyên",
     )
     assert recurrent["flags"].startswith("stage_inferred:")
-    children = _children(rows, recurrent["budget_line_id"], "allocated")
-    assert [c["amount_text"] for c in children] == [
-        "11.520",
-        "13.291",
-        "2.985",
-        "9.170",
-        "14.697",
-        "118",
-        "330",
-    ]
-    assert sum(vn_number(c["amount_text"]) for c in children) == vn_number(recurrent["amount_text"])
 
 
 def test_2025_investment_allocation_keeps_its_decimal_comma(rows):
