@@ -62,7 +62,7 @@ QUERIES = {
                avg(case when is_received then 1.0 else 0.0 end) as received_rate
         from marts.mart_reporting_compliance
         where is_expected
-          and period = (select max(period) from marts.mart_reporting_compliance)
+          and period = (select max(period) from marts.mart_reporting_compliance where is_expected)
         group by province_id, period
         order by received_rate""",
     "budget execution by line": """

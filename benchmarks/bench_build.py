@@ -115,6 +115,14 @@ def mart_hashes(path: Path) -> dict[str, tuple]:
         }
 
 
+def ingested(counts) -> str:
+    """Files and rows ingested, so a run whose reports were all refused shows it."""
+    return (
+        f"{counts.files} files ingested, {counts.rows_loaded:,} rows loaded, "
+        f"{counts.rows_quarantined:,} quarantined ({dict(counts.statuses)})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = run_parser(__doc__.splitlines()[0])
     parser.add_argument(
@@ -134,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             seeds_dir, calendar_path = SEEDS_DIR, calendar_file(SEEDS_DIR)
         reference = load_reference(seeds_dir)
+        warehouse = workdir / "warehouse" / "nq57.duckdb"
+        store = warehouse.parent / STORE_NAME
         first = parse_period(args.start).start
         last = month_after(first, args.months - 1)
         common = dict(
@@ -144,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             provinces=None,
             defect_rate=0.05,
             max_bytes=2_000_000,
+            # Signed with the store's key, as the templates agencies fill in.
+            signing_store=store,
         )
-        warehouse = workdir / "warehouse" / "nq57.duckdb"
-        store = warehouse.parent / STORE_NAME
         history = SimulationConfig(
             out_dir=out / "history", start=first, end=last - timedelta(days=1), **common
         )
@@ -156,14 +166,14 @@ def main(argv: list[str] | None = None) -> int:
         simulate(history, reference)
         with output_to(log):
             counts, _ = ingest(out / "history", store, reference, 2_000_000)
-        print(f"history: {args.months - 1} month(s), {counts.files} files ingested")
+        print(f"history: {args.months - 1} month(s), {ingested(counts)}")
         _, first_seconds = timed_build(warehouse, seeds_dir, log)
         print(f"  {'first build':<34} {first_seconds:8.1f} s")
 
         simulate(new_month, reference)
         with output_to(log):
             counts, _ = ingest(out / "new-month", store, reference, 2_000_000)
-        print(f"new month: {counts.files} files ingested")
+        print(f"new month: {ingested(counts)}")
 
         # Both measured builds publish the same path, as nq57 build does day to day
         # (its dbt manifest is current for that path after the first build).
