@@ -194,7 +194,9 @@ def test_every_file_and_refusal_of_the_store_is_in_the_warehouse(warehouse):
     )
     assert checked, "no checks row for marts.fct_submission_files in the report"
     run, passed, blocking, warnings, skipped = map(int, checked.groups())
-    assert run == passed >= 10 and blocking == warnings == skipped == 0
+    # Three counts not negative, rows in = loaded + quarantined, senders verified (the file key
+    # and not-null columns are dbt tests, which passed for the build to reach the gate).
+    assert run == passed == 5 and blocking == warnings == skipped == 0
 
 
 def test_derived_status_follows_due_and_completion_dates(warehouse):

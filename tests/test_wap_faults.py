@@ -132,6 +132,7 @@ def materialize_publish_asset(published: Path, report_dir: Path):
     from dagster_project.definitions import warehouse_assets
     from dagster_project.warehouse.publication import QualityReports, published_warehouse_asset
     from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
+    from dagster_project.warehouse.target import WarehouseTarget
 
     with DagsterInstance.ephemeral() as instance:
         return materialize(
@@ -142,6 +143,7 @@ def materialize_publish_asset(published: Path, report_dir: Path):
                 "warehouse": DuckDBWarehouse(published_path=str(published)),
                 "source_files": SourceFiles(),
                 "quality_reports": QualityReports(report_dir=str(report_dir)),
+                "warehouse_target": WarehouseTarget(),
             },
             raise_on_error=False,
         )
