@@ -143,6 +143,77 @@ def mart_row_counts(result) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a successful ``build_warehouse`` run published, as both targets report it."""
+
+    metadata: dict
+    mart_rows: dict[str, int]
+    warning_lines: list[str]
+    report_lines: list[str]
+
+
+def run_job(
+    job,
+    warehouse,
+    *,
+    seeds_dir: Path | None,
+    documents_dir: Path | None,
+    reports: Path,
+    keep_reports: int,
+    run_config: dict | None = None,
+) -> JobOutcome:
+    """Run ``job`` in this process with nq57's resources; raise for a failure (see
+    ``_raise_for_failure``); return the publish asset's metadata and the run's figures.
+
+    ``warehouse`` is the run's :class:`DuckDBWarehouse` (it holds the one build
+    lock); ``run_config`` adds to the progress logger's (e.g. the target).
+    """
+    from .gate import report_page_lines
+    from .publication import PUBLISHED_KEY, WARNING_LINES_KEY, QualityReports
+    from .resources import SourceFiles
+
+    # dagster-dbt echoes dbt's own log to stdout; send it to stderr so stdout
+    # carries only the progress lines and the final report.
+    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={"loggers": {PROGRESS_LOGGER: {}}, **(run_config or {})},
+            resources={
+                "warehouse": warehouse,
+                "source_files": SourceFiles(
+                    seeds_dir=str(seeds_dir) if seeds_dir else None,
+                    documents_dir=str(documents_dir) if documents_dir else None,
+                ),
+                "quality_reports": QualityReports(report_dir=str(reports), keep=keep_reports),
+            },
+            raise_on_error=False,
+        )
+    if not result.success:
+        _raise_for_failure(result)
+    (metadata,) = [
+        event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.event_specific_data.materialization.asset_key == PUBLISHED_KEY
+    ]
+    warnings = metadata[WARNING_LINES_KEY].value if WARNING_LINES_KEY in metadata else ""
+    return JobOutcome(
+        metadata=dict(metadata),
+        mart_rows=mart_row_counts(result),
+        warning_lines=warnings.splitlines(),
+        report_lines=report_page_lines(
+            Path(metadata["quality_report"].value), Path(metadata["data_docs"].value)
+        ),
+    )
+
+
+def print_mart_rows(mart_rows: dict[str, int]) -> None:
+    """The rows of each mart a build published, one aligned line each."""
+    width = max((len(name) for name in mart_rows), default=0)
+    for name, rows in mart_rows.items():
+        print(f"  marts.{name.ljust(width)}  {rows} rows")
+
+
 def documents_for(seeds_dir: Path | None) -> Path | None:
     """The documents that go with ``--seeds DIR``: ``DIR/source_documents`` when it exists.
 
@@ -188,8 +259,7 @@ def run_build(
     from .dbt_project import prepare_manifest
     from .jobs import BUILD_WAREHOUSE_JOB, subset_build_job
     from .progress import progress_logger
-    from .publication import PUBLISHED_KEY, WARNING_LINES_KEY, QualityReports
-    from .resources import DuckDBWarehouse, SourceFiles
+    from .resources import DuckDBWarehouse
 
     stream = out or sys.stdout
     target = target_path(published)
@@ -231,46 +301,25 @@ def run_build(
         f"building {target} in a private build file; published only if every check passes\n"
     )
     stream.flush()
-    # dagster-dbt echoes dbt's own log to stdout; send it to stderr so stdout
-    # carries only the progress lines and the final report.
-    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={"loggers": {PROGRESS_LOGGER: {}}},
-            resources={
-                "warehouse": DuckDBWarehouse(
-                    published_path=str(target), keep=keep, full_refresh=full_refresh
-                ),
-                "source_files": SourceFiles(
-                    seeds_dir=str(seeds_dir) if seeds_dir else None,
-                    documents_dir=str(documents_dir) if documents_dir else None,
-                ),
-                "quality_reports": QualityReports(report_dir=str(reports), keep=keep_reports),
-            },
-            raise_on_error=False,
-        )
-    if not result.success:
-        _raise_for_failure(result)
-    from .gate import report_page_lines
-
-    (metadata,) = [
-        event.event_specific_data.materialization.metadata
-        for event in result.get_asset_materialization_events()
-        if event.event_specific_data.materialization.asset_key == PUBLISHED_KEY
-    ]
+    outcome = run_job(
+        job,
+        DuckDBWarehouse(published_path=str(target), keep=keep, full_refresh=full_refresh),
+        seeds_dir=seeds_dir,
+        documents_dir=documents_dir,
+        reports=reports,
+        keep_reports=keep_reports,
+    )
+    metadata = outcome.metadata
     previous = metadata.get("previous_warehouse")
-    warnings = metadata[WARNING_LINES_KEY].value if WARNING_LINES_KEY in metadata else ""
     return BuildReport(
         published=Path(metadata["published"].value),
-        mart_rows=mart_row_counts(result),
+        mart_rows=outcome.mart_rows,
         history_entry=Path(previous.value) if previous is not None else None,
         seconds=time.monotonic() - started,
         gate_summary=metadata["quality_gate"].value,
         warnings=metadata["warnings"].value,
-        warning_lines=warnings.splitlines(),
-        report_lines=report_page_lines(
-            Path(metadata["quality_report"].value), Path(metadata["data_docs"].value)
-        ),
+        warning_lines=outcome.warning_lines,
+        report_lines=outcome.report_lines,
         report_dir=reports,
         plan=plan,
     )
@@ -452,9 +501,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"published {report.published} in {report.seconds:.1f}s")
     if report.history_entry:
         print(f"previous warehouse kept as {report.history_entry}")
-    width = max((len(name) for name in report.mart_rows), default=0)
-    for name, rows in report.mart_rows.items():
-        print(f"  marts.{name.ljust(width)}  {rows} rows")
+    print_mart_rows(report.mart_rows)
     if report.gate_summary is not None:
         print(report.gate_summary)
         if report.warnings:

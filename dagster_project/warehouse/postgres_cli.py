@@ -8,7 +8,6 @@ set to ``postgres`` in its run config (see ``postgres``), always a full build
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,21 +63,13 @@ def run_postgres_build(
     """
     from dagster_project.quality.runner import DEFAULT_REPORT_DIR
 
-    from .build import (
-        PROGRESS_LOGGER,
-        _instance,
-        _raise_for_failure,
-        documents_for,
-        mart_row_counts,
-        target_path,
-    )
+    from .build import PROGRESS_LOGGER, documents_for, run_job, target_path
     from .dbt_project import prepare_manifest
-    from .gate import report_page_lines
     from .jobs import BUILD_WAREHOUSE_JOB
     from .progress import progress_logger
-    from .publication import PUBLICATION_KEY, WARNING_LINES_KEY, QualityReports
+    from .publication import PUBLICATION_KEY
     from .publish import WarehouseLayout
-    from .resources import PUBLISHED_KEY, DuckDBWarehouse, SourceFiles
+    from .resources import DuckDBWarehouse
 
     stream = out or sys.stdout
     started = time.monotonic()
@@ -97,51 +88,36 @@ def run_postgres_build(
         {PROGRESS_LOGGER: progress_logger(stream)}
     )
     _announce(stream, f"full build for {target.label}; published only if every check passes")
-    with _instance() as instance, contextlib.redirect_stdout(sys.stderr):
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={
-                "loggers": {PROGRESS_LOGGER: {}},
-                # The target is the run's choice, as in the launchpad of dagster dev.
-                "resources": {
-                    "warehouse_target": {
-                        "config": {"kind": "postgres", "postgres_url": target.url, "keep": keep}
-                    }
-                },
-            },
-            resources={
-                # Holds the one build lock; its private file carries the loaded inputs
-                # and is never published on this target.
-                "warehouse": DuckDBWarehouse(published_path=str(published), full_refresh=True),
-                "source_files": SourceFiles(
-                    seeds_dir=str(seeds_dir) if seeds_dir else None,
-                    documents_dir=str(documents_dir) if documents_dir else None,
-                ),
-                "quality_reports": QualityReports(report_dir=str(reports), keep=keep_reports),
-            },
-            raise_on_error=False,
-        )
-    if not result.success:
-        _raise_for_failure(result)
-    (metadata,) = [
-        event.event_specific_data.materialization.metadata
-        for event in result.get_asset_materialization_events()
-        if event.event_specific_data.materialization.asset_key == PUBLISHED_KEY
-    ]
+    outcome = run_job(
+        job,
+        # Holds the one build lock; its private file carries the loaded inputs
+        # and is never published on this target.
+        DuckDBWarehouse(published_path=str(published), full_refresh=True),
+        seeds_dir=seeds_dir,
+        documents_dir=documents_dir,
+        reports=reports,
+        keep_reports=keep_reports,
+        # The target is the run's choice, as in the launchpad of dagster dev.
+        run_config={
+            "resources": {
+                "warehouse_target": {
+                    "config": {"kind": "postgres", "postgres_url": target.url, "keep": keep}
+                }
+            }
+        },
+    )
+    metadata = outcome.metadata
     previous = metadata.get("previous_publication")
-    warnings = metadata[WARNING_LINES_KEY].value if WARNING_LINES_KEY in metadata else ""
     return PostgresBuildReport(
         target=target,
         publication=metadata[PUBLICATION_KEY].value,
         replaced=previous.value if previous is not None else None,
-        mart_rows=mart_row_counts(result),
+        mart_rows=outcome.mart_rows,
         seconds=time.monotonic() - started,
         publish_seconds=metadata["publish_seconds"].value,
         gate_summary=metadata["quality_gate"].value,
-        warning_lines=warnings.splitlines(),
-        report_lines=report_page_lines(
-            Path(metadata["quality_report"].value), Path(metadata["data_docs"].value)
-        ),
+        warning_lines=outcome.warning_lines,
+        report_lines=outcome.report_lines,
     )
 
 
@@ -150,7 +126,7 @@ UNCHANGED = "nq57 build: the published PostgreSQL schemas were left unchanged"
 
 def build_main(args) -> int:
     """``nq57 build --target postgres``."""
-    from .build import BuildFailedError, BuildRefusedError
+    from .build import BuildFailedError, BuildRefusedError, print_mart_rows
     from .dbt_project import DbtParseError
     from .publish import BuildLockedError
 
@@ -185,9 +161,7 @@ def build_main(args) -> int:
     )
     if report.replaced:
         print(f"previous publication kept as {report.replaced}")
-    width = max((len(name) for name in report.mart_rows), default=0)
-    for name, rows in report.mart_rows.items():
-        print(f"  marts.{name.ljust(width)}  {rows} rows")
+    print_mart_rows(report.mart_rows)
     if report.gate_summary is not None:
         print(report.gate_summary)
     for line in [*report.warning_lines, *report.report_lines]:
