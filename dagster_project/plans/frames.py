@@ -7,7 +7,8 @@ from collections import Counter
 import duckdb
 import pandas as pd
 
-from dagster_project.warehouse.loading import RAW_SCHEMA, quote_identifier, replace_table
+from dagster_project.duckdb_tables import quote_identifier
+from dagster_project.warehouse.loading import RAW_SCHEMA, replace_table
 
 PARSED_SCHEMA = "parsed"
 

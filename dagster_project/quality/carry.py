@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.duckdb_tables import replace_table_rows
+
 from .results import CheckResult, GateResult
 
 RESULTS_SCHEMA = "raw"
@@ -147,28 +149,22 @@ def table_records(
 
 def record(con: duckdb.DuckDBPyConnection, records: Sequence[TableRecord], suites: str) -> None:
     """Replace ``raw.quality_gate_results`` with ``records``, in one transaction."""
-    columns = ", ".join(f"{name} {kind}" for name, kind in RESULTS_COLUMNS.items())
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create schema if not exists {RESULTS_SCHEMA}")
-        con.execute(f"create or replace table {RESULTS_SCHEMA}.{RESULTS_TABLE} ({columns})")
-        con.executemany(
-            f"insert into {RESULTS_SCHEMA}.{RESULTS_TABLE} values (?, ?, ?, ?, ?)",
-            [
-                (
-                    r.table,
-                    r.fingerprint,
-                    suites,
-                    r.validated_by,
-                    json.dumps([asdict(item) for item in r.results], ensure_ascii=False),
-                )
-                for r in records
-            ],
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    replace_table_rows(
+        con,
+        RESULTS_SCHEMA,
+        RESULTS_TABLE,
+        RESULTS_COLUMNS,
+        (
+            (
+                r.table,
+                r.fingerprint,
+                suites,
+                r.validated_by,
+                json.dumps([asdict(item) for item in r.results], ensure_ascii=False),
+            )
+            for r in records
+        ),
+    )
 
 
 def record_gate(con: duckdb.DuckDBPyConnection, result: GateResult) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.duckdb_tables import replace_table_rows
 from dagster_project.extract.documents import REPO_ROOT
 from dagster_project.extract.schema import SEED_TABLES
 
@@ -132,19 +133,9 @@ def file_fingerprints(seeds_dir: Path, documents_dir: Path) -> dict[str, str]:
 
 def record(con: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, str]) -> None:
     """Write ``raw.build_inputs`` into the build file, in one transaction."""
-    columns = ", ".join(f"{name} {kind}" for name, kind in BUILD_INPUTS_COLUMNS.items())
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create schema if not exists {RAW_SCHEMA}")
-        con.execute(f"create or replace table {RAW_SCHEMA}.{BUILD_INPUTS_TABLE} ({columns})")
-        con.executemany(
-            f"insert into {RAW_SCHEMA}.{BUILD_INPUTS_TABLE} values (?, ?)",
-            sorted(fingerprints.items()),
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    replace_table_rows(
+        con, RAW_SCHEMA, BUILD_INPUTS_TABLE, BUILD_INPUTS_COLUMNS, sorted(fingerprints.items())
+    )
 
 
 def recorded(published: Path) -> dict[str, str] | None:

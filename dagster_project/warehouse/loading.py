@@ -20,6 +20,7 @@ import pandas as pd
 from dbt.adapters.duckdb.credentials import Attachment
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from dagster_project.duckdb_tables import quote_identifier, replacing_table
 from dagster_project.extract.documents import Document, read_manifest
 from dagster_project.extract.schema import SEED_TABLES
 
@@ -41,11 +42,6 @@ class LoadedTable:
     row_count: int
     source_path: Path
     sha256: str
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a DuckDB identifier taken from the fixed seed layout."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def file_sha256(path: Path) -> str:
@@ -113,13 +109,8 @@ def replace_table(
     never from data. Values are cast to the column types on insert, so a
     text column of ISO dates or decimal numbers lands typed.
     """
-    target = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     column_list = ", ".join(quote_identifier(c) for c in columns)
-    column_ddl = ", ".join(f"{quote_identifier(c)} {kind}" for c, kind in columns.items())
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create schema if not exists {quote_identifier(schema)}")
-        con.execute(f"create or replace table {target} ({column_ddl})")
+    with replacing_table(con, schema, table, columns) as target:
         con.register("incoming_rows", frame[list(columns)])
         try:
             con.execute(
@@ -128,10 +119,6 @@ def replace_table(
         finally:
             con.unregister("incoming_rows")
         loaded = con.execute(f"select count(*) from {target}").fetchone()[0]
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return int(loaded)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import duckdb
 
-from .loading import quote_identifier
+from dagster_project.duckdb_tables import quote_identifier
 
 # The metadata key Dagster shows as an asset's row count.
 ROW_COUNT_KEY = "dagster/row_count"

@@ -1,0 +1,34 @@
+"""Replacing a table whole: a reader sees the old rows or the new ones, never none."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dagster_project.duckdb_tables import replace_table_rows
+
+COLUMNS = {"input": "varchar", "fingerprint": "varchar"}
+
+
+def test_replacing_a_table_swaps_its_rows_and_types():
+    con = duckdb.connect()
+    replace_table_rows(con, "raw", "build_inputs", COLUMNS, [("code", "a")])
+    replace_table_rows(con, "raw", "build_inputs", COLUMNS, [("code", "b"), ("seeds", "c")])
+    assert con.execute("select * from raw.build_inputs order by 1").fetchall() == [
+        ("code", "b"),
+        ("seeds", "c"),
+    ]
+
+
+def test_a_failed_replacement_keeps_the_old_rows():
+    con = duckdb.connect()
+    replace_table_rows(con, "raw", "build_inputs", COLUMNS, [("code", "a")])
+    with pytest.raises(duckdb.Error):
+        replace_table_rows(con, "raw", "build_inputs", COLUMNS, [("code", "b", "extra")])
+    assert con.execute("select * from raw.build_inputs").fetchall() == [("code", "a")]
+
+
+def test_no_rows_leaves_an_empty_table():
+    con = duckdb.connect()
+    replace_table_rows(con, "raw", "quality_gate_results", COLUMNS, [])
+    assert con.execute("select count(*) from raw.quality_gate_results").fetchone() == (0,)
