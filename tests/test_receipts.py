@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from dagster_project.submissions import receipts
 from dagster_project.submissions.reasons import Issue
-from dagster_project.submissions.receipts import ReceiptRow, render_receipt
+from dagster_project.submissions.receipts import ReceiptRow, render_receipt, render_receipt_rows
 
 FILE = {
     "file_name": "bao-cao <script>alert(1)</script>.xlsx",
@@ -66,7 +66,8 @@ def fresh_render() -> str:
 
 
 def render() -> str:
-    return render_receipt(FILE, [], REJECTED, ACCEPTED, NOT_REPORTED, ("Ghi chú",))
+    rows = render_receipt_rows(FILE, [], REJECTED, ACCEPTED, NOT_REPORTED, ("Ghi chú",))
+    return render_receipt(FILE, rows)
 
 
 def test_cached_environment_renders_the_same_html_every_time():
@@ -91,7 +92,10 @@ def test_a_receipt_lists_a_bounded_number_of_entries_and_says_how_many_more():
         for n in range(many)
     ]
     accepted = [ReceiptRow("task_progress", n, "I.2") for n in range(many)]
-    html = render_receipt({**FILE, "status": "partially_accepted"}, [], rejected, accepted, [])
+    html = render_receipt(
+        {**FILE, "status": "partially_accepted"},
+        render_receipt_rows(FILE, [], rejected, accepted, []),
+    )
     assert html.count("<tr><td>task_progress</td>") == 2 * receipts.MAX_LISTED
     assert "… and 250 more problems" in html and "… and 250 more rows" in html
     assert "I.2" * 200 not in html, "a long value is cut"

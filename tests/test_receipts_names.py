@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dagster_project.semantics.display import utc_text, vn_date, vn_time
-from dagster_project.submissions.receipts import render_receipt
+from dagster_project.submissions.receipts import render_receipt, render_receipt_rows
 
 FILE = {
     "file_name": "bao-cao-nhnn.xlsx",
@@ -32,7 +32,7 @@ FILE = {
 
 
 def test_the_receipt_shows_names_then_ids_and_vietnam_time_then_utc():
-    html = render_receipt(FILE, [], [], [], [])
+    html = render_receipt(FILE, render_receipt_rows(FILE, [], [], [], []))
     province = html.index("Nghệ An <span")
     assert province < html.index("<code>nghe-an</code>")
     assert html.index("chi nhánh tỉnh Nghệ An") < html.index("<code>nghe-an:nhnn</code>")
@@ -42,7 +42,8 @@ def test_the_receipt_shows_names_then_ids_and_vietnam_time_then_utc():
 
 
 def test_without_names_the_receipt_falls_back_to_the_ids():
-    html = render_receipt({**FILE, "province_name": None, "agency_name": None}, [], [], [], [])
+    unnamed = {**FILE, "province_name": None, "agency_name": None}
+    html = render_receipt(unnamed, render_receipt_rows(unnamed, [], [], [], []))
     assert "<td>nghe-an</td>" in html and "<td>nghe-an:nhnn</td>" in html
 
 

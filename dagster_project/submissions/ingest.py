@@ -491,13 +491,9 @@ class Writer:
                 "province_name": context.province_name if context else None,
                 "agency_name": context.agency_name if context else None,
             },
-            [],
-            [],
-            [],
-            [],
+            evaluation.receipt_rows,
             sender_note=sender.issue if file_issue is None else None,
             kept_behind=kept_behind,
-            rows=evaluation.receipt_rows,
         )
         # Written meanwhile by the writer's thread; the transaction waits for them.
         self.writes.append(

@@ -128,24 +128,15 @@ def render_receipt_rows(
 
 def render_receipt(
     file: dict[str, Any],
-    file_issues: list[Issue],
-    rejected: list[Issue],
-    accepted: list[ReceiptRow],
-    not_reported: list[ReceiptRow],
-    ignored_sheets: tuple[str, ...] = (),
+    rows: Markup,
     sender_note: Issue | None = None,
     kept_behind: str | None = None,
-    rows: Markup | None = None,
 ) -> str:
-    """The receipt; ``sender_note`` is why a file taken in with ``--accept-unverified`` is
-    not verified, ``kept_behind`` the verified report it does not replace. ``rows``: the
-    sections :func:`render_receipt_rows` rendered already (then ``file_issues``,
-    ``rejected``, ``accepted``, ``not_reported`` and ``ignored_sheets`` are not used)."""
+    """The receipt: its summary of ``file``, then the ``rows`` sections
+    :func:`render_receipt_rows` rendered; ``sender_note`` is why a file taken in with
+    ``--accept-unverified`` is not verified, ``kept_behind`` the verified report it does
+    not replace."""
     status_vi, status_en = STATUS_TEXT[file["status"]]
-    if rows is None:
-        rows = render_receipt_rows(
-            file, file_issues, rejected, accepted, not_reported, ignored_sheets
-        )
     received_at = file.get("received_at")
     return (
         _environment()
