@@ -332,33 +332,35 @@ class ReferenceData:
             return None
         return Holder(agency_id, None, None, None, f"reports consolidated by {consolidator}")
 
+    def _province_items(self, items: dict, province_id: str, as_of: date) -> list:
+        """The tasks or indicators (``items``, keyed by plan id first) of the province's plans
+        on ``as_of``, plan by plan."""
+        return [
+            item
+            for plan in self.province_plans(province_id, as_of)
+            for (plan_id, _), item in items.items()
+            if plan_id == plan.plan_id
+        ]
+
     def agency_tasks(
         self, agency_id: str, province_id: str, as_of: date
     ) -> list[tuple[Task, str, Holder]]:
         """Every task of the province's plans the agency leads or coordinates on ``as_of``."""
-        found = []
-        for plan in self.province_plans(province_id, as_of):
-            for (plan_id, _), task in self.tasks.items():
-                if plan_id != plan.plan_id:
-                    continue
-                role = self.task_role(task, agency_id, as_of)
-                if role is not None:
-                    found.append((task, role[0], role[1]))
-        return found
+        return [
+            (task, *role)
+            for task in self._province_items(self.tasks, province_id, as_of)
+            if (role := self.task_role(task, agency_id, as_of)) is not None
+        ]
 
     def agency_indicators(
         self, agency_id: str, province_id: str, as_of: date
     ) -> list[tuple[Indicator, Holder]]:
         """Every indicator of the province's plans the agency monitors on ``as_of``."""
-        found = []
-        for plan in self.province_plans(province_id, as_of):
-            for (plan_id, _), indicator in self.indicators.items():
-                if plan_id != plan.plan_id:
-                    continue
-                holder = self.monitors_indicator(indicator, agency_id, as_of)
-                if holder is not None:
-                    found.append((indicator, holder))
-        return found
+        return [
+            (indicator, holder)
+            for indicator in self._province_items(self.indicators, province_id, as_of)
+            if (holder := self.monitors_indicator(indicator, agency_id, as_of)) is not None
+        ]
 
 
 def _read_seed(seeds_dir: Path, table: str) -> list[dict[str, str]]:
