@@ -103,6 +103,17 @@ def _fig(
     return f"{text} {item.ref}"
 
 
+def _number(data: ReportData, label: str, value: Any, mart: str, key: str, source: str) -> str:
+    """A figure written as a Vietnamese number, with its reference."""
+    return _fig(data, label, value, vn_number(value), mart, key, source)
+
+
+def _missing(section: Section, heading: str, chart: str) -> None:
+    """``heading: -`` where the warehouse has no rows for it; its chart keeps its place."""
+    section.blocks.append(Paragraph(f"{heading}: {MISSING}."))
+    section.blocks.append(ChartRef(chart))
+
+
 def _agency(data: ReportData, agency_id: Any) -> str:
     if not agency_id:
         return MISSING
@@ -169,11 +180,10 @@ def _overview(data: ReportData) -> Section:
         )
     files = data.files
     if data.has_submissions:
-        received = _fig(
+        received = _number(
             data,
             "Số tệp báo cáo nhận được trong kỳ",
             files["files"],
-            vn_number(files["files"]),
             "fct_submission_files",
             f"province_id={data.province_id}, period_end trong {data.period.code}",
             "các tệp báo cáo của cơ quan (xem mục VI)",
@@ -206,10 +216,7 @@ def _tasks(data: ReportData) -> Section:
     section = Section("TÌNH HÌNH THỰC HIỆN NHIỆM VỤ")
     rows = data.task_status
     if not rows:
-        section.blocks.append(
-            Paragraph(f"1. Tình trạng nhiệm vụ đến hết {period_words(data)}: {MISSING}.")
-        )
-        section.blocks.append(ChartRef("task-status"))
+        _missing(section, f"1. Tình trạng nhiệm vụ đến hết {period_words(data)}", "task-status")
     else:
         parts = []
         for status in STATUS_ORDER:
@@ -218,21 +225,19 @@ def _tasks(data: ReportData) -> Section:
                 parts.append(
                     STATUS_VI[status].lower()
                     + ": "
-                    + _fig(
+                    + _number(
                         data,
                         f"Số nhiệm vụ {STATUS_VI[status].lower()}",
                         count,
-                        vn_number(count),
                         "fct_task_status",
                         f"province_id={data.province_id}, is_latest, derived_status={status}",
                         "các dòng task_progress của tệp báo cáo (Phụ lục bảng nhiệm vụ)",
                     )
                 )
-        total = _fig(
+        total = _number(
             data,
             "Số nhiệm vụ có báo cáo tình trạng",
             len(rows),
-            vn_number(len(rows)),
             "fct_task_status",
             f"province_id={data.province_id}, is_latest, period_end <= {vn_date(data.period.end)}",
             "các dòng task_progress của tệp báo cáo",
@@ -274,11 +279,10 @@ def _tasks(data: ReportData) -> Section:
         Paragraph(
             "2. Nhiệm vụ chưa hoàn thành, quá hạn: "
             + (
-                _fig(
+                _number(
                     data,
                     "Số nhiệm vụ quá hạn",
                     len(overdue),
-                    vn_number(len(overdue)),
                     "fct_task_status",
                     f"province_id={data.province_id}, derived_status=not_done_overdue",
                     "các dòng task_progress của tệp báo cáo",
@@ -318,11 +322,10 @@ def _tasks(data: ReportData) -> Section:
     section.blocks.append(
         Paragraph(
             f"3. Cảnh báo sớm: nhiệm vụ đến hạn trong kỳ tới ({vn_date(nxt.start)} - {vn_date(nxt.end)}): "
-            + _fig(
+            + _number(
                 data,
                 "Số nhiệm vụ đến hạn kỳ tới",
                 len(data.due_next),
-                vn_number(len(data.due_next)),
                 "fct_tasks",
                 f"plan của {data.province_id}, due_date trong {nxt.code}",
                 "cột thời hạn của kế hoạch (từng dòng trong bảng)",
@@ -382,17 +385,15 @@ def _indicators(data: ReportData) -> Section:
     section = Section("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     rows = data.indicators
     if not rows:
-        section.blocks.append(Paragraph(f"1. Tiến độ các chỉ tiêu: {MISSING}."))
-        section.blocks.append(ChartRef("indicator-progress"))
+        _missing(section, "1. Tiến độ các chỉ tiêu", "indicator-progress")
     else:
         counts = {k: sum(r["progress_status"] == k for r in rows) for k in PROGRESS_VI}
         text = "; ".join(
             f"{label.lower()}: "
-            + _fig(
+            + _number(
                 data,
                 f"Số chỉ tiêu {label.lower()}",
                 counts[key],
-                vn_number(counts[key]),
                 "mart_indicator_progress",
                 f"province_id={data.province_id}, progress_status={key}",
                 "giá trị báo cáo mới nhất (Bảng 5)",
@@ -447,10 +448,7 @@ def _indicators(data: ReportData) -> Section:
         )
     national = data.national
     if not national:
-        section.blocks.append(
-            Paragraph(f"2. So sánh với mục tiêu quốc gia của Nghị quyết 57: {MISSING}.")
-        )
-        section.blocks.append(ChartRef("national"))
+        _missing(section, "2. So sánh với mục tiêu quốc gia của Nghị quyết 57", "national")
     else:
         lines = []
         seen: set[str] = set()
@@ -508,18 +506,16 @@ def _budget(data: ReportData) -> Section:
     section = Section("KINH PHÍ THỰC HIỆN")
     estimates = [r for r in data.budget_lines if r["stage"] == "estimate"]
     if not estimates:
-        section.blocks.append(Paragraph(f"1. Dự toán kinh phí theo kế hoạch: {MISSING}."))
-        section.blocks.append(ChartRef("budget-estimate"))
+        _missing(section, "1. Dự toán kinh phí theo kế hoạch", "budget-estimate")
     by_id = {r["budget_line_id"]: r for r in estimates}
     for top in [r for r in estimates if r["parent_budget_line_id"] not in by_id]:
         children = [r for r in estimates if r["parent_budget_line_id"] == top["budget_line_id"]]
 
         def money(row: dict[str, Any]) -> str:
-            return _fig(
+            return _number(
                 data,
                 f"{row['line_name']} ({_budget_period(row)})",
                 row["amount_million_vnd"],
-                vn_number(row["amount_million_vnd"]),
                 "fct_budget_lines",
                 f"{row['budget_line_id']} / {row['stage']}",
                 source_ref(row["source_file"], row["source_line"]),
@@ -559,8 +555,7 @@ def _budget(data: ReportData) -> Section:
         )
     execution = data.budget_execution
     if not execution:
-        section.blocks.append(Paragraph(f"2. Phân bổ và giải ngân đến hết kỳ: {MISSING}."))
-        section.blocks.append(ChartRef("disbursement"))
+        _missing(section, "2. Phân bổ và giải ngân đến hết kỳ", "disbursement")
     else:
         allocated = sum(float(r["allocated_million_vnd"] or 0) for r in execution)
         disbursed_rows = [r for r in execution if r["disbursed_million_vnd"] is not None]
@@ -639,11 +634,10 @@ def _compliance(data: ReportData) -> Section:
         section.blocks.append(
             Paragraph(
                 "Báo cáo nhận được ngoài lịch báo cáo của kỳ: "
-                + _fig(
+                + _number(
                     data,
                     "Số báo cáo nhận ngoài lịch",
                     len(unscheduled),
-                    vn_number(len(unscheduled)),
                     "mart_reporting_compliance",
                     f"province_id={data.province_id}, period={data.period.code}, not is_expected",
                     "fct_submission_files",
@@ -662,32 +656,28 @@ def _compliance(data: ReportData) -> Section:
         section.blocks.append(ChartRef("compliance"))
         return section
     key = f"province_id={data.province_id}, period={data.period.code}, is_expected"
-    expected = _fig(
-        data,
-        "Số báo cáo phải gửi",
-        len(rows),
-        vn_number(len(rows)),
-        "mart_reporting_compliance",
-        key,
-        "lịch báo cáo seeds/reference/reporting_calendar.csv",
-    )
-    received = _fig(
-        data,
-        "Số báo cáo đã nhận",
-        sum(bool(r["is_received"]) for r in rows),
-        vn_number(sum(bool(r["is_received"]) for r in rows)),
-        "mart_reporting_compliance",
-        key + ", is_received",
-        "fct_submission_files",
-    )
-    on_time = _fig(
-        data,
-        "Số báo cáo đúng hạn",
-        sum(bool(r["is_on_time"]) for r in rows),
-        vn_number(sum(bool(r["is_on_time"]) for r in rows)),
-        "mart_reporting_compliance",
-        key + ", is_on_time",
-        "fct_submission_files",
+    expected, received, on_time = (
+        _number(data, label, count, "mart_reporting_compliance", key + condition, source)
+        for label, count, condition, source in (
+            (
+                "Số báo cáo phải gửi",
+                len(rows),
+                "",
+                "lịch báo cáo seeds/reference/reporting_calendar.csv",
+            ),
+            (
+                "Số báo cáo đã nhận",
+                sum(bool(r["is_received"]) for r in rows),
+                ", is_received",
+                "fct_submission_files",
+            ),
+            (
+                "Số báo cáo đúng hạn",
+                sum(bool(r["is_on_time"]) for r in rows),
+                ", is_on_time",
+                "fct_submission_files",
+            ),
+        )
     )
     section.blocks.append(
         Paragraph(
@@ -725,51 +715,46 @@ def _quality(data: ReportData) -> Section:
         section.blocks.append(
             Paragraph(
                 "Trong kỳ nhận "
-                + _fig(
+                + _number(
                     data,
                     "Số tệp",
                     files["files"],
-                    vn_number(files["files"]),
                     "fct_submission_files",
                     key,
                     "fct_submission_files.source_file",
                 )
                 + " tệp (bị từ chối cả tệp: "
-                + _fig(
+                + _number(
                     data,
                     "Số tệp bị từ chối",
                     files["rejected"],
-                    vn_number(files["rejected"]),
                     "fct_submission_files",
                     key + ", status=rejected",
                     "fct_submission_files.source_file",
                 )
                 + "); "
-                + _fig(
+                + _number(
                     data,
                     "Số dòng đọc vào",
                     files["rows_in"],
-                    vn_number(files["rows_in"]),
                     "fct_submission_files",
                     key,
                     "rows_in của từng tệp",
                 )
                 + " dòng đọc vào = "
-                + _fig(
+                + _number(
                     data,
                     "Số dòng đã nạp",
                     files["rows_loaded"],
-                    vn_number(files["rows_loaded"]),
                     "fct_submission_files",
                     key,
                     "rows_loaded của từng tệp",
                 )
                 + " dòng đã nạp + "
-                + _fig(
+                + _number(
                     data,
                     "Số dòng cách ly",
                     files["rows_quarantined"],
-                    vn_number(files["rows_quarantined"]),
                     "fct_submission_files",
                     key,
                     "rows_quarantined; chi tiết trong fct_submission_quarantine",
