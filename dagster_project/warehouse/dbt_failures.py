@@ -81,6 +81,19 @@ def failing_rows(warehouse: Path, compiled_sql: str) -> tuple[dict[str, Any], ..
         con.close()
 
 
+def _blocking(table: str, check: str, note: str, **fields: Any) -> CheckResult:
+    """A failed error-severity result of the dbt validation."""
+    return CheckResult(
+        table=table,
+        validation=DBT_VALIDATION,
+        check=check,
+        severity=ERROR,
+        status=FAILED,
+        note=note,
+        **fields,
+    )
+
+
 def dbt_failures(
     run_results: Mapping[str, Any], manifest: Mapping[str, Any], warehouse: Path
 ) -> list[CheckResult]:
@@ -92,41 +105,35 @@ def dbt_failures(
         kind = unique_id.split(".", 1)[0]
         status = result.get("status")
         node = nodes.get(unique_id, {})
+        check = node.get("name") or unique_id
         message = (result.get("message") or "").strip().splitlines()
         note = message[0] if message else status
         if kind == "test" and status in FAILED_STATUSES:
             tested = _tested_node(node, nodes)
             metadata = node.get("test_metadata") or {}
             column = node.get("column_name") or metadata.get("kwargs", {}).get("column_name")
+            compiled = result.get("compiled_code") or ""
             found.append(
-                CheckResult(
-                    table=_table(tested),
-                    validation=DBT_VALIDATION,
-                    check=node.get("name") or unique_id,
+                _blocking(
+                    _table(tested),
+                    check,
+                    note,
                     expectation_type=f"dbt {metadata.get('name', 'test')}",
                     columns=(column,) if column else (),
-                    severity=ERROR,
-                    status=FAILED,
                     unexpected_count=result.get("failures") or None,
-                    samples=failing_rows(
-                        warehouse, row_query(node, tested, result.get("compiled_code") or "")
-                    ),
-                    note=note,
+                    samples=failing_rows(warehouse, row_query(node, tested, compiled)),
                     why=node.get("description") or f"dbt test {node.get('original_file_path', '')}",
                     todo=TODO,
                 )
             )
         elif kind in RUNNABLE and status == "error":
             found.append(
-                CheckResult(
-                    table=_table(node),
-                    validation=DBT_VALIDATION,
-                    check=node.get("name") or unique_id,
+                _blocking(
+                    _table(node),
+                    check,
+                    note,
                     expectation_type=f"dbt {kind}",
                     columns=(),
-                    severity=ERROR,
-                    status=FAILED,
-                    note=note,
                     why=f"dbt could not build {node.get('original_file_path', unique_id)}",
                     todo="read dbt's message above; the model's SQL or its input is wrong",
                 )
