@@ -13,12 +13,25 @@ from collections.abc import Iterable
 
 import duckdb
 
+from dagster_project.duckdb_tables import quote_identifier
+
 # DuckDB's default schema exists in every file; it holds nothing of nq57's.
 DEFAULT_SCHEMA = "main"
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+# What a file holds inside its schemas, as (keyword, schema, name), in the order it is
+# dropped: relations first, so that a view goes before what it reads.
+_OBJECT_QUERIES = (
+    "select case when table_type = 'VIEW' then 'view' else 'table' end, table_schema, table_name "
+    "from information_schema.tables where table_catalog = current_database()",
+    "select distinct case when function_type = 'table_macro' then 'macro table' else 'macro' end, "
+    "schema_name, function_name from duckdb_functions() "
+    "where database_name = current_database() and not internal "
+    "and function_type in ('macro', 'table_macro')",
+    "select 'sequence', schema_name, sequence_name from duckdb_sequences() "
+    "where database_name = current_database() and not temporary",
+)
+_RELATION_KEYWORDS = frozenset({"table", "view"})
 
 
 def drop_foreign_objects(
@@ -32,37 +45,23 @@ def drop_foreign_objects(
     own = set(own)
     own_schemas = {schema for schema, _ in own} | {DEFAULT_SCHEMA}
     dropped = []
-    relations = con.execute(
-        "select table_schema, table_name, table_type from information_schema.tables "
-        "where table_catalog = current_database()"
-    ).fetchall()
-    for schema, name, kind in relations:
-        if (schema, name) not in own:
-            keyword = "view" if kind == "VIEW" else "table"
-            con.execute(f"drop {keyword} if exists {_quote(schema)}.{_quote(name)} cascade")
+    for query in _OBJECT_QUERIES:
+        for keyword, schema, name in con.execute(query).fetchall():
+            if keyword in _RELATION_KEYWORDS and (schema, name) in own:
+                continue
+            # DuckDB has no CASCADE for macros.
+            cascade = "" if keyword.startswith("macro") else " cascade"
+            con.execute(
+                f"drop {keyword} if exists "
+                f"{quote_identifier(schema)}.{quote_identifier(name)}{cascade}"
+            )
             dropped.append(f"{keyword} {schema}.{name}")
-    macros = con.execute(
-        "select distinct schema_name, function_name, function_type from duckdb_functions() "
-        "where database_name = current_database() and not internal "
-        "and function_type in ('macro', 'table_macro')"
-    ).fetchall()
-    for schema, name, kind in macros:
-        keyword = "macro table" if kind == "table_macro" else "macro"
-        con.execute(f"drop {keyword} if exists {_quote(schema)}.{_quote(name)}")
-        dropped.append(f"{keyword} {schema}.{name}")
-    sequences = con.execute(
-        "select schema_name, sequence_name from duckdb_sequences() "
-        "where database_name = current_database() and not temporary"
-    ).fetchall()
-    for schema, name in sequences:
-        con.execute(f"drop sequence if exists {_quote(schema)}.{_quote(name)} cascade")
-        dropped.append(f"sequence {schema}.{name}")
     schemas = con.execute(
         "select schema_name from duckdb_schemas() "
         "where database_name = current_database() and not internal"
     ).fetchall()
     for (schema,) in schemas:
         if schema not in own_schemas:
-            con.execute(f"drop schema if exists {_quote(schema)} cascade")
+            con.execute(f"drop schema if exists {quote_identifier(schema)} cascade")
             dropped.append(f"schema {schema}")
     return dropped
