@@ -157,7 +157,7 @@ def test_a_correction_that_cannot_apply_is_refused(changes, message):
 def test_corrections_file_with_a_wrong_header_is_refused(tmp_path: Path):
     path = tmp_path / "corrections.csv"
     path.write_text("table,key\n", encoding="utf-8")
-    with pytest.raises(CorrectionError, match="header must be"):
+    with pytest.raises(CorrectionError, match="header is"):
         read_corrections(path)
 
 

@@ -42,7 +42,7 @@ from .figures import extract_reported_figures
 from .layouts import LAYOUTS_FILE_NAME, NO_LAYOUT, DocumentLayout, LayoutError, read_layouts
 from .plans import extract_plan
 from .review import review_items, write_workbook
-from .schema import SEED_TABLES, join_flags
+from .schema import SEED_TABLES, join_flags, read_csv_rows
 
 SEED_DIR = REPO_ROOT / "seeds"
 CORRECTIONS_FILE = SEED_DIR / "corrections.csv"
@@ -173,14 +173,8 @@ def extract_all(
 def read_corrections(path: Path) -> list[Correction]:
     if not path.exists():
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != CORRECTION_COLUMNS:
-            raise CorrectionError(
-                f"{path.name}: header must be {','.join(CORRECTION_COLUMNS)}, "
-                f"got {','.join(reader.fieldnames or ())}"
-            )
-        return [Correction(line=i, **row) for i, row in enumerate(reader, start=2)]
+    rows = read_csv_rows(path, CORRECTION_COLUMNS, "corrections", CorrectionError)
+    return [Correction(line=i, **row) for i, row in enumerate(rows, start=2)]
 
 
 def _key_of(table: str, row: dict) -> str:

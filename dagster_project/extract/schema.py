@@ -9,6 +9,10 @@ empty when the row was read cleanly.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
 SOURCE_COLUMNS = ("flags", "source_file", "source_line")
 
 SEED_TABLES: dict[str, tuple[str, ...]] = {
@@ -101,3 +105,29 @@ SEED_TABLES: dict[str, tuple[str, ...]] = {
 def join_flags(*flags: str) -> str:
     """Combine flag entries (``code: note``), skipping empty ones."""
     return " | ".join(f for f in flags if f)
+
+
+def check_header(
+    path: Path,
+    header: Sequence[str],
+    expected: tuple[str, ...],
+    layout: str,
+    error: type[Exception] = ValueError,
+) -> None:
+    """Refuse (raise ``error``) a CSV whose ``header`` is not ``expected``; ``layout`` names
+    the layout in the message."""
+    if tuple(header) != expected:
+        raise error(
+            f"{path}: header is {','.join(header) or '(empty)'}; "
+            f"the {layout} layout is {','.join(expected)}"
+        )
+
+
+def read_csv_rows(
+    path: Path, expected: tuple[str, ...], layout: str, error: type[Exception] = ValueError
+) -> list[dict[str, str]]:
+    """The rows of a UTF-8 CSV whose header is ``expected`` exactly (see :func:`check_header`)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        check_header(path, reader.fieldnames or (), expected, layout, error)
+        return list(reader)

@@ -21,12 +21,12 @@ December by symmetry with the first half's 10th of June.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dagster_project.extract.schema import read_csv_rows
 from dagster_project.plans.reference import REFERENCE_TABLES, reference_dir
 from dagster_project.submissions.periods import Period, parse_period
 from dagster_project.submissions.reference import Plan
@@ -111,14 +111,7 @@ def calendar_file(seeds_dir: Path) -> Path:
 
 def read_calendar_rows(path: Path = CALENDAR_FILE) -> list[dict[str, str]]:
     """The calendar's rows, refusing a header the warehouse would refuse too."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != CALENDAR_COLUMNS:
-            raise ValueError(
-                f"{path}: header is {','.join(reader.fieldnames or ()) or '(empty)'}; "
-                f"the {CALENDAR_TABLE} reference layout is {','.join(CALENDAR_COLUMNS)}"
-            )
-        return list(reader)
+    return read_csv_rows(path, CALENDAR_COLUMNS, f"{CALENDAR_TABLE} reference")
 
 
 def load_calendar(path: Path = CALENDAR_FILE) -> ReportingCalendar:

@@ -22,7 +22,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 
 from dagster_project.duckdb_tables import quote_identifier, replacing_table
 from dagster_project.extract.documents import Document, read_manifest
-from dagster_project.extract.schema import SEED_TABLES
+from dagster_project.extract.schema import SEED_TABLES, check_header
 
 RAW_SCHEMA = "raw"
 INTEGER_COLUMNS = frozenset({"source_line"})
@@ -55,12 +55,8 @@ def seed_csv_path(seeds_dir: Path, table: str) -> Path:
 def check_csv_header(path: Path, expected: tuple[str, ...], layout: str) -> None:
     """Refuse a CSV whose header is not ``expected`` (``layout`` names it in the error)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        header = tuple(next(csv.reader(handle), ()))
-    if header != expected:
-        raise SeedFormatError(
-            f"{path}: header is {','.join(header) or '(empty)'}; "
-            f"the {layout} layout is {','.join(expected)}"
-        )
+        header = next(csv.reader(handle), [])
+    check_header(path, header, expected, layout, SeedFormatError)
 
 
 def read_seed_csv(path: Path, table: str) -> pd.DataFrame:
