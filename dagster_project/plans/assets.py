@@ -62,6 +62,26 @@ SEED_LINEAGE_KEY = parsed_key("seed_lineage")
 REGISTRY_TABLES = ("provinces", "agencies", "agency_aliases", "agency_groups")
 
 
+def parsed_spec(
+    key: AssetKey,
+    raw_tables: tuple[str, ...],
+    description: str,
+    columns: dict[str, str],
+    registry: bool = False,
+) -> AssetSpec:
+    """A table a multi-asset writes into ``parsed`` from ``raw_tables`` (and, with
+    ``registry``, the agency registry's reference tables)."""
+    registry_keys = [reference_key(name) for name in REGISTRY_TABLES] if registry else []
+    return AssetSpec(
+        key,
+        group_name=PARSED_GROUP,
+        kinds={"duckdb"},
+        deps=[*(raw_key(table) for table in raw_tables), *registry_keys],
+        description=description,
+        metadata=column_schema(columns),
+    )
+
+
 def reference_asset(name: str) -> AssetsDefinition:
     """The asset loading ``seeds/reference/<name>.csv`` into ``raw.ref_<name>``."""
 
@@ -91,24 +111,18 @@ reference_assets = [reference_asset(name) for name in REFERENCE_TABLES]
 @multi_asset(
     name="parse_indicator_targets",
     specs=[
-        AssetSpec(
+        parsed_spec(
             INDICATOR_TARGETS_KEY,
-            group_name=PARSED_GROUP,
-            kinds={"duckdb"},
-            deps=[raw_key("indicator_targets"), raw_key("indicators")],
-            description=(
-                "Every target cell read into comparator, bounds, unit and parse status, "
-                "next to target_text; merged cells marked."
-            ),
-            metadata=column_schema(TARGET_COLUMNS),
+            ("indicator_targets", "indicators"),
+            "Every target cell read into comparator, bounds, unit and parse status, "
+            "next to target_text; merged cells marked.",
+            TARGET_COLUMNS,
         ),
-        AssetSpec(
+        parsed_spec(
             INDICATOR_DIRECTIONS_KEY,
-            group_name=PARSED_GROUP,
-            kinds={"duckdb"},
-            deps=[raw_key("indicator_targets"), raw_key("indicators")],
-            description="One row per indicator: higher or lower is better, and its unit.",
-            metadata=column_schema(DIRECTION_COLUMNS),
+            ("indicator_targets", "indicators"),
+            "One row per indicator: higher or lower is better, and its unit.",
+            DIRECTION_COLUMNS,
         ),
     ],
 )
@@ -168,36 +182,21 @@ def task_deadlines(warehouse: DuckDBWarehouse) -> MaterializeResult:
 @multi_asset(
     name="resolve_plan_agencies",
     specs=[
-        AssetSpec(
+        parsed_spec(
             TASK_AGENCIES_KEY,
-            group_name=PARSED_GROUP,
-            kinds={"duckdb"},
-            deps=[
-                raw_key("tasks"),
-                raw_key("plans"),
-                *(reference_key(name) for name in REGISTRY_TABLES),
-            ],
-            description=(
-                "One row per agency or group a task's lead or coordinating cell names, "
-                "matched exactly (after normalization) against the alias registry."
-            ),
-            metadata=column_schema(ASSIGNMENT_COLUMNS),
+            ("tasks", "plans"),
+            "One row per agency or group a task's lead or coordinating cell names, "
+            "matched exactly (after normalization) against the alias registry.",
+            ASSIGNMENT_COLUMNS,
+            registry=True,
         ),
-        AssetSpec(
+        parsed_spec(
             AGENCY_QUARANTINE_KEY,
-            group_name=PARSED_GROUP,
-            kinds={"duckdb"},
-            deps=[
-                raw_key("tasks"),
-                raw_key("indicators"),
-                raw_key("plans"),
-                *(reference_key(name) for name in REGISTRY_TABLES),
-            ],
-            description=(
-                "Agency names in task and indicator cells that match no alias: the cell, "
-                "the fragment and the reason in Vietnamese and English. Never a new agency."
-            ),
-            metadata=column_schema(QUARANTINE_COLUMNS),
+            ("tasks", "indicators", "plans"),
+            "Agency names in task and indicator cells that match no alias: the cell, "
+            "the fragment and the reason in Vietnamese and English. Never a new agency.",
+            QUARANTINE_COLUMNS,
+            registry=True,
         ),
     ],
 )
