@@ -115,6 +115,33 @@ def _sheet_with_rows(draft: Draft) -> str | None:
     return next((sheet for sheet in spec.DATA_SHEETS if draft.rows.get(sheet)), None)
 
 
+def _as_csv_of(draft: Draft, sheet: str | None) -> bool:
+    """Send the report as a CSV of ``sheet``; False if there is no such sheet to break."""
+    if sheet is None:
+        return False
+    draft.fmt = "csv"
+    _for_sheet(draft, sheet)
+    return True
+
+
+def _utf8_csv_task_row(draft: Draft, context: DefectContext) -> dict[str, object] | None:
+    """The task row of a UTF-8 CSV of the task sheet, to break; None if there is none."""
+    row = _first_row(draft, spec.TASK_PROGRESS, context)
+    if row is not None:
+        _as_csv_of(draft, spec.TASK_PROGRESS)
+        draft.csv_encoding = "utf-8"
+    return row
+
+
+def _province_agencies(context: DefectContext) -> list:
+    """The agencies (not groups) of the report's province."""
+    return [
+        agency
+        for agency in context.reference.registry.agencies.values()
+        if agency.province_id == context.province_id and not agency.is_group
+    ]
+
+
 def _shift_year(period: Period, years: int) -> str:
     code = period.code
     return f"{int(code[:4]) + years}{code[4:]}"
@@ -130,12 +157,9 @@ def empty_file(draft: Draft, context: DefectContext) -> bool:
 
 def file_too_large(draft: Draft, context: DefectContext) -> bool:
     """A CSV whose difficulties cell holds a pasted report: over the size limit."""
-    row = _first_row(draft, spec.TASK_PROGRESS, context)
+    row = _utf8_csv_task_row(draft, context)
     if row is None:
         return False
-    draft.fmt = "csv"
-    draft.csv_encoding = "utf-8"
-    _for_sheet(draft, spec.TASK_PROGRESS)
     paragraph = "Khó khăn: thiếu kinh phí, thiếu nhân lực chuyên môn về chuyển đổi số. "
     repeats = context.max_bytes // len(paragraph.encode("utf-8")) + 1
     row["difficulties"] = paragraph * repeats
@@ -216,11 +240,8 @@ def corrupt_xlsx(draft: Draft, context: DefectContext) -> bool:
 
 def unreadable_encoding(draft: Draft, context: DefectContext) -> bool:
     """UTF-16 without a byte order mark: NUL bytes between the letters."""
-    sheet = _sheet_with_rows(draft)
-    if sheet is None:
+    if not _as_csv_of(draft, _sheet_with_rows(draft)):
         return False
-    draft.fmt = "csv"
-    _for_sheet(draft, sheet)
     draft.csv_encoding = "utf-16-le"
     return True
 
@@ -229,12 +250,9 @@ def corrupt_csv(draft: Draft, context: DefectContext) -> bool:
     """A quoted cell longer than the CSV parser's field limit (a pasted document)."""
     if context.max_bytes < 2 * CSV_FIELD_LIMIT:
         return False
-    row = _first_row(draft, spec.TASK_PROGRESS, context)
+    row = _utf8_csv_task_row(draft, context)
     if row is None:
         return False
-    draft.fmt = "csv"
-    draft.csv_encoding = "utf-8"
-    _for_sheet(draft, spec.TASK_PROGRESS)
     row["difficulties"] = "x" * (CSV_FIELD_LIMIT + 10)
     return True
 
@@ -287,10 +305,8 @@ def unsupported_format_version(draft: Draft, context: DefectContext) -> bool:
 
 def unknown_sheet_kind(draft: Draft, context: DefectContext) -> bool:
     sheet = _sheet_with_rows(draft)
-    if sheet is None:
+    if not _as_csv_of(draft, sheet):
         return False
-    draft.fmt = "csv"
-    _for_sheet(draft, sheet)
     for index in range(len(draft.rows[sheet])):
         draft.row_metadata.setdefault(index, {})["sheet"] = "nhiem_vu"
     return True
@@ -325,79 +341,75 @@ def _with_rows(draft: Draft) -> bool:
     return sheet is not None
 
 
-def province_unknown(draft: Draft, context: DefectContext) -> bool:
-    # Hà Tây was merged into Hà Nội in 2008; old forms still carry it.
-    draft.metadata["province_id"] = "ha-tay"
+def _send_as(draft: Draft, **metadata: str | None) -> bool:
+    """The report's rows sent under the wrong ``metadata``; False when a value is None
+    (nothing of that kind fits this report)."""
+    if any(value is None for value in metadata.values()):
+        return False
+    draft.metadata.update(metadata)
     return _with_rows(draft)
 
 
+def province_unknown(draft: Draft, context: DefectContext) -> bool:
+    # Hà Tây was merged into Hà Nội in 2008; old forms still carry it.
+    return _send_as(draft, province_id="ha-tay")
+
+
 def province_not_current(draft: Draft, context: DefectContext) -> bool:
-    ended = [
+    ended = (
         p.province_id
         for p in context.reference.provinces.values()
         if p.valid_to is not None
         and p.valid_to < context.period.end
         and p.successor_province_id == context.province_id
-    ]
-    if not ended:
-        return False
-    draft.metadata["province_id"] = ended[0]
-    return _with_rows(draft)
+    )
+    return _send_as(draft, province_id=next(ended, None))
 
 
 def agency_unknown(draft: Draft, context: DefectContext) -> bool:
-    draft.metadata["agency_id"] = f"{context.province_id}:so-kh-cn"
-    return _with_rows(draft)
+    return _send_as(draft, agency_id=f"{context.province_id}:so-kh-cn")
 
 
 def agency_not_in_province(draft: Draft, context: DefectContext) -> bool:
     slug = context.agency_id.split(":", 1)[1]
-    others = sorted(
-        agency.agency_id
-        for agency in context.reference.registry.agencies.values()
-        if agency.province_id != context.province_id
-        and agency.agency_id.endswith(":" + slug)
-        and not agency.is_group
+    other = min(
+        (
+            agency.agency_id
+            for agency in context.reference.registry.agencies.values()
+            if agency.province_id != context.province_id
+            and agency.agency_id.endswith(":" + slug)
+            and not agency.is_group
+        ),
+        default=None,
     )
-    if not others:
-        return False
-    draft.metadata["agency_id"] = others[0]
-    return _with_rows(draft)
+    return _send_as(draft, agency_id=other)
 
 
 def agency_not_current(draft: Draft, context: DefectContext) -> bool:
     """A report still sent in the name of a department merged away."""
-    merged = sorted(
-        agency.agency_id
-        for agency in context.reference.registry.agencies.values()
-        if agency.province_id == context.province_id
-        and not agency.is_group
-        and agency.valid_to is not None
-        and agency.valid_to < context.period.end
+    merged = min(
+        (
+            agency.agency_id
+            for agency in _province_agencies(context)
+            if agency.valid_to is not None and agency.valid_to < context.period.end
+        ),
+        default=None,
     )
-    if not merged:
-        return False
-    draft.metadata["agency_id"] = merged[0]
-    return _with_rows(draft)
+    return _send_as(draft, agency_id=merged)
 
 
 def agency_not_yet_existing(draft: Draft, context: DefectContext) -> bool:
     """A report dated before the agency was formed (a typo in the period)."""
     founded = sorted(
         (agency.valid_from, agency.agency_id)
-        for agency in context.reference.registry.agencies.values()
-        if agency.province_id == context.province_id
-        and not agency.is_group
-        and agency.valid_from is not None
-        and agency.valid_from > date(2000, 2, 1)
+        for agency in _province_agencies(context)
+        if agency.valid_from is not None and agency.valid_from > date(2000, 2, 1)
     )
     if not founded:
         return False
     valid_from, agency_id = founded[0]
     before = valid_from - timedelta(days=1)
-    draft.metadata["agency_id"] = agency_id
-    draft.metadata["period"] = f"{before.year}-{before.month:02d}"
-    return _with_rows(draft)
+    return _send_as(draft, agency_id=agency_id, period=f"{before.year}-{before.month:02d}")
 
 
 def agency_is_group(draft: Draft, context: DefectContext) -> bool:
@@ -405,36 +417,30 @@ def agency_is_group(draft: Draft, context: DefectContext) -> bool:
     agency = context.reference.registry.agencies.get(group)
     if agency is None or not agency.is_group:
         return False
-    draft.metadata["agency_id"] = group
-    return _with_rows(draft)
+    return _send_as(draft, agency_id=group)
 
 
 def period_invalid(draft: Draft, context: DefectContext) -> bool:
     """The period written the Vietnamese way instead of the format's way."""
     end = context.period.end
-    draft.metadata["period"] = f"Tháng {end.month}/{end.year}"
-    return _with_rows(draft)
+    return _send_as(draft, period=f"Tháng {end.month}/{end.year}")
 
 
 def period_in_future(draft: Draft, context: DefectContext) -> bool:
     """Next year's period typed by mistake."""
-    draft.metadata["period"] = _shift_year(context.period, 1)
-    return _with_rows(draft)
+    return _send_as(draft, period=_shift_year(context.period, 1))
 
 
 def period_outside_plan_horizon(draft: Draft, context: DefectContext) -> bool:
     """The same period of 2024: before any Resolution 57 plan was issued."""
-    draft.metadata["period"] = _shift_year(context.period, 2024 - context.period.end.year)
-    return _with_rows(draft)
+    return _send_as(draft, period=_shift_year(context.period, 2024 - context.period.end.year))
 
 
 def metadata_mismatch(draft: Draft, context: DefectContext) -> bool:
     """A CSV assembled from two reports: one row carries another period."""
     sheet = next((s for s in spec.DATA_SHEETS if len(draft.rows.get(s, [])) >= 2), None)
-    if sheet is None:
+    if not _as_csv_of(draft, sheet):
         return False
-    draft.fmt = "csv"
-    _for_sheet(draft, sheet)
     draft.row_metadata.setdefault(1, {})["period"] = _shift_year(context.period, -1)
     return True
 
