@@ -18,13 +18,23 @@ import pandas as pd
 from dagster_project.extract.appendix import extract_appendices
 from dagster_project.extract.documents import SOURCE_DIR, load_documents
 from dagster_project.extract.plans import extract_plan
+from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.semantics.numbers import parse_vn_number
 
 BUDGET_FILE = "004_c38ba8cad11c4ac1.txt"
 BUDGET_PLAN = "lang-son-234-2025"
-
-# Budget lines of 234/KH-UBND, one per line:
+# The seed columns of budget_lines that are the same on every line of 234/KH-UBND.
+BUDGET_SEED_FIXED = {
+    "plan_id": BUDGET_PLAN,
+    "amount_unit": "triệu đồng",
+    "flags": "",
+    "source_file": BUDGET_FILE,
+}
+# The others, in the seed's order, are the columns of BUDGET_TEXT:
 # budget_line_id | parent | fiscal_year | stage | line_code | line_name | amount_text | source_line
+BUDGET_TEXT_COLUMNS = tuple(c for c in SEED_TABLES["budget_lines"] if c not in BUDGET_SEED_FIXED)
+
+# Budget lines of 234/KH-UBND, one per line.
 BUDGET_TEXT = """
 ls234-2026-tong |  | 2026 | estimate |  | Tổng kinh phí dự toán 2026 | 384.172 | 172
 ls234-2026-dtpt | ls234-2026-tong | 2026 | estimate | 1 | Kinh phí chi đầu tư phát triển | 60.100 | 173
@@ -89,19 +99,13 @@ BUDGET_ROWS = _rows(BUDGET_TEXT, (2, 7))
 PROJECT_1_4_ROWS = _rows(PROJECT_1_4_TEXT, (2, 7))
 FIGURE_ROWS = _rows(FIGURE_TEXT, (5,))
 
+# fct_budget_lines: the printed columns, the province and the parsed amount.
 BUDGET_COLUMNS = [
     "plan_id",
     "province_name",
-    "budget_line_id",
-    "parent_budget_line_id",
-    "fiscal_year",
-    "stage",
-    "line_code",
-    "line_name",
-    "amount_text",
+    *BUDGET_TEXT_COLUMNS,
     "amount_million_vnd",
     "source_file",
-    "source_line",
     "flags",
 ]
 
@@ -181,19 +185,7 @@ SUBMISSION_QUARANTINE = [
 
 
 def budget_frame(rows: list[tuple] = BUDGET_ROWS) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "budget_line_id",
-            "parent_budget_line_id",
-            "fiscal_year",
-            "stage",
-            "line_code",
-            "line_name",
-            "amount_text",
-            "source_line",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=BUDGET_TEXT_COLUMNS)
     frame["plan_id"] = BUDGET_PLAN
     frame["province_name"] = "Lạng Sơn"
     frame["source_file"] = BUDGET_FILE
@@ -205,10 +197,9 @@ def budget_frame(rows: list[tuple] = BUDGET_ROWS) -> pd.DataFrame:
 
 def raw_budget_frame(budget: pd.DataFrame) -> pd.DataFrame:
     """The seed-shaped raw table: text as printed, no parsed amount, no province."""
-    raw = budget.drop(columns=["amount_million_vnd", "province_name"]).copy()
+    raw = budget.assign(amount_unit=BUDGET_SEED_FIXED["amount_unit"])
     raw["fiscal_year"] = raw["fiscal_year"].astype(str)
-    raw["amount_unit"] = "triệu đồng"
-    return raw
+    return raw[list(SEED_TABLES["budget_lines"])]
 
 
 def figures_frame() -> pd.DataFrame:
