@@ -250,15 +250,19 @@ def _metadata_page(number="12/KH-UBND", day="03"):
 
 def test_metadata_table_layout_is_read_from_the_table():
     row = extract_plan(_metadata_page())
-    assert row["plan_id"] == "dak-lak-12-2025"
-    assert row["province_name"] == "Đắk Lắk"
-    assert row["document_number"] == "12/KH-UBND"
-    assert row["issue_date_text"] == "03/06/2025"
-    assert row["signer_name"] == "Nguyễn Văn An"
-    assert row["legal_basis"] == "71/NQ-CP"
-    assert row["title"] == "KẾ HOẠCH TRIỂN KHAI THỰC HIỆN NGHỊ QUYẾT SỐ 71/NQ-CP CỦA CHÍNH PHỦ"
-    assert row["source_line"] == 2
-    assert row["flags"] == ""
+    assert row == {
+        "plan_id": "dak-lak-12-2025",
+        "province_name": "Đắk Lắk",
+        "document_number": "12/KH-UBND",
+        "issue_date_text": "03/06/2025",
+        "signer_name": "Nguyễn Văn An",
+        "legal_basis": "71/NQ-CP",
+        "plan_kind": "implementation_plan",
+        "title": "KẾ HOẠCH TRIỂN KHAI THỰC HIỆN NGHỊ QUYẾT SỐ 71/NQ-CP CỦA CHÍNH PHỦ",
+        "flags": "",
+        "source_file": "crafted.txt",
+        "source_line": 2,
+    }
 
 
 def test_letterhead_only_layout_reads_letterhead_and_signature():
