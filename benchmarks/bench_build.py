@@ -49,6 +49,7 @@ from bench_ingest import (  # noqa: E402
     simulate,
 )
 
+from dagster_project.duckdb_tables import rows_fingerprint  # noqa: E402
 from dagster_project.simulate.calendar import calendar_file  # noqa: E402
 from dagster_project.simulate.generator import STATE_DIR_NAME, SimulationConfig  # noqa: E402
 from dagster_project.simulate.synthetic import write_national_seeds  # noqa: E402
@@ -104,15 +105,9 @@ def bare_dbt_build(warehouse: Path, scratch: Path, log: Path) -> float:
         return time.perf_counter() - started
 
 
-def mart_hashes(path: Path) -> dict[str, tuple]:
+def mart_hashes(path: Path) -> dict[str, tuple[int, str]]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return {
-            mart: con.execute(
-                f"select count(*), coalesce(md5(string_agg(h, '' order by h)), '') from "
-                f"(select md5(cast(t as varchar)) as h from marts.{mart} as t)"
-            ).fetchone()
-            for mart in mart_tables(con)
-        }
+        return {mart: rows_fingerprint(con, "marts", mart) for mart in mart_tables(con)}
 
 
 def ingested(counts) -> str:

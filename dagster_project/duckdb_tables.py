@@ -1,4 +1,4 @@
-"""Replacing a whole DuckDB table in one transaction, for every layer that writes one.
+"""Replacing a whole DuckDB table in one transaction, and fingerprinting its rows.
 
 The loaders (``raw``, ``parsed``), the build's input record and the quality
 gate's carried results each rewrite a small table whole: a reader sees the old
@@ -17,6 +17,16 @@ import duckdb
 def quote_identifier(name: str) -> str:
     """Quote a DuckDB identifier taken from a fixed layout in code."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def rows_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[int, str]:
+    """The row count and an md5 of the rows in any order: equal rows, equal fingerprints."""
+    relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+    count, digest = con.execute(
+        "select count(*), coalesce(md5(string_agg(h, '' order by h)), '') "
+        f"from (select md5(cast(t as varchar)) as h from {relation} as t)"
+    ).fetchone()
+    return int(count), digest
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.duckdb_tables import replace_table_rows
+from dagster_project.duckdb_tables import replace_table_rows, rows_fingerprint
 
 from .results import CheckResult, GateResult
 
@@ -65,12 +65,8 @@ def suites_fingerprint() -> str:
 
 def table_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
     """Columns with their types, then the rows in any order: equal tables, equal fingerprints."""
-    relation = f'"{schema}"."{table}"'
-    columns = con.execute(f"describe {relation}").fetchall()
-    count, rows = con.execute(
-        "select count(*), coalesce(md5(string_agg(h, '' order by h)), '') "
-        f"from (select md5(cast(t as varchar)) as h from {relation} as t)"
-    ).fetchone()
+    columns = con.execute(f'describe "{schema}"."{table}"').fetchall()
+    count, rows = rows_fingerprint(con, schema, table)
     described = ";".join(f"{name} {kind}" for name, kind, *_ in columns)
     return hashlib.sha256(f"{described}|{count}|{rows}".encode()).hexdigest()
 
