@@ -28,7 +28,9 @@ def targets():
     return found
 
 
-def _find(rows, line, target_text):
+def _find(targets, source_file, line, target_text):
+    """The one row of ``source_file`` for ``target_text`` printed on ``line``."""
+    _, rows = targets[source_file]
     return one_row(rows, source_line=line, target_text=target_text)
 
 
@@ -36,54 +38,47 @@ def _find(rows, line, target_text):
 
 
 def test_lai_chau_three_percent_of_local_budget_every_year(targets):
-    _, rows = targets[LAI_CHAU]
-    row = _find(rows, 91, "ít nhất 3%")
+    row = _find(targets, LAI_CHAU, 91, "ít nhất 3%")
     assert "tổng chi ngân sách địa phương" in row["subject_text"]
     assert row["target_year_text"] == "Hàng năm"
     assert row["flags"] == ""
 
 
 def test_lai_chau_cashless_transactions_at_least_80_percent(targets):
-    _, rows = targets[LAI_CHAU]
-    row = _find(rows, 161, "đạt tối thiểu 80%")
+    row = _find(targets, LAI_CHAU, 161, "đạt tối thiểu 80%")
     assert "giao dịch không dùng tiền mặt" in row["subject_text"]
     assert row["target_year_text"] == ""
     assert row["flags"].startswith("year_missing: ")
 
 
 def test_lai_chau_quarter_of_leaders_with_technical_background(targets):
-    _, rows = targets[LAI_CHAU]
-    row = _find(rows, 53, "tối thiểu đạt 25%")
+    row = _find(targets, LAI_CHAU, 53, "tối thiểu đạt 25%")
     assert "đội ngũ lãnh đạo" in row["subject_text"]
 
 
 def test_lai_chau_5g_coverage_by_2030(targets):
-    _, rows = targets[LAI_CHAU]
-    row = _find(rows, 101, "toàn tỉnh")
+    row = _find(targets, LAI_CHAU, 101, "toàn tỉnh")
     assert "phủ sóng 5G" in row["subject_text"]
     assert row["target_year_text"] == "Đến năm 2030"
 
 
 def test_lang_son_quarter_of_leaders_by_2045(targets):
-    _, rows = targets[LANG_SON_145]
-    row = _find(rows, 70, "tối thiểu đạt 25%")
+    row = _find(targets, LANG_SON_145, 70, "tối thiểu đạt 25%")
     assert row["target_year_text"] == "vào năm 2045"
     assert row["context_text"].endswith("hướng tới tối thiểu đạt 25% vào năm 2045.")
     assert row["flags"] == ""
 
 
 def test_lang_son_5g_coverage_of_the_whole_province(targets):
-    _, rows = targets[LANG_SON_145]
-    row = _find(rows, 28, "toàn tỉnh")
+    row = _find(targets, LANG_SON_145, 28, "toàn tỉnh")
     assert row["subject_text"] == "Phủ sóng 5G"
     assert row["context_text"] == "Phủ sóng 5G toàn tỉnh."
 
 
 def test_lang_son_repeated_page_block_yields_one_flagged_row(targets):
-    _, rows = targets[LANG_SON_145]
-    row = _find(rows, 28, "toàn tỉnh")
+    row = _find(targets, LANG_SON_145, 28, "toàn tỉnh")
     assert "repeated_in_source: the same clause is printed again at line 58" in row["flags"]
-    assert not [r for r in rows if r["source_line"] == 58]
+    assert not [r for r in targets[LANG_SON_145][1] if r["source_line"] == 58]
 
 
 # --- properties of every row of every document ----------------------------------------------
@@ -146,9 +141,14 @@ PHỤ LỤC I
 """
 
 
+def _crafted(text: str) -> list[dict]:
+    """The body targets of ``text`` as a document of plan ``x``."""
+    return extract_body_targets(document_from_text("crafted.txt", text), "x")
+
+
 @pytest.fixture()
 def crafted_rows():
-    return extract_body_targets(document_from_text("crafted.txt", GOALS), "x")
+    return _crafted(GOALS)
 
 
 def test_crafted_targets_in_document_order(crafted_rows):
@@ -188,12 +188,12 @@ def test_appendix_table_after_the_body_is_not_read(crafted_rows):
 
 def test_text_without_goal_section_has_no_targets():
     text = "KẾ HOẠCH\nI. NHIỆM VỤ\n- Bảo đảm 100% hồ sơ được số hóa.\n"
-    assert extract_body_targets(document_from_text("crafted.txt", text), "x") == []
+    assert _crafted(text) == []
 
 
 def test_count_target_keeps_its_unit_and_horizon_in_the_clause():
     text = "II. MỤC TIÊU\n- Mỗi lĩnh vực có ít nhất 2-3 chuyên gia đầu ngành trước năm 2030.\n"
-    rows = extract_body_targets(document_from_text("crafted.txt", text), "x")
+    rows = _crafted(text)
     assert [(r["target_text"], r["target_year_text"], r["flags"]) for r in rows] == [
         ("ít nhất 2-3 chuyên gia", "trước năm 2030", "")
     ]
@@ -202,7 +202,7 @@ def test_count_target_keeps_its_unit_and_horizon_in_the_clause():
 def test_long_clause_is_cut_around_its_target_and_flagged():
     filler = "nâng cao năng lực quản lý nhà nước, " * 15
     text = f"II. MỤC TIÊU\n- Đến năm 2030, {filler}đạt 70% doanh nghiệp có hoạt động đổi mới.\n"
-    (row,) = extract_body_targets(document_from_text("crafted.txt", text), "x")
+    (row,) = _crafted(text)
     assert row["target_text"] == "đạt 70%"
     assert "đạt 70%" in row["context_text"]
     assert len(row["context_text"]) <= 300
@@ -220,7 +220,7 @@ def test_items_under_an_unnumbered_horizon_heading_inherit_its_year():
         "III. NHIỆM VỤ\n"
         "- Bảo đảm 100% dịch vụ công đủ điều kiện được cung cấp trực tuyến.\n"
     )
-    rows = extract_body_targets(document_from_text("crafted.txt", text), "x")
+    rows = _crafted(text)
     assert [(r["target_text"], r["target_year_text"], r["flags"]) for r in rows] == [
         ("đạt trên 0,7", "Đến năm 2030", "year_inferred: from the heading at line 2"),
         ("ít nhất 12 nhà nghiên", "Đến năm 2030", "year_inferred: from the heading at line 2"),
@@ -239,7 +239,7 @@ def test_sentence_ending_in_a_year_does_not_lend_it_to_the_next_sentence():
         "- Hoàn thành hạ tầng dữ liệu trước năm 2030. Phấn đấu 100% hồ sơ được số hóa; "
         "100% thủ tục trực tuyến toàn trình.\n"
     )
-    rows = extract_body_targets(document_from_text("crafted.txt", text), "x")
+    rows = _crafted(text)
     assert [(r["target_text"], r["context_text"], r["target_year_text"]) for r in rows] == [
         ("100%", "Phấn đấu 100% hồ sơ được số hóa", ""),
         ("100%", "100% thủ tục trực tuyến toàn trình.", ""),
