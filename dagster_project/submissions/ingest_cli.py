@@ -6,15 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
+STORE_HELP = "submissions store file (default: <warehouse dir>/submissions.duckdb)"
+SEEDS_HELP = "seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)"
 
-def add_store_and_seeds(parser: argparse.ArgumentParser, seeds_help: str) -> None:
-    """``--store`` and ``--seeds``, as ``nq57 ingest`` and ``nq57 store`` take them."""
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="submissions store file (default: <warehouse dir>/submissions.duckdb)",
-    )
+
+def add_store_argument(parser: argparse.ArgumentParser, store_help: str = STORE_HELP) -> None:
+    """``--store``, as every command that opens the submissions store takes it."""
+    parser.add_argument("--store", type=Path, default=None, help=store_help)
+
+
+def add_store_and_seeds(
+    parser: argparse.ArgumentParser, seeds_help: str = SEEDS_HELP, store_help: str = STORE_HELP
+) -> None:
+    """``--store`` and ``--seeds``, as ``nq57 ingest``, ``nq57 store`` and ``nq57 template``
+    take them."""
+    add_store_argument(parser, store_help)
     parser.add_argument("--seeds", type=Path, default=None, help=seeds_help)
 
 
@@ -25,10 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="files or folders to ingest (default: $NQ57_LANDING or <repo>/landing)",
     )
-    add_store_and_seeds(
-        parser,
-        "seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)",
-    )
+    add_store_and_seeds(parser)
     parser.add_argument(
         "--max-bytes",
         type=int,

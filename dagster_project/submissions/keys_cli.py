@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from .ingest_cli import add_store_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,11 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "key that signs the templates made from now on, keeping the old ones so that files "
         "already sent with an older template still verify",
     )
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="submissions store whose folder holds secrets/template.key "
+    add_store_argument(
+        parser,
+        "submissions store whose folder holds secrets/template.key "
         "(default: <warehouse dir>/submissions.duckdb)",
     )
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .ingest_cli import add_store_and_seeds
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--province", required=True, help="province id, e.g. nghe-an")
@@ -19,19 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path.cwd(),
         help="folder to write the .xlsx into (default: the current folder)",
     )
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="submissions store the filled file will be ingested into; its folder's "
+    add_store_and_seeds(
+        parser,
+        store_help="submissions store the filled file will be ingested into; its folder's "
         "secrets/template.key signs the template, made on first use "
         "(default: <warehouse dir>/submissions.duckdb)",
-    )
-    parser.add_argument(
-        "--seeds",
-        type=Path,
-        default=None,
-        help="seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)",
     )
 
 
