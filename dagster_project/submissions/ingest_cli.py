@@ -10,6 +10,15 @@ STORE_HELP = "submissions store file (default: <warehouse dir>/submissions.duckd
 SEEDS_HELP = "seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)"
 
 
+def add_action_argument(parser: argparse.ArgumentParser, actions: dict[str, str]) -> None:
+    """The command's first argument: one of ``actions`` (name: what it does)."""
+    parser.add_argument(
+        "action",
+        choices=tuple(actions),
+        help="; ".join(f"{name}: {does}" for name, does in actions.items()),
+    )
+
+
 def add_store_argument(parser: argparse.ArgumentParser, store_help: str = STORE_HELP) -> None:
     """``--store``, as every command that opens the submissions store takes it."""
     parser.add_argument("--store", type=Path, default=None, help=store_help)

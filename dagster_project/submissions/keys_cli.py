@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .ingest_cli import add_store_argument
+from .ingest_cli import add_action_argument, add_store_argument
+
+ACTIONS = {
+    "list": "the key ids and when each was made (never the secrets)",
+    "rotate": "make a new key that signs the templates made from now on, keeping the old ones "
+    "so that files already sent with an older template still verify",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "action",
-        choices=("list", "rotate"),
-        help="list: the key ids and when each was made (never the secrets); rotate: make a new "
-        "key that signs the templates made from now on, keeping the old ones so that files "
-        "already sent with an older template still verify",
-    )
+    add_action_argument(parser, ACTIONS)
     add_store_argument(
         parser,
         "submissions store whose folder holds secrets/template.key "

@@ -6,18 +6,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .ingest_cli import add_store_and_seeds
+from .ingest_cli import add_action_argument, add_store_and_seeds
+
+ACTIONS = {
+    "check": "open the store read-only and list what is wrong (exit 2 if anything)",
+    "rebuild": "replay the archived files (<store dir>/submission_files/) in the order they "
+    "were first ingested into a new store, swap it in, and keep the old one aside as "
+    "submissions.duckdb.<time>.old",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "action",
-        choices=("check", "rebuild"),
-        help="check: open the store read-only and list what is wrong (exit 2 if anything); "
-        "rebuild: replay the archived files (<store dir>/submission_files/) in the order they "
-        "were first ingested into a new store, swap it in, and keep the old one aside as "
-        "submissions.duckdb.<time>.old",
-    )
+    add_action_argument(parser, ACTIONS)
     add_store_and_seeds(
         parser, "rebuild: seeds folder the files are checked against (default: <repo>/seeds)"
     )
