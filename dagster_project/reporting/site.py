@@ -25,14 +25,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dagster_project.semantics.display import (
-    MISSING,
-    vn_auto,
-    vn_date,
-    vn_datetime,
-    vn_number,
-    vn_percent,
-)
+from dagster_project.semantics.display import MISSING, TEMPLATE_FILTERS, vn_auto, vn_date
 
 from .figures import (
     PROGRESS_VI,
@@ -68,11 +61,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        vn_number=vn_number,
-        vn_auto=vn_auto,
-        vn_percent=vn_percent,
-        vn_date=vn_date,
-        vn_datetime=vn_datetime,
+        TEMPLATE_FILTERS,
         source_ref=lambda row: source_ref(row.get("source_file"), row.get("source_line")),
         submission_ref=lambda row: submission_ref(row.get("source_file"), row.get("source_row")),
     )

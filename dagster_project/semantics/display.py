@@ -86,6 +86,10 @@ def vn_datetime(value: Any) -> str:
     return as_ict(value).strftime("%d/%m/%Y %H:%M (giờ Việt Nam)")
 
 
+# The formats above as Jinja filters, under the names the page templates use.
+TEMPLATE_FILTERS = {f.__name__: f for f in (vn_number, vn_auto, vn_percent, vn_date, vn_datetime)}
+
+
 def vn_time(value: datetime) -> str:
     """``14/03/2026 07:33:29 (giờ Việt Nam)`` for a UTC or aware timestamp, to the second."""
     return as_ict(value).strftime("%d/%m/%Y %H:%M:%S (giờ Việt Nam)")
