@@ -109,6 +109,32 @@ BUDGET_COLUMNS = [
     "flags",
 ]
 
+# The columns of the submission rows (SUBMISSION_FILES, SUBMISSION_QUARANTINE below),
+# with their mart types.
+SUBMISSION_FILE_COLUMNS = {
+    "file_sha256": "VARCHAR",
+    "ingest_seq": "BIGINT",
+    "source_file": "VARCHAR",
+    "status": "VARCHAR",
+    "file_reason_code": "VARCHAR",
+    "rows_in": "INTEGER",
+    "rows_loaded": "INTEGER",
+    "rows_quarantined": "INTEGER",
+    "reason_codes": "VARCHAR",
+}
+SUBMISSION_QUARANTINE_COLUMNS = {
+    "file_sha256": "VARCHAR",
+    "ingest_seq": "BIGINT",
+    "source_file": "VARCHAR",
+    "sheet": "VARCHAR",
+    "source_row": "INTEGER",
+    "column_name": "VARCHAR",
+    "raw_value": "VARCHAR",
+    "reason_code": "VARCHAR",
+    "reason_vi": "VARCHAR",
+    "reason_en": "VARCHAR",
+}
+
 # DuckDB types of the marts, as the dbt models declare them.
 TABLE_TYPES: dict[str, dict[str, str]] = {
     "marts.fct_budget_lines": {
@@ -117,20 +143,14 @@ TABLE_TYPES: dict[str, dict[str, str]] = {
         "source_line": "INTEGER",
     },
     "raw.budget_lines": {"source_line": "INTEGER"},
-    "marts.fct_submission_files": {
-        "ingest_seq": "BIGINT",
-        "rows_in": "INTEGER",
-        "rows_loaded": "INTEGER",
-        "rows_quarantined": "INTEGER",
-        "sender_verified": "BOOLEAN",
-    },
-    "marts.fct_submission_quarantine": {"ingest_seq": "BIGINT", "source_row": "INTEGER"},
+    "marts.fct_submission_files": {**SUBMISSION_FILE_COLUMNS, "sender_verified": "BOOLEAN"},
+    "marts.fct_submission_quarantine": SUBMISSION_QUARANTINE_COLUMNS,
 }
+
 
 # Three submissions as ingestion books them: the real Lạng Sơn figures
 # (every row loaded), a report with one row refused, a renamed PDF refused whole.
 SUBMISSION_FILES = [
-    # file_sha256, ingest_seq, source_file, status, file_reason_code, in, loaded, quarantined, reasons
     (
         "a" * 64,
         1,
@@ -156,7 +176,6 @@ SUBMISSION_FILES = [
     ("c" * 64, 3, "bao_cao_quy_1.xlsx", "rejected", "not_xlsx", 0, 0, 0, "not_xlsx"),
 ]
 SUBMISSION_QUARANTINE = [
-    # file_sha256, ingest_seq, source_file, sheet, source_row, column_name, raw_value, reason_code, vi, en
     (
         "b" * 64,
         2,
@@ -255,36 +274,13 @@ def good_frames(
         frames["marts.fct_tasks"]["deadline_parse_status"] = "parsed"
     if with_quarantine:
         frames["marts.fct_submission_files"] = pd.DataFrame(
-            SUBMISSION_FILES,
-            columns=[
-                "file_sha256",
-                "ingest_seq",
-                "source_file",
-                "status",
-                "file_reason_code",
-                "rows_in",
-                "rows_loaded",
-                "rows_quarantined",
-                "reason_codes",
-            ],
+            SUBMISSION_FILES, columns=list(SUBMISSION_FILE_COLUMNS)
         )
         frames["marts.fct_submission_files"]["sender_verified"] = True
         frames["marts.fct_submission_files"]["sender_method"] = "signed_template"
         frames["marts.fct_submission_files"]["sender_reason_code"] = None
         frames["marts.fct_submission_quarantine"] = pd.DataFrame(
-            SUBMISSION_QUARANTINE,
-            columns=[
-                "file_sha256",
-                "ingest_seq",
-                "source_file",
-                "sheet",
-                "source_row",
-                "column_name",
-                "raw_value",
-                "reason_code",
-                "reason_vi",
-                "reason_en",
-            ],
+            SUBMISSION_QUARANTINE, columns=list(SUBMISSION_QUARANTINE_COLUMNS)
         )
     return frames
 
