@@ -186,19 +186,6 @@ def test_appendix_table_after_the_body_is_not_read(crafted_rows):
     assert "≥ 90%" not in {r["target_text"] for r in crafted_rows}
 
 
-def test_text_without_goal_section_has_no_targets():
-    text = "KẾ HOẠCH\nI. NHIỆM VỤ\n- Bảo đảm 100% hồ sơ được số hóa.\n"
-    assert _crafted(text) == []
-
-
-def test_count_target_keeps_its_unit_and_horizon_in_the_clause():
-    text = "II. MỤC TIÊU\n- Mỗi lĩnh vực có ít nhất 2-3 chuyên gia đầu ngành trước năm 2030.\n"
-    rows = _crafted(text)
-    assert [(r["target_text"], r["target_year_text"], r["flags"]) for r in rows] == [
-        ("ít nhất 2-3 chuyên gia", "trước năm 2030", "")
-    ]
-
-
 def test_long_clause_is_cut_around_its_target_and_flagged():
     filler = "nâng cao năng lực quản lý nhà nước, " * 15
     text = f"II. MỤC TIÊU\n- Đến năm 2030, {filler}đạt 70% doanh nghiệp có hoạt động đổi mới.\n"
@@ -209,39 +196,63 @@ def test_long_clause_is_cut_around_its_target_and_flagged():
     assert row["flags"].startswith("context_truncated: ")
 
 
-def test_items_under_an_unnumbered_horizon_heading_inherit_its_year():
-    text = (
-        "II. MỤC TIÊU\n"
-        "Đến năm 2030:\n"
-        "a) Chỉ số HDI đạt trên 0,7.\n"
-        "b) Có ít nhất 12 nhà nghiên cứu trên một vạn dân.\n"
-        "Tầm nhìn đến năm 2045:\n"
-        "a) Kinh tế số đạt ít nhất 50% GRDP.\n"
-        "III. NHIỆM VỤ\n"
-        "- Bảo đảm 100% dịch vụ công đủ điều kiện được cung cấp trực tuyến.\n"
-    )
-    rows = _crafted(text)
-    assert [(r["target_text"], r["target_year_text"], r["flags"]) for r in rows] == [
-        ("đạt trên 0,7", "Đến năm 2030", "year_inferred: from the heading at line 2"),
-        ("ít nhất 12 nhà nghiên", "Đến năm 2030", "year_inferred: from the heading at line 2"),
-        (
-            "đạt ít nhất 50% GRDP",
-            "Tầm nhìn đến năm 2045",
-            "year_inferred: from the heading at line 5",
+YEAR_COLUMNS = ("target_text", "target_year_text", "flags")
+YEAR_MISSING = "year_missing: neither the clause nor its headings name a year"
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "expected"),
+    [
+        pytest.param(
+            "KẾ HOẠCH\nI. NHIỆM VỤ\n- Bảo đảm 100% hồ sơ được số hóa.\n",
+            YEAR_COLUMNS,
+            [],
+            id="text_without_goal_section_has_no_targets",
         ),
-        ("100%", "", "year_missing: neither the clause nor its headings name a year"),
-    ]
-
-
-def test_sentence_ending_in_a_year_does_not_lend_it_to_the_next_sentence():
-    text = (
-        "II. MỤC TIÊU\n"
-        "- Hoàn thành hạ tầng dữ liệu trước năm 2030. Phấn đấu 100% hồ sơ được số hóa; "
-        "100% thủ tục trực tuyến toàn trình.\n"
-    )
-    rows = _crafted(text)
-    assert [(r["target_text"], r["context_text"], r["target_year_text"]) for r in rows] == [
-        ("100%", "Phấn đấu 100% hồ sơ được số hóa", ""),
-        ("100%", "100% thủ tục trực tuyến toàn trình.", ""),
-    ]
-    assert all(r["flags"].startswith("year_missing: ") for r in rows)
+        pytest.param(
+            "II. MỤC TIÊU\n- Mỗi lĩnh vực có ít nhất 2-3 chuyên gia đầu ngành trước năm 2030.\n",
+            YEAR_COLUMNS,
+            [("ít nhất 2-3 chuyên gia", "trước năm 2030", "")],
+            id="count_target_keeps_its_unit_and_horizon_in_the_clause",
+        ),
+        pytest.param(
+            "II. MỤC TIÊU\n"
+            "Đến năm 2030:\n"
+            "a) Chỉ số HDI đạt trên 0,7.\n"
+            "b) Có ít nhất 12 nhà nghiên cứu trên một vạn dân.\n"
+            "Tầm nhìn đến năm 2045:\n"
+            "a) Kinh tế số đạt ít nhất 50% GRDP.\n"
+            "III. NHIỆM VỤ\n"
+            "- Bảo đảm 100% dịch vụ công đủ điều kiện được cung cấp trực tuyến.\n",
+            YEAR_COLUMNS,
+            [
+                ("đạt trên 0,7", "Đến năm 2030", "year_inferred: from the heading at line 2"),
+                (
+                    "ít nhất 12 nhà nghiên",
+                    "Đến năm 2030",
+                    "year_inferred: from the heading at line 2",
+                ),
+                (
+                    "đạt ít nhất 50% GRDP",
+                    "Tầm nhìn đến năm 2045",
+                    "year_inferred: from the heading at line 5",
+                ),
+                ("100%", "", YEAR_MISSING),
+            ],
+            id="items_under_an_unnumbered_horizon_heading_inherit_its_year",
+        ),
+        pytest.param(
+            "II. MỤC TIÊU\n"
+            "- Hoàn thành hạ tầng dữ liệu trước năm 2030. Phấn đấu 100% hồ sơ được số hóa; "
+            "100% thủ tục trực tuyến toàn trình.\n",
+            ("target_text", "context_text", "target_year_text", "flags"),
+            [
+                ("100%", "Phấn đấu 100% hồ sơ được số hóa", "", YEAR_MISSING),
+                ("100%", "100% thủ tục trực tuyến toàn trình.", "", YEAR_MISSING),
+            ],
+            id="sentence_ending_in_a_year_does_not_lend_it_to_the_next_sentence",
+        ),
+    ],
+)
+def test_crafted_clauses_read_as_expected(text, columns, expected):
+    assert [tuple(row[c] for c in columns) for row in _crafted(text)] == expected
