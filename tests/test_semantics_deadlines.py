@@ -11,12 +11,13 @@ import calendar
 import csv
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
+from fixtures.distinct import assert_one_expectation_each, distinct_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dagster_project.config import SEEDS_DIR
 from dagster_project.semantics import normalize_cell_text
 from dagster_project.semantics.deadlines import (
     RECURRENCES,
@@ -25,9 +26,7 @@ from dagster_project.semantics.deadlines import (
     parse_deadline,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = REPO_ROOT / "tests" / "fixtures" / "distinct_strings" / "deadlines.txt"
-TASKS_SEED = REPO_ROOT / "seeds" / "tasks.csv"
+TASKS_SEED = SEEDS_DIR / "tasks.csv"
 
 
 @dataclass(frozen=True)
@@ -158,11 +157,8 @@ def _check(expected: Expected, result: DeadlineParse) -> None:
 
 
 def test_every_document_string_has_exactly_one_expectation():
-    fixture = FIXTURE.read_text(encoding="utf-8").splitlines()
     table = [e.text for e in DOCUMENT_DEADLINES]
-    assert len(fixture) == len(set(fixture)) == 36
-    assert len(table) == len(set(table))
-    assert set(fixture) == set(table)
+    assert_one_expectation_each(distinct_lines("deadlines.txt"), table, 36)
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from fixtures.distinct import assert_one_expectation_each, distinct_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dagster_project.config import SEEDS_DIR
 from dagster_project.semantics import normalize_cell_text
 from dagster_project.semantics.numbers import format_vn_number
 from dagster_project.semantics.targets import (
@@ -29,10 +30,6 @@ from dagster_project.semantics.targets import (
     normalize_unit_text,
     parse_target,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = REPO_ROOT / "tests" / "fixtures" / "distinct_strings" / "targets.txt"
-SEEDS = REPO_ROOT / "seeds"
 
 # Nghệ An indicator names whose bare numbers take their unit from the name.
 RESEARCHERS_PER_10000 = (
@@ -280,7 +277,7 @@ EXPECTED_BY_KEY: dict[tuple[str, str], Expected] = {
 
 def _fixture_keys() -> list[tuple[str, str]]:
     keys = []
-    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
+    for line in distinct_lines("targets.txt"):
         target_text, _, unit_text = line.partition("\t")
         keys.append((target_text, unit_text))
     return keys
@@ -304,11 +301,7 @@ def _check(expected: Expected, result: TargetParse) -> None:
 
 
 def test_every_document_string_has_exactly_one_expectation():
-    fixture = _fixture_keys()
-    table = [e.key for e in DOCUMENT_TARGETS]
-    assert len(fixture) == len(set(fixture)) == 144
-    assert len(table) == len(set(table))
-    assert set(fixture) == set(table)
+    assert_one_expectation_each(_fixture_keys(), [e.key for e in DOCUMENT_TARGETS], 144)
 
 
 @pytest.mark.parametrize(
@@ -320,12 +313,13 @@ def test_document_target_reads_as_expected(expected):
 
 
 def _seed_rows(name: str) -> list[dict[str, str]]:
-    with (SEEDS / name).open(encoding="utf-8", newline="") as handle:
+    with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
 @pytest.mark.skipif(
-    not (SEEDS / "indicator_targets.csv").exists() or not (SEEDS / "indicators.csv").exists(),
+    not (SEEDS_DIR / "indicator_targets.csv").exists()
+    or not (SEEDS_DIR / "indicators.csv").exists(),
     reason="seeds not extracted yet (run `nq57 extract`)",
 )
 def test_every_seed_target_string_has_an_expectation():
