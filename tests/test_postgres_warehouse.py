@@ -11,9 +11,6 @@ Dagster's own storage on PostgreSQL in test_postgres_dagster.py.
 from __future__ import annotations
 
 import math
-import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -24,6 +21,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import pytest
+from fixtures.processes import kill_when, start_script
 from postgres_fixtures import (
     NQ57,
     PUBLISH_SCRIPT,
@@ -210,23 +208,9 @@ def test_kill_9_during_the_publish_leaves_the_published_marts_intact(builds, pg_
     before = publication(pg_url)
     fake_build_schemas(pg_url, {"fct_tasks": None})
     env = {**builds["pg_env"], "NQ57_TEST_PAUSE_AT": "postgres_publish_renamed"}
-    process = subprocess.Popen(
-        [sys.executable, "-c", PUBLISH_SCRIPT],
-        env=env,
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = start_script(PUBLISH_SCRIPT, env=env)
     try:
-        seen = []
-        for line in process.stderr:
-            seen.append(line)
-            if "paused at postgres_publish_renamed" in line:
-                break
-        assert "paused at postgres_publish_renamed" in "".join(seen), "".join(seen)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+        kill_when(process, "paused at postgres_publish_renamed")
     finally:
         if process.poll() is None:
             process.kill()

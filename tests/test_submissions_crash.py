@@ -24,14 +24,13 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.processes import TIMEOUT, kill_when, start_script
 from fixtures.submissions.builders import (
     GOOD_INDICATOR,
     GOOD_TASK,
@@ -47,7 +46,6 @@ from dagster_project.config import PAUSE_ENV_VAR
 from dagster_project.submissions.ingest import archived_path, ingest_paths
 from dagster_project.submissions.recovery import check_store, rebuild_store
 
-REPO = Path(__file__).resolve().parents[1]
 RUNNER = """
 import sys
 from pathlib import Path
@@ -56,7 +54,6 @@ ingest_paths([Path(sys.argv[1])], store=Path(sys.argv[2]), received_at_basis="fi
              progress=lambda line: print(line, flush=True), batch_files=3)
 print("done", flush=True)
 """
-TIMEOUT = 120
 
 
 def landing(folder: Path) -> Path:
@@ -164,30 +161,7 @@ def start(folder: Path, store: Path, pause: str | None = None) -> subprocess.Pop
     if pause:
         env[PAUSE_ENV_VAR] = pause
     install_test_keys(store)
-    return subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(folder), str(store)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def kill_when(process: subprocess.Popen, wanted: str, extra_seconds: float = 0.0) -> str:
-    """SIGKILL the process once a line containing ``wanted`` appears (plus a short delay)."""
-    deadline = time.monotonic() + TIMEOUT
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if wanted in line:
-            time.sleep(extra_seconds)
-            process.send_signal(signal.SIGKILL)
-            process.wait(TIMEOUT)
-            return "".join(seen)
-        assert time.monotonic() < deadline, "".join(seen)
-    process.wait(TIMEOUT)
-    pytest.fail(f"the ingest ended before {wanted!r}:\n{''.join(seen)}")
+    return start_script(RUNNER, str(folder), str(store), env=env)
 
 
 def base_store(scenario, tmp_path: Path, established: bool) -> Path:
