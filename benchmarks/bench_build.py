@@ -62,7 +62,7 @@ STORE_NAME = "submissions.duckdb"
 
 
 def timed_build(published: Path, seeds: Path, log: Path, full_refresh: bool = False):
-    from dagster_project.warehouse.build import run_build
+    from dagster_project.commands.build import run_build
 
     started = time.perf_counter()
     with output_to(log):

@@ -150,7 +150,7 @@ def report_floor(folder: Path, files: int, seconds: float) -> None:
 
 def build(published: Path, seeds: Path, reports: Path) -> float:
     """One ``nq57 build`` of ``published`` from ``seeds``; the store sits beside it."""
-    from dagster_project.warehouse.build import run_build
+    from dagster_project.commands.build import run_build
 
     started = time.perf_counter()
     with output_to(reports.parent / "build.log"):

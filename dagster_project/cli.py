@@ -26,11 +26,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "turn the filled rows of a review workbook into reviewed seeds/corrections.csv entries",
     ),
     "build": (
-        "dagster_project.warehouse.build",
+        "dagster_project.commands.build",
         "load the seeds, run dbt and publish the warehouse (DuckDB, or --target postgres)",
     ),
     "rollback": (
-        "dagster_project.warehouse.rollback",
+        "dagster_project.commands.rollback",
         "put a previously published warehouse back, or --list the history",
     ),
     "simulate": (

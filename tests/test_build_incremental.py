@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from test_pipeline_build import SEEDS, built, file_digest  # noqa: F401 (fixture)
 
+from dagster_project.commands.build import run_build
 from dagster_project.warehouse import inputs
-from dagster_project.warehouse.build import run_build
 from dagster_project.warehouse.row_counts import mart_tables
 
 

@@ -7,6 +7,7 @@ same documents (tests/fixtures/seeds/).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import os
@@ -20,9 +21,9 @@ import pytest
 from conftest import made_once
 from fixtures.marts import PLAN_MARTS, SUBMISSION_MARTS
 
+from dagster_project.commands import build as build_command
+from dagster_project.commands.build import BuildReport, run_build
 from dagster_project.extract.schema import SEED_TABLES
-from dagster_project.warehouse import build as build_command
-from dagster_project.warehouse.build import BuildReport, run_build
 from dagster_project.warehouse.dbt_project import dbt_resource
 from dagster_project.warehouse.paths import SEEDS_DIR, WAREHOUSE_ENV_VAR, warehouse_env
 from dagster_project.warehouse.publish import WarehouseLayout, build_lock
@@ -230,7 +231,7 @@ def test_build_refused_while_another_build_holds_the_lock(built, capsys):
 
 
 def build_command_args(published: Path, seeds: Path, *extra: str):
-    parser = build_command.argparse.ArgumentParser()
+    parser = argparse.ArgumentParser()
     build_command.add_arguments(parser)
     return parser.parse_args(
         [

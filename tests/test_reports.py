@@ -21,6 +21,7 @@ from fixtures.browser import Browser, chromium_path, require, save_artifact
 from fixtures.submissions.builders import real_reference
 
 from dagster_project.cli import main as nq57
+from dagster_project.commands.build import run_build
 from dagster_project.reporting.figures import ReportInputError
 from dagster_project.reporting.report import make_report
 from dagster_project.reporting.site import write_site
@@ -29,7 +30,6 @@ from dagster_project.simulate.generator import SimulationConfig, Simulator
 from dagster_project.simulate.ingest import ingest_as_sent
 from dagster_project.simulate.real_figures import write_real_figures
 from dagster_project.submissions.signing import load_keys
-from dagster_project.warehouse.build import run_build
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 REPORT_DAY = date(2025, 9, 8)

@@ -17,11 +17,12 @@ import pytest
 from fixtures.marts import SUBMISSION_MARTS
 from fixtures.submissions.builders import real_reference
 
+from dagster_project.commands.build import run_build
 from dagster_project.simulate.generator import SimulationConfig, Simulator
 from dagster_project.simulate.ingest import ingest_as_sent
 from dagster_project.simulate.real_figures import write_real_figures
 from dagster_project.submissions.signing import load_keys
-from dagster_project.warehouse.build import BuildFailedError, run_build
+from dagster_project.warehouse.build import BuildFailedError
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 TASK_STATUS_KEY = "file_sha256, source_row, is_latest, derived_status, percent_complete"

@@ -24,8 +24,8 @@ from conftest import DagsterBuild
 from test_pipeline_build import file_digest
 from test_wap_dagster import NEGATIVE_SOURCE_LINE, negative_amount_seeds, step_failure_data
 
+from dagster_project.commands import build as build_command
 from dagster_project.quality import QualityGateCheck, QualityGateError
-from dagster_project.warehouse import build as build_command
 from dagster_project.warehouse.gate import prune_reports, report_folders
 from dagster_project.warehouse.publish import WarehouseLayout, build_and_publish
 

@@ -36,9 +36,9 @@ import duckdb
 import pytest
 from test_pipeline_build import SEEDS, file_digest
 
+from dagster_project.commands import rollback
 from dagster_project.config import PAUSE_ENV_VAR, REPO_ROOT
 from dagster_project.quality import run_quality_gate
-from dagster_project.warehouse import rollback
 from dagster_project.warehouse.publish import WarehouseLayout
 
 POLL_SECONDS = 0.02

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from test_pipeline_build import file_digest
 
+from dagster_project.commands import rollback as rollback_command
 from dagster_project.warehouse import rollback
 from dagster_project.warehouse.publish import WarehouseLayout, build_and_publish, build_lock
 
@@ -49,8 +50,8 @@ def tasks_in(path: Path) -> int:
 
 def run(published: Path, *argv: str) -> int:
     parser = argparse.ArgumentParser()
-    rollback.add_arguments(parser)
-    return rollback.main(parser.parse_args(["--warehouse", str(published), *argv]))
+    rollback_command.add_arguments(parser)
+    return rollback_command.main(parser.parse_args(["--warehouse", str(published), *argv]))
 
 
 def stamps(published: Path) -> list[str]:

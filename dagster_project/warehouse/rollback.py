@@ -1,4 +1,4 @@
-"""``nq57 rollback``: put a previously published warehouse back.
+"""Put a previously published warehouse back (``nq57 rollback``: ``commands.rollback``).
 
 Every publish keeps the file it replaced in ``history/<stamp>/`` (``stamp``
 is when it was replaced). A rollback copies one of those files into a build
@@ -15,16 +15,19 @@ the next build trims it to its ``--keep``.
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dagster_project.config import add_warehouse_argument
-
-from .publish import WarehouseLayout
+from .publish import (
+    WarehouseLayout,
+    build_lock,
+    clean_stale_builds,
+    discard_build,
+    new_build_file,
+    publish,
+)
 
 
 class RollbackError(RuntimeError):
@@ -79,6 +82,7 @@ def find_entry(layout: WarehouseLayout, stamp: str | None) -> HistoryEntry:
 
 def mart_row_counts(database: Path) -> dict[str, int]:
     """Rows per mart table of a warehouse file, read without a write lock."""
+    # lazy: duckdb and dbt cost seconds, and nq57 --help imports this module (start-up cost)
     import duckdb
 
     from .row_counts import MARTS_SCHEMA, count_rows, mart_tables
@@ -90,9 +94,7 @@ def mart_row_counts(database: Path) -> dict[str, int]:
 
 def restore(published: Path, stamp: str | None = None) -> Restored:
     """Publish a copy of a history entry (default: the newest) in place of ``published``."""
-    import duckdb
-
-    from .publish import build_lock, clean_stale_builds, discard_build, new_build_file, publish
+    import duckdb  # lazy: nq57 --help imports this module (start-up cost)
 
     layout = WarehouseLayout(published)
     with build_lock(layout):
@@ -112,7 +114,7 @@ def restore(published: Path, stamp: str | None = None) -> Restored:
     return Restored(published=layout.published, restored=entry, replaced_kept_as=kept_as)
 
 
-def _counts_summary(counts: dict[str, int]) -> str:
+def counts_summary(counts: dict[str, int]) -> str:
     return f"{sum(counts.values())} rows in {len(counts)} marts"
 
 
@@ -140,7 +142,7 @@ def list_history(layout: WarehouseLayout) -> list[str]:
         current = mart_row_counts(layout.published)
         built = datetime.fromtimestamp(layout.published.stat().st_mtime, UTC)
         lines.append(f"published {layout.published}")
-        lines.append(f"  built {built:%Y-%m-%d %H:%M:%S} UTC, {_counts_summary(current)}")
+        lines.append(f"  built {built:%Y-%m-%d %H:%M:%S} UTC, {counts_summary(current)}")
     else:
         lines.append(f"nothing is published at {layout.published}")
     entries = history_entries(layout)
@@ -152,54 +154,7 @@ def list_history(layout: WarehouseLayout) -> list[str]:
         counts = mart_row_counts(entry.path)
         lines.append(
             f"  {entry.stamp}  built {entry.built_at:%Y-%m-%d %H:%M:%S} UTC, "
-            f"{_counts_summary(counts)}"
+            f"{counts_summary(counts)}"
         )
         lines.extend(_differences(counts, current))
     return lines
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .build import add_target_argument
-
-    add_target_argument(parser)
-    add_warehouse_argument(parser)
-    action = parser.add_mutually_exclusive_group()
-    action.add_argument(
-        "--to",
-        metavar="STAMP",
-        help="history entry to restore, as --list shows it (default: the newest)",
-    )
-    action.add_argument(
-        "--list",
-        action="store_true",
-        help="list the published warehouse and its history with row counts; change nothing",
-    )
-
-
-def main(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from .build import target_path
-    from .publish import BuildLockedError, PublishError
-
-    if getattr(args, "target", "duckdb") == "postgres":
-        from .postgres_cli import rollback_main
-
-        return rollback_main(args)
-    layout = WarehouseLayout(target_path(args.warehouse))
-    try:
-        if args.list:
-            for line in list_history(layout):
-                print(line)
-            return 0
-        restored = restore(layout.published, args.to)
-    except (BuildLockedError, PublishError, RollbackError, duckdb.Error) as error:
-        print(f"nq57 rollback: {error}", file=sys.stderr)
-        return 1
-    counts = mart_row_counts(restored.published)
-    print(
-        f"restored {restored.restored.path} onto {restored.published} ({_counts_summary(counts)})"
-    )
-    if restored.replaced_kept_as is not None:
-        print(f"the replaced warehouse is kept as {restored.replaced_kept_as}")
-    return 0

@@ -2,8 +2,8 @@
 
 The build is a thin caller of the ``build_warehouse`` job, as ``nq57 build``
 is for the DuckDB file: the same run, with the ``warehouse_target`` resource
-set to ``postgres`` in its run config (see ``postgres``), always a full build
-(the PostgreSQL schemas are rebuilt from the inputs each time).
+set to ``postgres`` in its run config (see ``warehouse.postgres``), always a
+full build (the PostgreSQL schemas are rebuilt from the inputs each time).
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .gate import DEFAULT_KEEP_REPORTS
-from .postgres import (
+from dagster_project.warehouse.build import (
+    PROGRESS_LOGGER,
+    BuildFailedError,
+    BuildRefusedError,
+    documents_for,
+    target_path,
+)
+from dagster_project.warehouse.gate import DEFAULT_KEEP_REPORTS
+from dagster_project.warehouse.postgres import (
     DEFAULT_KEEP,
     META_SCHEMA,
     PostgresTarget,
@@ -27,6 +34,9 @@ from .postgres import (
     mart_row_counts,
     rollback,
 )
+from dagster_project.warehouse.publish import BuildLockedError, WarehouseLayout, build_lock
+
+from .job import print_mart_rows, run_job
 
 
 @dataclass(frozen=True)
@@ -61,15 +71,14 @@ def run_postgres_build(
     (before the run starts), and what ``nq57 build`` raises otherwise
     (:class:`BuildRefusedError`, :class:`BuildLockedError`, :class:`BuildFailedError`).
     """
+    # lazy: dagster, dbt and Great Expectations cost seconds to import, and
+    # nq57 --help imports this module (start-up cost)
     from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-
-    from .build import PROGRESS_LOGGER, documents_for, run_job, target_path
-    from .dbt_project import prepare_manifest
-    from .jobs import BUILD_WAREHOUSE_JOB
-    from .progress import progress_logger
-    from .publication import PUBLICATION_KEY
-    from .publish import WarehouseLayout
-    from .resources import DuckDBWarehouse
+    from dagster_project.warehouse.dbt_project import prepare_manifest
+    from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
+    from dagster_project.warehouse.progress import progress_logger
+    from dagster_project.warehouse.publication import PUBLICATION_KEY
+    from dagster_project.warehouse.resources import DuckDBWarehouse
 
     stream = out or sys.stdout
     started = time.monotonic()
@@ -82,7 +91,7 @@ def run_postgres_build(
     documents_dir = documents_for(seeds_dir)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
     prepare_manifest(WarehouseLayout(published).build_file)
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
 
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).with_logger_defs(
         {PROGRESS_LOGGER: progress_logger(stream)}
@@ -126,9 +135,7 @@ UNCHANGED = "nq57 build: the published PostgreSQL schemas were left unchanged"
 
 def build_main(args) -> int:
     """``nq57 build --target postgres``."""
-    from .build import BuildFailedError, BuildRefusedError, print_mart_rows
-    from .dbt_project import DbtParseError
-    from .publish import BuildLockedError
+    from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
 
     try:
         target = PostgresTarget.from_url()
@@ -171,9 +178,6 @@ def build_main(args) -> int:
 
 def rollback_main(args) -> int:
     """``nq57 rollback --target postgres``."""
-    from .build import target_path
-    from .publish import BuildLockedError, WarehouseLayout, build_lock
-
     try:
         target = PostgresTarget.from_url()
         with connect(target, autocommit=True) as conn:
@@ -202,7 +206,7 @@ def rollback_main(args) -> int:
         print(f"nq57 rollback: {error}", file=sys.stderr)
         return 1
     except Exception as error:
-        import psycopg
+        import psycopg  # lazy: only on an error (start-up cost)
 
         if isinstance(error, psycopg.Error):
             print(f"nq57 rollback: postgres: {error}".splitlines()[0], file=sys.stderr)
