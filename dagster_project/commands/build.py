@@ -37,7 +37,6 @@ from dagster_project.warehouse.publish import (
     WarehouseLayout,
 )
 
-from . import postgres
 from .job import add_target_argument, print_mart_rows, run_job
 
 if TYPE_CHECKING:
@@ -217,6 +216,8 @@ def main(args: argparse.Namespace) -> int:
         print("nq57 build: --keep-reports must be 1 or more", file=sys.stderr)
         return 2
     if getattr(args, "target", "duckdb") == "postgres":
+        from . import postgres  # lazy: psycopg, duckdb and dbt (start-up cost)
+
         return postgres.build_main(args)
     try:
         report = run_build(

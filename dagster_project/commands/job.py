@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.warehouse.build import mart_row_counts, raise_for_failure
+from dagster_project.warehouse.build import PROGRESS_LOGGER, mart_row_counts, raise_for_failure
 from dagster_project.warehouse.gate import report_page_lines
 
 TARGETS = ("duckdb", "postgres")
@@ -65,7 +65,6 @@ def run_job(
     lock); ``run_config`` adds to the progress logger's (e.g. the target).
     """
     # lazy: these import dagster, and nq57 --help imports this module
-    from dagster_project.warehouse.build import PROGRESS_LOGGER
     from dagster_project.warehouse.publication import (
         PUBLISHED_KEY,
         WARNING_LINES_KEY,

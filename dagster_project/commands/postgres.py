@@ -1,4 +1,4 @@
-"""``nq57 build --target postgres`` and ``nq57 rollback --target postgres``.
+"""``nq57 build --target postgres`` (``nq57 rollback --target postgres`` is in ``rollback``).
 
 The build is a thin caller of the ``build_warehouse`` job, as ``nq57 build``
 is for the DuckDB file: the same run, with the ``warehouse_target`` resource
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from dagster_project.quality.runner import DEFAULT_REPORT_DIR
 from dagster_project.warehouse.build import (
     PROGRESS_LOGGER,
     BuildFailedError,
@@ -21,20 +22,19 @@ from dagster_project.warehouse.build import (
     documents_for,
     target_path,
 )
+from dagster_project.warehouse.dbt_project import DbtParseError, prepare_manifest
 from dagster_project.warehouse.gate import DEFAULT_KEEP_REPORTS
+from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
 from dagster_project.warehouse.postgres import (
     DEFAULT_KEEP,
-    META_SCHEMA,
     PostgresTarget,
     PostgresTargetError,
-    connect,
     ensure_database,
-    ensure_meta,
-    kept_publications,
-    mart_row_counts,
-    rollback,
 )
-from dagster_project.warehouse.publish import BuildLockedError, WarehouseLayout, build_lock
+from dagster_project.warehouse.progress import progress_logger
+from dagster_project.warehouse.publication import PUBLICATION_KEY
+from dagster_project.warehouse.publish import BuildLockedError, WarehouseLayout
+from dagster_project.warehouse.resources import DuckDBWarehouse
 
 from .job import print_mart_rows, run_job
 
@@ -71,15 +71,6 @@ def run_postgres_build(
     (before the run starts), and what ``nq57 build`` raises otherwise
     (:class:`BuildRefusedError`, :class:`BuildLockedError`, :class:`BuildFailedError`).
     """
-    # lazy: dagster, dbt and Great Expectations cost seconds to import, and
-    # nq57 --help imports this module (start-up cost)
-    from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-    from dagster_project.warehouse.dbt_project import prepare_manifest
-    from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
-    from dagster_project.warehouse.progress import progress_logger
-    from dagster_project.warehouse.publication import PUBLICATION_KEY
-    from dagster_project.warehouse.resources import DuckDBWarehouse
-
     stream = out or sys.stdout
     started = time.monotonic()
     # Said in one line before the run starts: a server that is down or refuses us.
@@ -135,8 +126,6 @@ UNCHANGED = "nq57 build: the published PostgreSQL schemas were left unchanged"
 
 def build_main(args) -> int:
     """``nq57 build --target postgres``."""
-    from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
-
     try:
         target = PostgresTarget.from_url()
         report = run_postgres_build(
@@ -173,48 +162,4 @@ def build_main(args) -> int:
         print(report.gate_summary)
     for line in [*report.warning_lines, *report.report_lines]:
         print(line)
-    return 0
-
-
-def rollback_main(args) -> int:
-    """``nq57 rollback --target postgres``."""
-    try:
-        target = PostgresTarget.from_url()
-        with connect(target, autocommit=True) as conn:
-            if args.list:
-                ensure_meta(conn)
-                row = conn.execute(
-                    f"select publication_id from {META_SCHEMA}.publications where state = 'current'"
-                ).fetchone()
-                current = row[0] if row else None
-                counts = mart_row_counts(conn) if current else {}
-                print(
-                    f"published: {current or '(none)'} on {target.label} "
-                    f"({sum(counts.values())} mart rows in {len(counts)} marts)"
-                )
-                for publication, published_at, rows in kept_publications(conn):
-                    total = sum(int(v) for v in rows.values())
-                    print(
-                        f"kept:      {publication} (published {published_at:%Y-%m-%d %H:%M:%S}, "
-                        f"{total} mart rows)"
-                    )
-                return 0
-            with build_lock(WarehouseLayout(target_path(None))):
-                chosen, replaced = rollback(conn, args.to)
-                counts = mart_row_counts(conn)
-    except (PostgresTargetError, BuildLockedError) as error:
-        print(f"nq57 rollback: {error}", file=sys.stderr)
-        return 1
-    except Exception as error:
-        import psycopg  # lazy: only on an error (start-up cost)
-
-        if isinstance(error, psycopg.Error):
-            print(f"nq57 rollback: postgres: {error}".splitlines()[0], file=sys.stderr)
-            return 1
-        raise
-    print(
-        f"restored publication {chosen} on {target.label} "
-        f"({sum(counts.values())} mart rows in {len(counts)} marts); "
-        f"the replaced publication {replaced} is kept"
-    )
     return 0

@@ -137,7 +137,7 @@ class PublishedReports(ConfigurableResource):
 def periodic_report(
     context: AssetExecutionContext, report_files: PublishedReports
 ) -> MaterializeResult:
-    from .report import make_report, parse_formats
+    from .report import make_report, parse_formats  # lazy: matplotlib (start-up cost)
 
     key = context.partition_key.keys_by_dimension
     result = make_report(

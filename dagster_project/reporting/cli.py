@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from dagster_project.config import add_warehouse_argument
+from dagster_project.config import add_warehouse_argument, warehouse_path
+
+from .figures import ReportInputError
 
 
 def _date(text: str) -> date:
@@ -54,10 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.config import warehouse_path
-
-    from .figures import ReportInputError
-    from .report import make_report, parse_formats
+    from .report import make_report, parse_formats  # lazy: matplotlib (start-up cost)
 
     try:
         formats = parse_formats(args.format)
@@ -84,6 +83,7 @@ def _published(target: str, warehouse: Path) -> Iterator[Path]:
     if target == "duckdb":
         yield warehouse.resolve()
         return
+    # lazy: psycopg, only for --target postgres (start-up cost)
     from dagster_project.warehouse.postgres import PostgresTarget, published_marts_file
 
     with (

@@ -60,7 +60,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 def render_pdf(html: str) -> bytes:
     """The PDF of the HTML page (WeasyPrint; needs the Pango library of the system)."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # lazy: fails without Pango; only the PDF needs it
     except OSError as error:  # the Python package is there, the Pango library is not
         raise RuntimeError(
             f"cannot make the PDF: WeasyPrint needs Pango ({error}); "
@@ -70,6 +70,7 @@ def render_pdf(html: str) -> bytes:
 
 
 def render_docx(doc: Document, charts: list[Chart]) -> bytes:
+    # lazy: python-docx, only for the .docx (start-up cost)
     from docx import Document as Docx
     from docx.enum.section import WD_ORIENT  # noqa: F401
     from docx.enum.table import WD_TABLE_ALIGNMENT

@@ -25,6 +25,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.semantics.display import MISSING, TEMPLATE_FILTERS, vn_auto, vn_date
 
 from .figures import (
@@ -361,8 +362,7 @@ def write_dbt_docs(warehouse: Path, out: Path) -> Path:
     file in a temporary folder (same file name: dbt records the database name
     from it), never on the published file, and writes its target there too.
     """
-    from dagster_project.config import DBT_PROJECT_DIR
-    from dagster_project.warehouse.dbt_project import _dbt_executable
+    from dagster_project.warehouse.dbt_project import _dbt_executable  # lazy: dbt (start-up cost)
 
     with tempfile.TemporaryDirectory(prefix="nq57-dbt-docs-") as scratch:
         copy = Path(scratch) / "warehouse" / warehouse.name

@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from dagster_project.config import add_warehouse_argument
+from dagster_project.config import add_warehouse_argument, warehouse_path
+
+from .figures import ReportInputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.config import warehouse_path
-
-    from .figures import ReportInputError
-    from .site import DbtDocsError, write_site
+    from .site import DbtDocsError, write_site  # lazy: matplotlib, via render (start-up cost)
 
     warehouse = (args.warehouse or warehouse_path()).resolve()
     started = time.perf_counter()

@@ -20,7 +20,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from .calendar import PERIOD_CHOICES
+from dagster_project.submissions.paths import landing_dir, store_path, submissions_dir
+from dagster_project.submissions.periods import PeriodError, parse_period
+from dagster_project.submissions.readers import DEFAULT_MAX_BYTES, Limits
+from dagster_project.submissions.reference import ReferenceError, load_reference
+from dagster_project.submissions.signing import load_keys
+from dagster_project.warehouse.paths import SEEDS_DIR
+
+from .calendar import PERIOD_CHOICES, calendar_file
+from .generator import STATE_DIR_NAME, SimulationConfig, Simulator
+from .ingest import ingest_as_sent
+from .real_figures import write_real_figures
+from .synthetic import write_national_seeds
 
 DEFAULT_SEED = 57
 NATIONAL_MONTHS = 60
@@ -109,8 +120,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _month(text: str):
-    from dagster_project.submissions.periods import PeriodError, parse_period
-
     try:
         period = parse_period(text)
     except PeriodError as error:
@@ -121,27 +130,13 @@ def _month(text: str):
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.submissions.paths import landing_dir, store_path, submissions_dir
-    from dagster_project.submissions.readers import DEFAULT_MAX_BYTES, Limits
-    from dagster_project.submissions.reference import ReferenceError, load_reference
-    from dagster_project.warehouse.paths import SEEDS_DIR
-
     seeds = args.seeds or SEEDS_DIR
     if args.real_figures:
-        from dagster_project.submissions.signing import load_keys
-
-        from .real_figures import write_real_figures
-
         path = write_real_figures(
             seeds, args.out or landing_dir(), load_keys(args.sign_for or store_path())
         )
         print(f"{path}: real figures of Lạng Sơn 234/KH-UBND as a report of lang-son:so-khcn")
         return 0
-
-    from .calendar import calendar_file
-    from .generator import STATE_DIR_NAME, SimulationConfig, Simulator
-    from .ingest import ingest_as_sent
-    from .synthetic import write_national_seeds
 
     out = (args.out or submissions_dir() / "simulated").resolve()
     if args.ingest_into is not None and args.ingest_into.resolve() == store_path().resolve():

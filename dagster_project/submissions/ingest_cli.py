@@ -6,6 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from dagster_project.config import SEEDS_DIR
+
+from .ingest import DEFAULT_BATCH_FILES, REFUSED_SYNTHETIC, IngestError, ingest_paths
+from .paths import landing_dir
+from .readers import DEFAULT_MAX_BYTES, Limits
+from .reference import ReferenceError
+from .signing import KeyFileError
+from .store import StoreCorrupt, StoreLockTimeout
+
 STORE_HELP = "submissions store file (default: <warehouse dir>/submissions.duckdb)"
 SEEDS_HELP = "seeds folder with plans/tasks/indicators CSVs and reference/ (default: <repo>/seeds)"
 
@@ -87,15 +96,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.config import SEEDS_DIR
-
-    from .ingest import DEFAULT_BATCH_FILES, REFUSED_SYNTHETIC, IngestError, ingest_paths
-    from .paths import landing_dir
-    from .readers import DEFAULT_MAX_BYTES, Limits
-    from .reference import ReferenceError
-    from .signing import KeyFileError
-    from .store import StoreCorrupt, StoreLockTimeout
-
     paths = list(args.paths) or [landing_dir()]
     limits = Limits(max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     try:

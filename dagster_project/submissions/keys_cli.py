@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from .ingest_cli import add_action_argument, add_store_argument
+from .paths import store_path
+from .signing import KeyFileError, key_path, load_keys, rotate
 
 ACTIONS = {
     "list": "the key ids and when each was made (never the secrets)",
@@ -24,9 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .paths import store_path
-    from .signing import KeyFileError, key_path, load_keys, rotate
-
     store = args.store or store_path()
     try:
         ring = rotate(store) if args.action == "rotate" else load_keys(store)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dagster_project.config import SEEDS_DIR
+
 from .ingest_cli import add_action_argument, add_store_and_seeds
+from .paths import store_path
+from .readers import DEFAULT_MAX_BYTES
+from .recovery import RebuildError, check_store, rebuild_store
+from .reference import ReferenceError, load_reference
+from .store import StoreCorrupt, StoreLockTimeout
 
 ACTIONS = {
     "check": "open the store read-only and list what is wrong (exit 2 if anything)",
@@ -36,14 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.config import SEEDS_DIR
-
-    from .paths import store_path
-    from .readers import DEFAULT_MAX_BYTES
-    from .recovery import RebuildError, check_store, rebuild_store
-    from .reference import ReferenceError, load_reference
-    from .store import StoreCorrupt, StoreLockTimeout
-
     store = (args.store or store_path()).absolute()
     try:
         if args.action == "check":

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from dagster_project.config import SEEDS_DIR
+
 from .ingest_cli import add_store_and_seeds
+from .paths import store_path
+from .reference import ReferenceError, load_reference
+from .signing import KeyFileError, load_keys
+from .template import TemplateError, write_template
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,13 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.config import SEEDS_DIR
-
-    from .paths import store_path
-    from .reference import ReferenceError, load_reference
-    from .signing import KeyFileError, load_keys
-    from .template import TemplateError, write_template
-
     try:
         reference = load_reference(args.seeds or SEEDS_DIR)
         keys = load_keys(args.store or store_path())

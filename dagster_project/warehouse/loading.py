@@ -20,9 +20,13 @@ import pandas as pd
 from dbt.adapters.duckdb.credentials import Attachment
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from dagster_project.config import STORE_FILE_NAME
 from dagster_project.duckdb_tables import quote_identifier, replacing_table
 from dagster_project.extract.documents import Document, read_manifest
 from dagster_project.extract.schema import SEED_TABLES, check_header
+from dagster_project.submissions.store import ensure_schema, store_lock
+
+from .publish import BUILD_DIR_NAME
 
 RAW_SCHEMA = "raw"
 INTEGER_COLUMNS = frozenset({"source_line"})
@@ -165,8 +169,6 @@ def submissions_snapshot_path(warehouse_file: Path) -> Path:
     not inside it: publishing removes the emptied run directory, and the next
     build's clean-up removes the snapshot. Beside any other file otherwise.
     """
-    from .publish import BUILD_DIR_NAME
-
     if warehouse_file.parent.parent.name == BUILD_DIR_NAME:
         run_dir = warehouse_file.parent
         return run_dir.with_name(run_dir.name + SUBMISSIONS_SNAPSHOT_SUFFIX)
@@ -179,10 +181,6 @@ def submissions_store_for(warehouse_file: Path) -> Path:
     A build writes ``<warehouse dir>/.build/<run>/<name>``; the store lives in
     ``<warehouse dir>`` (see ``dagster_project.submissions.paths``).
     """
-    from dagster_project.submissions.paths import STORE_FILE_NAME
-
-    from .publish import BUILD_DIR_NAME
-
     directory = warehouse_file.parent
     if directory.parent.name == BUILD_DIR_NAME:
         directory = directory.parent.parent
@@ -199,8 +197,6 @@ def snapshot_submissions(warehouse_file: Path, store: Path | None = None) -> Pat
     empty store with the tables in place, so the submission marts build empty.
     Either way the snapshot has the current store schema.
     """
-    from dagster_project.submissions.store import ensure_schema, store_lock
-
     snapshot = submissions_snapshot_path(warehouse_file)
     store = store or submissions_store_for(warehouse_file)
     partial = snapshot.with_name(snapshot.name + ".part")

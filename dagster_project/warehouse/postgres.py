@@ -37,11 +37,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-if TYPE_CHECKING:
-    import psycopg
+import duckdb
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from dagster_project.locks import pause_point
+
+from .loading import remove_snapshot, snapshot_submissions
 
 URL_ENV_VAR = "NQ57_POSTGRES_URL"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/nq57"
@@ -157,7 +162,6 @@ def connect(
     target: PostgresTarget, dbname: str | None = None, autocommit: bool = False
 ) -> Iterator[psycopg.Connection]:
     """A connection, or :class:`PostgresTargetError` naming the target and the reason."""
-    import psycopg
 
     try:
         conn = psycopg.connect(**target.conninfo(dbname), autocommit=autocommit)
@@ -171,8 +175,6 @@ def connect(
 
 def ensure_database(target: PostgresTarget) -> bool:
     """Create the target database if it is missing; True when it was created."""
-    import psycopg
-    from psycopg import sql
 
     with connect(target, dbname="postgres", autocommit=True) as conn:
         exists = conn.execute(
@@ -205,7 +207,6 @@ def ensure_roles(conn: psycopg.Connection, dbname: str) -> None:
     database, no objects in ``public``; it gets SELECT, schema by schema, at
     every publish (:func:`grant_reader`).
     """
-    from psycopg import sql
 
     for role in (READER_ROLE, LOADER_ROLE):
         conn.execute(
@@ -233,7 +234,6 @@ def ensure_roles(conn: psycopg.Connection, dbname: str) -> None:
 
 def grant_reader(conn: psycopg.Connection) -> None:
     """SELECT on the published marts (and the semantic layer's tables) for ``nq57_reader``."""
-    from psycopg import sql
 
     reader = sql.Identifier(READER_ROLE)
     for schema in READER_SCHEMAS:
@@ -248,7 +248,6 @@ def existing_schemas(conn: psycopg.Connection) -> set[str]:
 
 def drop_build_schemas(conn: psycopg.Connection) -> list[str]:
     """Drop what an earlier build left unpublished (failed, refused or killed)."""
-    from psycopg import sql
 
     stale = sorted(s for s in existing_schemas(conn) if s.endswith(BUILD_SUFFIX))
     for schema in stale:
@@ -292,7 +291,6 @@ def copy_duckdb_schema(
     duck, duck_schema: str, conn: psycopg.Connection, pg_schema: str, catalog: str | None = None
 ) -> dict[str, int]:
     """Copy every table of one DuckDB schema into a new PostgreSQL schema; rows per table."""
-    from psycopg import sql
 
     conn.execute(sql.SQL("create schema {}").format(sql.Identifier(pg_schema)))
     catalog_filter = (
@@ -379,8 +377,6 @@ def export_schemas_to_duckdb(
     Values travel as text and are cast by DuckDB to the column's type, so
     numerics stay exact decimals and dates stay dates.
     """
-    import duckdb
-    import pandas as pd
 
     duck = duckdb.connect(str(duck_path))
     try:
@@ -423,7 +419,6 @@ def export_schemas_to_duckdb(
 
 
 def _pause_point(name: str) -> None:
-    from dagster_project.locks import pause_point
 
     pause_point(name)
 
@@ -443,7 +438,6 @@ def ensure_meta(conn: psycopg.Connection) -> None:
 
 def _swap(conn: psycopg.Connection, mart_rows: dict[str, int], publication: str) -> str | None:
     """The publishing transaction of :func:`publish_build`; returns the replaced publication."""
-    from psycopg import sql
 
     with conn.transaction():
         ensure_meta(conn)
@@ -504,7 +498,6 @@ def publish_build(
     tries again, so a reader holding one mart while it waits for another
     never deadlocks with it.
     """
-    import psycopg
 
     publication = _new_publication_id()
     for attempt in range(LOCK_ATTEMPTS):
@@ -532,7 +525,6 @@ def lock_read_relations(conn: psycopg.Connection) -> None:
     (PostgreSQL looks a name up again after waiting for its lock) and reads the
     new publication whole; the swap waits for queries already reading.
     """
-    from psycopg import sql
 
     relations = conn.execute(
         "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -566,7 +558,6 @@ def _history_schemas(conn: psycopg.Connection, publication: str) -> list[str]:
 
 def prune_publications(conn: psycopg.Connection, keep: int) -> list[str]:
     """Drop the kept publications beyond the newest ``keep``, and any unrecorded leftovers."""
-    from psycopg import sql
 
     dropped = []
     with conn.transaction():
@@ -592,7 +583,6 @@ def rollback(conn: psycopg.Connection, to: str | None = None) -> tuple[str, str]
     The replaced publication is kept in its place in the history, so a
     rollback can itself be rolled back.
     """
-    from psycopg import sql
 
     with conn.transaction():
         ensure_meta(conn)
@@ -644,7 +634,6 @@ def rollback(conn: psycopg.Connection, to: str | None = None) -> tuple[str, str]
 
 
 def mart_row_counts(conn: psycopg.Connection, schema: str = "marts") -> dict[str, int]:
-    from psycopg import sql
 
     tables = conn.execute(
         "select table_name from information_schema.tables "
@@ -663,9 +652,6 @@ def mart_row_counts(conn: psycopg.Connection, schema: str = "marts") -> dict[str
 
 def copy_inputs(build_file: Path, conn: psycopg.Connection) -> dict[str, int]:
     """The loaded schemas and a snapshot of the submissions store, into the build schemas."""
-    import duckdb
-
-    from .loading import remove_snapshot, snapshot_submissions
 
     snapshot = snapshot_submissions(build_file)
     counts = {}
@@ -749,7 +735,6 @@ def build_row_counts(
     target: PostgresTarget, relations: Iterable[Sequence[str]]
 ) -> dict[tuple[str, ...], int]:
     """``{(schema, name): rows}`` of the built relations, read in their build schemas."""
-    from psycopg import sql
 
     counts = {}
     with connect(target) as conn:
