@@ -37,7 +37,7 @@ from dagster_project.warehouse.publish import (
     WarehouseLayout,
 )
 
-from .job import add_target_argument, print_mart_rows, run_job
+from .job import add_target_argument, print_failed, print_mart_rows, print_refused, run_job
 
 if TYPE_CHECKING:
     from dagster_project.warehouse.inputs import BuildPlan
@@ -232,23 +232,12 @@ def main(args: argparse.Namespace) -> int:
         print(f"nq57 build: {error}", file=sys.stderr)
         return 1
     except BuildRefusedError as refused:
-        print(
-            f"nq57 build: the quality gate refused to publish: "
-            f"{refused.failures} error-severity check(s) failed:",
-            file=sys.stderr,
-        )
-        for line in [
-            *refused.failure_lines,
-            _unchanged(target_path(args.warehouse)),
-            *refused.report_lines,
-        ]:
-            print(line, file=sys.stderr)
+        print_refused(refused, "", _unchanged(target_path(args.warehouse)))
         if refused.report_folder is not None:
             print(_reports_kept(refused.report_folder.parent, args.keep_reports), file=sys.stderr)
         return 1
     except (BuildFailedError, DbtParseError, PublishError) as error:
-        print(f"nq57 build failed:\n{error}", file=sys.stderr)
-        print(_unchanged(target_path(args.warehouse)), file=sys.stderr)
+        print_failed(error, _unchanged(target_path(args.warehouse)))
         return 1
     if report.up_to_date:
         print(f"nothing to do: {report.published} is current (--full-refresh rebuilds it anyway)")

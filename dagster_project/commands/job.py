@@ -9,7 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.warehouse.build import PROGRESS_LOGGER, mart_row_counts, raise_for_failure
+from dagster_project.warehouse.build import (
+    PROGRESS_LOGGER,
+    BuildRefusedError,
+    mart_row_counts,
+    raise_for_failure,
+)
 from dagster_project.warehouse.gate import report_page_lines
 
 TARGETS = ("duckdb", "postgres")
@@ -111,3 +116,24 @@ def print_mart_rows(mart_rows: dict[str, int]) -> None:
     width = max((len(name) for name in mart_rows), default=0)
     for name, rows in mart_rows.items():
         print(f"  marts.{name.ljust(width)}  {rows} rows")
+
+
+def print_refused(refused: BuildRefusedError, where: str, unchanged: str) -> None:
+    """What ``nq57 build`` says on stderr when a check refused the build: the failed
+    checks, that nothing changed (``unchanged``) and where the report is.
+
+    ``where`` follows "refused to publish" (e.g. " to postgres").
+    """
+    print(
+        f"nq57 build: the quality gate refused to publish{where}: "
+        f"{refused.failures} error-severity check(s) failed:",
+        file=sys.stderr,
+    )
+    for line in [*refused.failure_lines, unchanged, *refused.report_lines]:
+        print(line, file=sys.stderr)
+
+
+def print_failed(error: Exception, unchanged: str) -> None:
+    """What ``nq57 build`` says on stderr when a step failed, and that nothing changed."""
+    print(f"nq57 build failed:\n{error}", file=sys.stderr)
+    print(unchanged, file=sys.stderr)

@@ -36,7 +36,7 @@ from dagster_project.warehouse.publication import PUBLICATION_KEY
 from dagster_project.warehouse.publish import BuildLockedError, WarehouseLayout
 from dagster_project.warehouse.resources import DuckDBWarehouse
 
-from .job import print_mart_rows, run_job
+from .job import print_failed, print_mart_rows, print_refused, run_job
 
 
 @dataclass(frozen=True)
@@ -139,17 +139,10 @@ def build_main(args) -> int:
         print(f"nq57 build: {error}", file=sys.stderr)
         return 1
     except BuildRefusedError as refused:
-        print(
-            f"nq57 build: the quality gate refused to publish to postgres: "
-            f"{refused.failures} error-severity check(s) failed:",
-            file=sys.stderr,
-        )
-        for line in [*refused.failure_lines, UNCHANGED, *refused.report_lines]:
-            print(line, file=sys.stderr)
+        print_refused(refused, " to postgres", UNCHANGED)
         return 1
     except (BuildFailedError, DbtParseError) as error:
-        print(f"nq57 build failed:\n{error}", file=sys.stderr)
-        print(UNCHANGED, file=sys.stderr)
+        print_failed(error, UNCHANGED)
         return 1
     print(
         f"published {report.target.label} as publication {report.publication} "

@@ -7,10 +7,6 @@ build: readers see the old file or the restored one, never a mix, and no
 build runs meanwhile. The warehouse it replaces goes into history like any
 other, so a rollback is undone by another one. A rollback deletes no history;
 the next build trims it to its ``--keep``.
-
-    nq57 rollback --list        # what could be restored, with row counts
-    nq57 rollback               # restore the newest entry: the warehouse published before
-    nq57 rollback --to STAMP    # restore a given entry
 """
 
 from __future__ import annotations
