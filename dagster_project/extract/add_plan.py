@@ -29,6 +29,7 @@ from typing import TextIO
 
 from dagster_project.semantics import normalize_cell_text
 from dagster_project.semantics.agencies import Registry, load_registry, resolve_agencies
+from dagster_project.semantics.dates import parse_vn_date
 from dagster_project.semantics.deadlines import STATUSES as DEADLINE_STATUSES
 from dagster_project.semantics.deadlines import parse_deadline
 from dagster_project.semantics.reference_tables import read_reference_csv
@@ -37,7 +38,7 @@ from dagster_project.semantics.targets import parse_target
 
 from .documents import MANIFEST_NAME, document_from_text, load_documents, read_manifest
 from .layouts import LAYOUTS_FILE_NAME, LayoutError
-from .plans import DOCUMENT_NUMBER_DIGITS, extract_plan, parse_issue_date
+from .plans import DOCUMENT_NUMBER_DIGITS, extract_plan
 from .review import province_ids as review_province
 from .review import review_items, write_workbook
 from .runner import (
@@ -254,7 +255,7 @@ def report(plan: Plan, registry: Registry, review_path: Path | None, out: TextIO
     tables = plan.extraction.tables
     plan_id = plan.plan["plan_id"]
     mine = {name: [r for r in rows if r.get("plan_id") == plan_id] for name, rows in tables.items()}
-    issued = parse_issue_date(plan.plan["issue_date_text"])
+    issued = parse_vn_date(plan.plan["issue_date_text"])
     out.write(
         f"plan {plan_id}: {plan.plan['province_name']} {plan.plan['document_number']}"
         f"{', ' + issued.strftime('%d/%m/%Y') if issued else ''} ({plan.plan['plan_kind']})\n"

@@ -16,10 +16,11 @@ different the row is flagged, never silently reconciled.
 
 from __future__ import annotations
 
-import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from dagster_project.semantics.dates import date_parts
 
 from .cells import clean_text
 from .documents import Document
@@ -43,8 +44,6 @@ LETTERHEAD_DATE = re.compile(
 LETTERHEAD_PROVINCE = re.compile(r"^(?:TỈNH|THÀNH PHỐ)\s+(?P<name>[^\W\d_][^\d|]*)$")
 ISSUER_PREFIX = re.compile(r"^(?:UBND\s+|Ủy ban nhân dân\s+)?(?:tỉnh|thành phố)\s+", re.IGNORECASE)
 
-NUMERIC_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-WORDED_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 DOCUMENT_NUMBER_DIGITS = re.compile(r"^\s*(\d+)")
 
 TITLE_HEADING = "KẾ HOẠCH"
@@ -82,24 +81,6 @@ def slugify(text: str) -> str:
 def _cells(line: str) -> list[str]:
     """Non-empty cells of a line, splitting the web page's ``|`` table borders."""
     return [clean_text(part.replace("*", "")) for part in line.split("|") if part.strip()]
-
-
-def _date_parts(text: str) -> tuple[int, int, int] | None:
-    """(day, month, year) of '14/05/2025' or 'ngày 14 tháng 5 năm 2025'."""
-    match = NUMERIC_DATE.match(text.strip()) or WORDED_DATE.search(text)
-    return tuple(int(part) for part in match.groups()) if match else None
-
-
-def parse_issue_date(text: str) -> datetime.date | None:
-    """The date of an ``issue_date_text`` seed value; ``None`` when absent or impossible."""
-    parts = _date_parts(text)
-    if parts is None:
-        return None
-    day, month, year = parts
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
 
 
 def _province_from_issuer(issuer: str) -> str:
@@ -258,7 +239,7 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def _same_date(a: str, b: str) -> bool:
-    return _date_parts(a) == _date_parts(b)
+    return date_parts(a) == date_parts(b)
 
 
 def _choose(
@@ -283,7 +264,7 @@ def plan_kind(title: str) -> str:
 def make_plan_id(province_name: str, document_number: str, issue_date_text: str) -> str:
     """'nghe-an-348-2025'; 'lai-chau-khong-so-2025' when the number was left blank."""
     digits = DOCUMENT_NUMBER_DIGITS.match(document_number)
-    date = _date_parts(issue_date_text)
+    date = date_parts(issue_date_text)
     year = str(date[2]) if date else "khong-ngay"
     return f"{slugify(province_name)}-{digits.group(1) if digits else 'khong-so'}-{year}"
 
@@ -360,6 +341,7 @@ def extract_plan(doc: Document, province_override: str | None = None) -> dict:
         "province_name": province_name,
         "document_number": number_text,
         "issue_date_text": date_text,
+        "issue_date": "",  # filled from the text by parsed.add_parsed_values
         "signer_name": signer.value if signer else "",
         "legal_basis": basis.value if basis else "",
         "plan_kind": kind,

@@ -33,10 +33,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dagster_project.semantics import normalize_cell_text
 from dagster_project.semantics.agencies import Registry, resolve_agencies
+from dagster_project.semantics.dates import parse_vn_date
 from dagster_project.semantics.deadlines import parse_deadline
 from dagster_project.semantics.targets import parse_target
-
-from .plans import parse_issue_date
 
 SHEET = "review"
 LISTS_SHEET = "lists"
@@ -107,7 +106,7 @@ def review_items(
     chosen = {p["plan_id"] for p in plans}
     provinces = province_ids(plans, registry)
     plan_year = {
-        p["plan_id"]: (d.year if (d := parse_issue_date(p["issue_date_text"])) else None)
+        p["plan_id"]: (d.year if (d := parse_vn_date(p["issue_date_text"])) else None)
         for p in plans
     }
     indicators = {

@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from dagster_project.extract.plans import parse_issue_date
+from dagster_project.semantics.dates import parse_vn_date
 from dagster_project.semantics.deadlines import parse_deadline
 
 DEADLINE_COLUMNS: dict[str, str] = {
@@ -47,7 +47,7 @@ def plan_horizons(
             last_year[row.plan_id] = max(int(text), last_year.get(row.plan_id, 0))
     horizons = {}
     for row in plans.itertuples(index=False):
-        issued = parse_issue_date(row.issue_date_text)
+        issued = parse_vn_date(row.issue_date_text)
         start = date(issued.year, 1, 1) if issued else None
         end = date(last_year[row.plan_id], 12, 31) if row.plan_id in last_year else None
         horizons[row.plan_id] = (start, end)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dagster_project.semantics import normalize_cell_text
+from dagster_project.semantics.dates import NUMERIC_DATE
 
 # Resolution 57's horizon ("tầm nhìn đến năm 2045"): every plan runs to 2045 at most.
 HORIZON_END = date(2045, 12, 31)
@@ -24,7 +25,6 @@ _YEAR = re.compile(r"(?P<year>\d{4})")
 _MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})")
 _QUARTER = re.compile(r"(?P<year>\d{4})-Q(?P<quarter>[1-4])")
 _HALF = re.compile(r"(?P<year>\d{4})-H(?P<half>[12])")
-_DMY = re.compile(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})")
 _ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
 
 
@@ -95,7 +95,7 @@ def parse_date_text(text: str) -> date:
     reader, so a date typed as text and a date typed as a date read the same.
     """
     token = normalize_cell_text(text)
-    match = _DMY.fullmatch(token) or _ISO.fullmatch(token)
+    match = NUMERIC_DATE.fullmatch(token) or _ISO.fullmatch(token)
     if not match:
         raise DateTextError(f"'{text}' is not a date: write dd/mm/yyyy, e.g. 31/03/2026")
     try:

@@ -29,7 +29,6 @@ followed through the registry to the body holding it on the period's last day.
 from __future__ import annotations
 
 import csv
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,9 +45,8 @@ from dagster_project.semantics.agencies import (
     read_reference_csv,
     resolve_agencies,
 )
+from dagster_project.semantics.dates import parse_vn_date
 from dagster_project.semantics.targets import parse_target
-
-from .periods import DateTextError, parse_date_text
 
 # The provincial bodies that are the province's own leadership, not one of
 # its "sở, ban, ngành": the plan is theirs, they are not assigned by it.
@@ -393,28 +391,6 @@ def _plan_province(row: dict[str, str], provinces: dict[str, Province]) -> str:
     )
 
 
-_SPELLED_DATE = re.compile(r"(?i)(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-
-
-def _issue_date(text: str) -> date | None:
-    """The plan's issue date (``14/05/2025`` or ``ngày 14 tháng 02 năm 2025``).
-
-    None when the seed holds neither form: the period-before-plan check is
-    then skipped for that plan rather than guessed.
-    """
-    cleaned = normalize_cell_text(text)
-    if match := _SPELLED_DATE.fullmatch(cleaned):
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    try:
-        return parse_date_text(cleaned)
-    except DateTextError:
-        return None
-
-
 def _add_unique(index: dict, key: tuple[str, str], item: object, where: str) -> None:
     if key in index:
         raise ReferenceError(f"{where}: plan {key[0]!r} lists {key[1]!r} twice")
@@ -443,7 +419,9 @@ def load_reference(seeds_dir: Path = SEEDS_DIR, reference_dir: Path | None = Non
         plans[row["plan_id"]] = Plan(
             row["plan_id"],
             _plan_province(row, provinces),
-            _issue_date(row["issue_date_text"]),
+            # None when the seed prints no real date: the period-before-plan
+            # check is then skipped for that plan rather than guessed.
+            parse_vn_date(row["issue_date_text"]),
             row["plan_kind"],
         )
     tasks = {}
