@@ -7,6 +7,7 @@ from fixtures.documents import source_documents
 
 from dagster_project.extract.body_targets import extract_appendix_references, roman_label
 from dagster_project.extract.documents import document_from_text
+from dagster_project.extract.parsed import add_parsed_values
 from dagster_project.extract.plans import extract_plan, make_plan_id, slugify
 from dagster_project.extract.schema import SEED_TABLES
 
@@ -22,6 +23,7 @@ EXPECTED_PLANS = {
         "province_name": "Lạng Sơn",
         "document_number": "145/KH-UBND",
         "issue_date_text": "28/05/2025",
+        "issue_date": "2025-05-28",
         "signer_name": "Dương Xuân Huyên",
         "legal_basis": "71/NQ-CP",
         "plan_kind": "implementation_plan",
@@ -42,6 +44,7 @@ EXPECTED_PLANS = {
         "province_name": "Lai Châu",
         "document_number": "/KH-UBND",
         "issue_date_text": "ngày 14 tháng 02 năm 2025",
+        "issue_date": "2025-02-14",
         "signer_name": "Tổng Thanh Hải",
         "legal_basis": "03/NQ-CP",
         "plan_kind": "implementation_plan",
@@ -59,6 +62,7 @@ EXPECTED_PLANS = {
         "province_name": "Nghệ An",
         "document_number": "348/KH-UBND",
         "issue_date_text": "14/05/2025",
+        "issue_date": "2025-05-14",
         "signer_name": "Bùi Đình Long",
         "legal_basis": "71/NQ-CP",
         "plan_kind": "implementation_plan",
@@ -78,6 +82,7 @@ EXPECTED_PLANS = {
         "province_name": "Bắc Kạn",
         "document_number": "131/KH-UBND",
         "issue_date_text": "ngày 28 tháng 02 năm 2025",
+        "issue_date": "2025-02-28",
         "signer_name": "Nguyễn Đăng Bình",
         "legal_basis": "03/NQ-CP",
         "plan_kind": "implementation_plan",
@@ -96,6 +101,7 @@ EXPECTED_PLANS = {
         "province_name": "Lạng Sơn",
         "document_number": "234/KH-UBND",
         "issue_date_text": "05/09/2025",
+        "issue_date": "2025-09-05",
         "signer_name": "Dương Xuân Huyên",
         "legal_basis": "Công văn số 11112/BTC-KTN",
         "plan_kind": "budget_plan",
@@ -162,7 +168,9 @@ EXPECTED_APPENDICES = {
 
 @pytest.mark.parametrize("source_file", sorted(EXPECTED_PLANS))
 def test_plan_row_of_each_source_document(source_file):
-    assert extract_plan(source_documents()[source_file]) == EXPECTED_PLANS[source_file]
+    row = extract_plan(source_documents()[source_file])
+    add_parsed_values({"plans": [row]})
+    assert row == EXPECTED_PLANS[source_file]
 
 
 @pytest.mark.parametrize("source_file", sorted(EXPECTED_PLANS))
@@ -267,11 +275,13 @@ def test_metadata_table_layout_is_read_from_the_table():
 
 def test_letterhead_only_layout_reads_letterhead_and_signature():
     row = extract_plan(document_from_text("crafted.txt", LETTERHEAD_PAGE))
+    add_parsed_values({"plans": [row]})
     assert row == {
         "plan_id": "thua-thien-hue-7-2025",
         "province_name": "Thừa Thiên Huế",
         "document_number": "7/KH-UBND",
         "issue_date_text": "ngày 05 tháng 3 năm 2025",
+        "issue_date": "2025-03-05",
         "signer_name": "Lê Thị Bình",
         "legal_basis": "03/NQ-CP",
         "plan_kind": "implementation_plan",

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from dagster_project.semantics.numbers import (
     decimal_to_text,
     format_vn_number,
+    parse_vn_amount,
     parse_vn_number,
     parse_vn_number_with_note,
 )
@@ -117,3 +118,28 @@ def test_format_then_parse_gives_back_the_same_value(value):
 @given(st.integers(min_value=0, max_value=10**15))
 def test_plain_digit_strings_are_integers(number):
     assert parse_vn_number(str(number)) == Decimal(number)
+
+
+# The dbt unit tests of the SQL macro parse_vietnamese_number, before
+# extraction took over the parsing (issue 17): amounts take the Vietnamese
+# reading only.
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("384.172", Decimal("384172")),
+        ("56.016,1", Decimal("56016.1")),
+        ("7.976,478", Decimal("7976.478")),
+        ("7.991.147.000", Decimal("7991147000")),
+        ("0", Decimal("0")),
+        ("0,7", Decimal("0.7")),
+        ("2.660,0", Decimal("2660.0")),
+        (" 118 ", Decimal("118")),
+    ],
+)
+def test_amounts_in_vietnamese_format_are_read_exactly(printed, value):
+    assert parse_vn_amount(printed) == value
+
+
+@pytest.mark.parametrize("printed", ["0.60", "0.600", "1.2.3", "khoảng 5", "56.01…", "56.01�", ""])
+def test_amounts_that_are_not_vietnamese_numbers_are_none(printed):
+    assert parse_vn_amount(printed) is None

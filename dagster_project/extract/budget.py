@@ -59,23 +59,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dagster_project.semantics.numbers import VN_NUMBER, parse_vn_number_with_note
+
 from .cells import TRUNCATION_MARK, clean_text
 from .documents import Document
 from .schema import join_flags
 
 # --- Vietnamese numbers and money -----------------------------------------------
 
-# '.' groups thousands, ',' is the decimal mark: 384.172, 56.016,1, 0, 2.660,0.
-VN_NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 MONEY_UNIT = r"(?:triệu|tỷ|nghìn|ngàn)\s+đồng|đồng"
 AMOUNT = re.compile(
     rf"(?<![\w.,/])(?P<number>{VN_NUMBER})(?![\w/])\s*(?P<unit>{MONEY_UNIT})(?!\w)",
     re.IGNORECASE,
 )
-FULL_NUMBER = re.compile(rf"^(?:{VN_NUMBER})$")
-# A point followed by one or two digits (0.60) is a decimal point in another
-# convention, not a thousands separator: ambiguous in a Vietnamese document.
-POINT_DECIMAL = re.compile(r"^\d+\.\d{1,2}$")
 YEAR = re.compile(r"(?<![\d/])(20\d{2})(?!\d)")
 # An amount for a period: "giai đoạn 2026 - 2030" is five fiscal years, not 2026.
 PERIOD = re.compile(r"(?<![\d/])(20\d{2})\s*[-–—]\s*(20\d{2})(?![\d/])")
@@ -693,11 +689,12 @@ class TableReader:
             flags.append(
                 f'truncated_cell: amount "{text}" in column "{column.header}" is cut off in the source'
             )
-        elif POINT_DECIMAL.match(text):
+        elif (parsed := parse_vn_number_with_note(text)).decimal_point:
+            # 0.60 is a decimal point in another convention: ambiguous here.
             flags.append(
                 f'ambiguous_number: "{text}" uses a decimal point, not the Vietnamese decimal comma'
             )
-        elif not FULL_NUMBER.match(text):
+        elif parsed.value is None:
             flags.append(
                 f'not_a_number: "{text}" in column "{column.header}" is not a Vietnamese number'
             )
@@ -814,6 +811,7 @@ class RowWriter:
             "line_code": line.code,
             "line_name": line.name,
             "amount_text": amount.text,
+            "amount_in_unit": "",  # filled from the text by parsed.add_parsed_values
             "amount_unit": amount.unit,
             "flags": join_flags(*dict.fromkeys(flags)),
             "source_file": self.doc.source_file,

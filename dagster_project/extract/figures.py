@@ -30,7 +30,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .budget import DYNAMIC_KINDS, SECTION_KINDS, VN_NUMBER, Outline, parse_outline_marker
+from dagster_project.semantics.numbers import VN_NUMBER
+
+from .budget import DYNAMIC_KINDS, SECTION_KINDS, Outline, parse_outline_marker
 from .cells import clean_text
 from .documents import Document
 from .schema import join_flags

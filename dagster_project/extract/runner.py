@@ -40,6 +40,7 @@ from .budget import extract_budget_lines
 from .documents import REPO_ROOT, SOURCE_DIR, Document, load_documents
 from .figures import extract_reported_figures
 from .layouts import LAYOUTS_FILE_NAME, NO_LAYOUT, DocumentLayout, LayoutError, read_layouts
+from .parsed import PARSERS, add_parsed_values
 from .plans import extract_plan
 from .review import review_items, write_workbook
 from .schema import SEED_TABLES, join_flags, read_csv_rows
@@ -202,6 +203,8 @@ def _added_row(fix: Correction, where: str) -> dict:
     unknown = set(values) - set(row)
     if unknown:
         raise CorrectionError(f"{where}: {fix.table} has no column {', '.join(sorted(unknown))}")
+    for column in values:
+        _refuse_parsed(fix.table, column, where)
     row.update({column: str(value) for column, value in values.items()})
     row.update(_parse_key(fix.table, fix.row_key, where))
     if not row["source_file"] or not str(row["source_line"]).isdigit():
@@ -213,6 +216,14 @@ def _added_row(fix: Correction, where: str) -> dict:
         row["flags"], f"added: by review ({fix.reason}; reviewed by {fix.reviewed_by})"
     )
     return row
+
+
+def _refuse_parsed(table: str, column: str, where: str) -> None:
+    if (table, column) in PARSERS:
+        raise CorrectionError(
+            f"{where}: {table}.{column} is parsed from the printed text; "
+            "correct the text column instead and the value follows"
+        )
 
 
 def apply_corrections(tables: dict[str, list[dict]], corrections: list[Correction]) -> None:
@@ -238,6 +249,7 @@ def apply_corrections(tables: dict[str, list[dict]], corrections: list[Correctio
             continue
         if fix.column not in SEED_TABLES[fix.table] or fix.column in ROW_KEYS[fix.table]:
             raise CorrectionError(f"{where}: column {fix.column!r} cannot be corrected")
+        _refuse_parsed(fix.table, fix.column, where)
         if len(matches) != 1:
             raise CorrectionError(
                 f"{where}: row {fix.row_key!r} of {fix.table} matched {len(matches)} rows"
@@ -285,6 +297,7 @@ def extract_seeds(
     """A fresh extraction of every document with the reviewed layouts and corrections applied."""
     extraction = extract_all(load_documents(source_dir), read_layouts(layouts), reference_dir)
     apply_corrections(extraction.tables, read_corrections(corrections))
+    add_parsed_values(extraction.tables)
     return extraction
 
 

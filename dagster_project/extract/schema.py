@@ -2,7 +2,9 @@
 
 The seeds are the contract between extraction and the pipeline: every value is
 text exactly as printed (numbers included), and every row carries
-``source_file`` and ``source_line``. ``flags`` holds ``code: note`` entries
+``source_file`` and ``source_line``. The printed dates and amounts are also
+parsed once, by ``parsed``, and written beside their text (``issue_date``,
+``amount_in_unit``): the warehouse casts them and parses no text. ``flags`` holds ``code: note`` entries
 separated by `` | `` for anything the extractor could not be sure of; it is
 empty when the row was read cleanly.
 """
@@ -21,6 +23,7 @@ SEED_TABLES: dict[str, tuple[str, ...]] = {
         "province_name",
         "document_number",
         "issue_date_text",
+        "issue_date",
         "signer_name",
         "legal_basis",
         "plan_kind",
@@ -77,6 +80,7 @@ SEED_TABLES: dict[str, tuple[str, ...]] = {
         "line_code",
         "line_name",
         "amount_text",
+        "amount_in_unit",
         "amount_unit",
     )
     + SOURCE_COLUMNS,

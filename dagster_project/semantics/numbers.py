@@ -31,6 +31,10 @@ result is flagged ``is_ambiguous`` so callers refuse to pick a reading.
 
 Anything else (letters, ``1.2.3``, ``12.34,5,6``, a lone ``,``) is not a
 number: the value is ``None``.
+
+Amounts of money (:func:`parse_vn_amount`, the budget seed's
+``amount_in_unit``) take the Vietnamese reading only: a decimal point there
+is refused, not read, since ``0.60`` triệu đồng could be 0.6 or 60.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ from dagster_project.semantics import normalize_cell_text
 # A number token as it can appear inside a longer cell: starts and ends with a
 # digit so that sentence punctuation ("50%.") is never swallowed.
 NUMBER_TOKEN = r"[0-9](?:[0-9.,]*[0-9])?"
+# A number in the Vietnamese format only (384.172, 56.016,1, 0, 2.660,0), to
+# find amounts in a line of text.
+VN_NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 
 _SIGN = r"(?P<sign>[-+−]?)"
 _PLAIN = re.compile(rf"{_SIGN}(?P<int>[0-9]+)")
@@ -59,11 +66,13 @@ class NumberParse:
     ``value`` is the Vietnamese reading (``None`` when the text is not a
     number). ``is_ambiguous`` means two readings are plausible and the caller
     should not use ``value`` without review; ``note`` says why, in short English.
+    ``decimal_point`` says ``value`` was read with the English decimal point.
     """
 
     value: Decimal | None
     note: str = ""
     is_ambiguous: bool = False
+    decimal_point: bool = False
 
 
 def _decimal(sign: str, integer: str, fraction: str | None) -> Decimal | None:
@@ -105,7 +114,7 @@ def parse_vn_number_with_note(text: str, *, fraction_scale: bool = False) -> Num
             if match["frac"] is not None or len(groups) > 2:
                 return NumberParse(None)
             value = _decimal(match["sign"], "0", groups[1])
-            return NumberParse(value, f"'{token}': '.' read as decimal point")
+            return NumberParse(value, f"'{token}': '.' read as decimal point", decimal_point=True)
         thousands = _decimal(match["sign"], "".join(groups), match["frac"])
         if fraction_scale and len(groups) == 2 and match["frac"] is None:
             return NumberParse(
@@ -119,7 +128,7 @@ def parse_vn_number_with_note(text: str, *, fraction_scale: bool = False) -> Num
     if match := _POINT_DECIMAL.fullmatch(token):
         # One dot not followed by exactly three digits cannot group thousands.
         value = _decimal(match["sign"], match["int"], match["frac"])
-        return NumberParse(value, f"'{token}': '.' read as decimal point")
+        return NumberParse(value, f"'{token}': '.' read as decimal point", decimal_point=True)
 
     return NumberParse(None)
 
@@ -128,6 +137,13 @@ def parse_vn_number(text: str) -> Decimal | None:
     """The Vietnamese reading of ``text`` as a Decimal, or ``None`` if it is
     not a number. Use :func:`parse_vn_number_with_note` to see doubts."""
     return parse_vn_number_with_note(text).value
+
+
+def parse_vn_amount(text: str) -> Decimal | None:
+    """An amount printed the Vietnamese way as a Decimal; ``None`` for anything else,
+    a decimal point included (``0.60``: 0.6 or 60?)."""
+    parsed = parse_vn_number_with_note(text)
+    return None if parsed.decimal_point else parsed.value
 
 
 def format_vn_number(value: Decimal) -> str:

@@ -42,7 +42,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
+from dagster_project.semantics.dates import NUMERIC_DATE, date_of
+from dagster_project.semantics.numbers import format_vn_number
 from dagster_project.submissions import spec
 from dagster_project.submissions.periods import format_date, parse_period
 from dagster_project.submissions.reference import load_reference
@@ -60,8 +61,7 @@ DOCUMENT_DATE = date(2025, 9, 5)
 SENT_AT = datetime(2025, 9, 5, 1, 0)
 FILE_NAME = "nq57_lang-son_so-khcn_2025-Q3_so-lieu-234-KH-UBND.xlsx"
 MILLION = Decimal(1_000_000)
-_AS_OF_IN_LINE = re.compile(r"(?:đến hết|đến ngày)\s+(\d{1,2})/(\d{1,2})/(\d{4})")
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_AS_OF_IN_LINE = re.compile(rf"(?:đến hết|đến ngày)\s+{NUMERIC_DATE.pattern}")
 _MONTH = re.compile(r"(?i)tháng\s+(\d{1,2})/(\d{4})")
 _QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV)/(\d{4})")
 _YEAR = re.compile(r"(\d{4})\s*$")
@@ -81,10 +81,8 @@ def _month_end(year: int, month: int) -> date:
 def figure_as_of(period_text: str) -> tuple[date, str]:
     """The date a figure holds on, from its period text, and how it was read."""
     text = period_text.strip()
-    if match := list(_DATE.finditer(text)):
-        day, month, year = (int(g) for g in match[-1].groups())
-        if "-" not in text[match[-1].end() :]:
-            return date(year, month, day), "date printed"
+    if (match := list(NUMERIC_DATE.finditer(text))) and "-" not in text[match[-1].end() :]:
+        return _printed_date(match[-1]), "date printed"
     if match := list(_MONTH.finditer(text)):
         month, year = (int(g) for g in match[-1].groups())
         return _month_end(year, month), "end of the month printed"
@@ -96,11 +94,19 @@ def figure_as_of(period_text: str) -> tuple[date, str]:
     return DOCUMENT_DATE, "document date (the text says 'to date' or names the current year)"
 
 
-def _million_text(amount_text: str, unit: str) -> str:
-    if unit.strip().casefold() != "đồng":
-        return amount_text
-    amount = parse_vn_number(amount_text)
-    return format_vn_number(amount / MILLION) if amount is not None else amount_text
+def _printed_date(match: re.Match) -> date:
+    """The date a NUMERIC_DATE match prints; an impossible one is an error in the document."""
+    printed = date_of(int(match["day"]), int(match["month"]), int(match["year"]))
+    if printed is None:
+        raise ValueError(f"'{match[0]}' is not a calendar date")
+    return printed
+
+
+def _million_text(row: dict[str, str]) -> str:
+    """A budget seed row's amount as printed, or in million VND when printed in đồng."""
+    if row["amount_unit"].strip().casefold() != "đồng" or not row["amount_in_unit"]:
+        return row["amount_text"]
+    return format_vn_number(Decimal(row["amount_in_unit"]) / MILLION)
 
 
 def budget_rows(seeds_dir: Path) -> list[dict[str, str]]:
@@ -116,8 +122,7 @@ def budget_rows(seeds_dir: Path) -> list[dict[str, str]]:
             continue
         source_text = _source_line(seeds_dir, disbursed["source_file"], disbursed["source_line"])
         if match := _AS_OF_IN_LINE.search(source_text):
-            day, month, year = (int(g) for g in match.groups())
-            as_of, how = date(year, month, day), "as of the date printed on the disbursed line"
+            as_of, how = _printed_date(match), "as of the date printed on the disbursed line"
         else:
             as_of, how = DOCUMENT_DATE, "the disbursed line prints no date; document date"
         total = stages.get("total_investment")
@@ -136,12 +141,8 @@ def budget_rows(seeds_dir: Path) -> list[dict[str, str]]:
             {
                 "budget_line_id": line_id,
                 "project_name": allocated["line_name"],
-                "allocated_million_vnd": _million_text(
-                    allocated["amount_text"], allocated["amount_unit"]
-                ),
-                "disbursed_million_vnd": _million_text(
-                    disbursed["amount_text"], disbursed["amount_unit"]
-                ),
+                "allocated_million_vnd": _million_text(allocated),
+                "disbursed_million_vnd": _million_text(disbursed),
                 "as_of_date": format_date(as_of),
                 "note": "; ".join(note),
             }

@@ -6,7 +6,6 @@ parsed as (
 
     select
         *,
-        {{ parse_vietnamese_number('amount_text') }} as amount_in_unit,
         {{ million_vnd_per_unit('amount_unit') }} as million_vnd_per_unit,
     from budget_lines
 

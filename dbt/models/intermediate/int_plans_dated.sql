@@ -4,10 +4,9 @@ plans as (select * from {{ ref('stg_seeds__plans') }}),
 
 final as (
 
-    select
-        *,
-        {{ parse_vietnamese_date('issue_date_text') }} as issue_date,
-    from plans
+    -- The staged plans with their issue date, which extraction parsed from
+    -- issue_date_text; the one way the marts read plans.
+    select * from plans
 
 )
 

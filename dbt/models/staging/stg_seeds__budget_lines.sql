@@ -19,6 +19,8 @@ final as (
         line_code,
         line_name,
         amount_text,
+        -- Parsed from amount_text by extraction (dagster_project.extract.parsed).
+        cast(nullif(amount_in_unit, '') as decimal(18, 3)) as amount_in_unit,
         amount_unit,
         flags,
         source_file,

@@ -9,6 +9,8 @@ final as (
         province_name,
         document_number,
         issue_date_text,
+        -- Parsed from issue_date_text by extraction (dagster_project.extract.parsed).
+        cast(nullif(issue_date, '') as date) as issue_date,
         signer_name,
         legal_basis,
         plan_kind,
