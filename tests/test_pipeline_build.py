@@ -23,6 +23,7 @@ from fixtures.marts import PLAN_MARTS, SUBMISSION_MARTS
 
 from dagster_project.commands import build as build_command
 from dagster_project.commands.build import BuildReport, run_build
+from dagster_project.extract.parsed import amount_in_unit
 from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.warehouse.dbt_project import dbt_resource
 from dagster_project.warehouse.paths import SEEDS_DIR, WAREHOUSE_ENV_VAR, warehouse_env
@@ -254,16 +255,18 @@ def test_bad_amounts_and_unbalanced_budgets_fail_dbt_tests(built, tmp_path):
     shutil.copyfile(published, doctored)
     con = duckdb.connect(str(doctored))
     try:
-        # '0.60' is not a Vietnamese-format number; 205.107 breaks 324.072 = sum of children.
-        con.execute(
-            "update raw.budget_lines set amount_text = '0.60' where budget_line_id = ? and stage = ?",
-            ["lang-son-234-2025-fy2025-recurrent-6", "allocated"],
-        )
-        con.execute(
-            "update raw.budget_lines set amount_text = '205.107' "
-            "where budget_line_id = ? and stage = ?",
-            ["lang-son-234-2025-fy2026-recurrent-1", "estimate"],
-        )
+        # '0.60' is not a Vietnamese-format number (extraction leaves its amount
+        # empty); 205.107 breaks 324.072 = sum of children.
+        for printed, budget_line_id, stage in [
+            ("0.60", "lang-son-234-2025-fy2025-recurrent-6", "allocated"),
+            ("205.107", "lang-son-234-2025-fy2026-recurrent-1", "estimate"),
+        ]:
+            value, _ = amount_in_unit({"amount_text": printed, "flags": ""})
+            con.execute(
+                "update raw.budget_lines set amount_text = ?, amount_in_unit = ? "
+                "where budget_line_id = ? and stage = ?",
+                [printed, value, budget_line_id, stage],
+            )
     finally:
         con.close()
 

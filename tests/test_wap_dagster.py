@@ -15,6 +15,7 @@ from conftest import run_build_warehouse_job
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 from test_pipeline_build import SEEDS, file_digest
 
+from dagster_project.extract.parsed import amount_in_unit
 from dagster_project.warehouse.publication import PUBLISHED_KEY
 from dagster_project.warehouse.publish import WarehouseLayout
 
@@ -36,15 +37,17 @@ def no_dagster_home(monkeypatch):
 
 
 def seeds_with_amount(destination: Path, printed: str) -> Path:
-    """A copy of the seeds in which one disbursed amount, 7.976,478, is printed ``printed``."""
+    """A copy of the seeds in which one disbursed amount, 7.976,478, is printed ``printed``,
+    with amount_in_unit as extraction reads it (empty when it cannot)."""
     shutil.copytree(SEEDS, destination)
     budget = destination / "budget_lines.csv"
     lines = budget.read_text(encoding="utf-8").splitlines(keepends=True)
     marker = f",{NEGATIVE_LINE},"
     hits = [i for i, line in enumerate(lines) if marker in line and ",disbursed," in line]
     assert len(hits) == 1, hits
-    lines[hits[0]] = lines[hits[0]].replace('"7.976,478"', f'"{printed}"')
-    assert f'"{printed}"' in lines[hits[0]]
+    value, _ = amount_in_unit({"amount_text": printed, "flags": ""})
+    lines[hits[0]] = lines[hits[0]].replace('"7.976,478",7976.478,', f'"{printed}",{value},')
+    assert f'"{printed}",{value},' in lines[hits[0]]
     budget.write_text("".join(lines), encoding="utf-8")
     return destination
 

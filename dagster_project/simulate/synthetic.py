@@ -38,13 +38,13 @@ import random
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.config import SYNTHETIC_PLAN_PREFIX
 from dagster_project.semantics.agencies import normalize_agency_name
-from dagster_project.semantics.numbers import format_vn_number, parse_vn_number
+from dagster_project.semantics.numbers import decimal_to_text, format_vn_number
 from dagster_project.semantics.reference_tables import reference_tables
 from dagster_project.submissions.periods import format_date
 from dagster_project.submissions.reference import Plan, load_reference
@@ -112,11 +112,11 @@ def _plan_id(province: Province, suffix: str) -> str:
     return f"{SYNTHETIC_PREFIX}{province.province_id}-{suffix}"
 
 
-def _issue_date_text(plans: dict[str, Plan], template_id: str, days: int) -> str:
+def _issue_date(plans: dict[str, Plan], template_id: str, days: int) -> date:
     issued = plans[template_id].issue_date
     if issued is None:
         raise ValueError(f"template plan {template_id} has no readable issue date")
-    return format_date(issued + timedelta(days=days))
+    return issued + timedelta(days=days)
 
 
 def _clone_agencies(
@@ -200,14 +200,16 @@ def _clone_agencies(
 
 
 def _plan_row(
-    template: dict[str, str], plan_id: str, province: Province, issue_date_text: str
+    template: dict[str, str], plan_id: str, province: Province, issued: date
 ) -> dict[str, str]:
     return {
         **template,
         "plan_id": plan_id,
         "province_name": province.province_name,
         "document_number": "(synthetic)",
-        "issue_date_text": issue_date_text,
+        # Printed as the documents do, and parsed as extraction writes it.
+        "issue_date_text": format_date(issued),
+        "issue_date": issued.isoformat(),
         "signer_name": "(synthetic)",
         "title": "[SYNTHETIC] " + _rename(template["title"], province),
         "flags": f"synthetic: cloned from {template['plan_id']} by nq57 simulate",
@@ -239,7 +241,7 @@ def _clone_budget(
     for row in rows:
         if row["plan_id"] != BUDGET_TEMPLATE:
             continue
-        amount = parse_vn_number(row["amount_text"])
+        amount = Decimal(row["amount_in_unit"]) * factor if row["amount_in_unit"] else None
         clone = {
             **row,
             "plan_id": plan_id,
@@ -248,7 +250,8 @@ def _clone_budget(
                 BUDGET_TEMPLATE, plan_id, 1
             ),
             "line_name": _rename(row["line_name"], province),
-            "amount_text": format_vn_number(amount * factor) if amount is not None else "",
+            "amount_text": format_vn_number(amount) if amount is not None else "",
+            "amount_in_unit": decimal_to_text(amount) or "",
             "flags": " | ".join(
                 filter(None, [row["flags"], f"synthetic: amount x{factor} of {BUDGET_TEMPLATE}"])
             ),
@@ -307,7 +310,7 @@ def write_national_seeds(
             suffix = "ke-hoach-2025" if number == 0 else "ke-hoach-2025-bo-sung"
             plan_id = _plan_id(province, suffix)
             days = offset + number * SECOND_PLAN_DELAY_DAYS
-            issued = _issue_date_text(real.plans, template_id, days)
+            issued = _issue_date(real.plans, template_id, days)
             plan_rows.append(_plan_row(plans_by_id[template_id], plan_id, province, issued))
             task_rows += _clone_items(tasks, template_id, plan_id, province)
             indicator_rows += _clone_items(indicators, template_id, plan_id, province)
@@ -318,7 +321,7 @@ def write_national_seeds(
                 if row["plan_id"] == template_id
             ]
         budget_plan = _plan_id(province, "ngan-sach-2026")
-        issued = _issue_date_text(real.plans, BUDGET_TEMPLATE, offset)
+        issued = _issue_date(real.plans, BUDGET_TEMPLATE, offset)
         plan_rows.append(_plan_row(plans_by_id[BUDGET_TEMPLATE], budget_plan, province, issued))
         factor = rng.choice(BUDGET_FACTORS)
         _append(out_dir / "plans.csv", plan_rows)
