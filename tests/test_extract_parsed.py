@@ -1,14 +1,10 @@
 """Extraction writes the parsed date and amount beside their text; text that does
-not parse is flagged and kept, never dropped or guessed."""
+not parse is flagged and kept, never dropped or guessed. (Corrections of the text
+and of the parsed value: test_extract_runner.)"""
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from dagster_project.extract.parsed import add_parsed_values
-from dagster_project.extract.runner import Correction, CorrectionError, apply_corrections
 
 
 def _plan(issue_date_text: str) -> dict:
@@ -59,46 +55,3 @@ def test_an_amount_the_extractor_already_flagged_is_not_flagged_twice():
     tables = {"budget_lines": [_budget_line("0.60", flag)]}
     add_parsed_values(tables)
     assert tables["budget_lines"][0]["flags"] == flag
-
-
-def _fix(**overrides) -> Correction:
-    values = dict(
-        line=2,
-        action="set",
-        table="budget_lines",
-        row_key="budget_line_id=b;stage=estimate",
-        column="amount_text",
-        expected_value="384.17",
-        corrected_value="384.172",
-        reason="cut-off digit",
-        reviewed_by="reviewer",
-        review_date="2026-11-30",
-    )
-    values.update(overrides)
-    return Correction(**values)
-
-
-def test_a_corrected_text_carries_to_its_parsed_value():
-    tables = {"budget_lines": [_budget_line("384.17")]}
-    apply_corrections(tables, [_fix()])
-    add_parsed_values(tables)
-    assert tables["budget_lines"][0]["amount_in_unit"] == "384172"
-
-
-@pytest.mark.parametrize(
-    "fix",
-    [
-        _fix(column="amount_in_unit", expected_value="", corrected_value="384172"),
-        _fix(
-            action="add",
-            row_key="budget_line_id=c;stage=estimate",
-            corrected_value=json.dumps(
-                {"amount_in_unit": "5", "source_file": "x.txt", "source_line": 3}
-            ),
-        ),
-    ],
-    ids=["set", "add"],
-)
-def test_a_parsed_value_cannot_be_corrected_only_its_text(fix):
-    with pytest.raises(CorrectionError, match="parsed from the printed text; correct the text"):
-        apply_corrections({"budget_lines": [_budget_line("384.17")]}, [fix])

@@ -15,6 +15,7 @@ from dagster_project.extract.documents import (
     DocumentHashError,
     load_documents,
 )
+from dagster_project.extract.parsed import add_parsed_values
 from dagster_project.extract.runner import (
     CORRECTION_COLUMNS,
     Correction,
@@ -202,3 +203,41 @@ def test_every_seed_row_names_its_source_file_and_line(rendered):
             assert row["source_file"] in docs, table
             line = int(row["source_line"])
             assert 1 <= line <= len(docs[row["source_file"]].lines), (table, row)
+
+
+AMOUNT_FIX = dict(
+    table="budget_lines",
+    row_key="budget_line_id=b;stage=estimate",
+    column="amount_text",
+    expected_value="384.17",
+    corrected_value="384.172",
+)
+
+
+def _budget_tables() -> dict:
+    row = {"budget_line_id": "b", "stage": "estimate", "amount_text": "384.17", "flags": ""}
+    return {"budget_lines": [{**row, "amount_in_unit": "", "amount_unit": "triệu đồng"}]}
+
+
+def test_a_corrected_text_carries_to_its_parsed_value():
+    tables = _budget_tables()
+    apply_corrections(tables, [_fix(**AMOUNT_FIX)])
+    add_parsed_values(tables)
+    assert tables["budget_lines"][0]["amount_in_unit"] == "384172"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"column": "amount_in_unit", "expected_value": ""},
+        {
+            "action": "add",
+            "row_key": "budget_line_id=c;stage=estimate",
+            "corrected_value": '{"amount_in_unit": "5", "source_file": "x.txt", "source_line": 3}',
+        },
+    ],
+    ids=["set", "add"],
+)
+def test_a_parsed_value_cannot_be_corrected_only_its_text(changes):
+    with pytest.raises(CorrectionError, match="parsed from the printed text; correct the text"):
+        apply_corrections(_budget_tables(), [_fix(**{**AMOUNT_FIX, **changes})])
