@@ -258,11 +258,13 @@ def _metadata_page(number="12/KH-UBND", day="03"):
 
 def test_metadata_table_layout_is_read_from_the_table():
     row = extract_plan(_metadata_page())
+    add_parsed_values({"plans": [row]})
     assert row == {
         "plan_id": "dak-lak-12-2025",
         "province_name": "Đắk Lắk",
         "document_number": "12/KH-UBND",
         "issue_date_text": "03/06/2025",
+        "issue_date": "2025-06-03",
         "signer_name": "Nguyễn Văn An",
         "legal_basis": "71/NQ-CP",
         "plan_kind": "implementation_plan",
