@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import (  # noqa: E402
     ingest,
+    load_average,
     machine,
     month_after,
     output_to,
@@ -61,23 +63,42 @@ from dagster_project.warehouse.row_counts import mart_tables  # noqa: E402
 STORE_NAME = "submissions.duckdb"
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed_build(published: Path, seeds: Path, log: Path, full_refresh: bool = False):
+    """Run one build; return its report, wall seconds, CPU seconds and step lines."""
     from dagster_project.commands.build import run_build
 
-    started = time.perf_counter()
+    progress = io.StringIO()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with output_to(log):
         report = run_build(
             published=published,
             seeds_dir=seeds,
             report_dir=log.parent / "reports",
-            out=io.StringIO(),
+            out=progress,
             full_refresh=full_refresh,
         )
-    return report, time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    steps = [line for line in progress.getvalue().splitlines() if line.startswith("finished")]
+    return report, seconds, cpu, steps
 
 
-def bare_dbt_build(warehouse: Path, scratch: Path, log: Path) -> float:
-    """``dbt build`` of every model and test on a copy of ``warehouse`` (store beside it).
+def print_build(label: str, seconds: float, cpu: float, steps: list[str], note: str = "") -> None:
+    """A build's wall and CPU seconds, then how long each Dagster step took."""
+    print(f"  {label:<34} {seconds:8.1f} s  ({cpu:.1f} CPU-s; load {load_average()}) {note}")
+    for step in steps:
+        print(f"      {step}")
+
+
+def bare_dbt_build(warehouse: Path, scratch: Path, log: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of ``dbt build`` of every model and test on a copy of
+    ``warehouse`` (store beside it).
 
     Timed after an untimed ``dbt parse`` into the same target folder, so dbt
     starts from its partial-parse file as it does when run by hand day to day.
@@ -100,9 +121,9 @@ def bare_dbt_build(warehouse: Path, scratch: Path, log: Path) -> float:
             env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         )
         run([dbt, "parse", *common])
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         run(build)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def mart_hashes(path: Path) -> dict[str, tuple[int, str]]:
@@ -162,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         with output_to(log):
             counts, _ = ingest(out / "history", store, reference, 2_000_000)
         print(f"history: {args.months - 1} month(s), {ingested(counts)}")
-        _, first_seconds = timed_build(warehouse, seeds_dir, log)
-        print(f"  {'first build':<34} {first_seconds:8.1f} s")
+        _, *first = timed_build(warehouse, seeds_dir, log)
+        print_build("first build", *first)
 
         simulate(new_month, reference)
         with output_to(log):
@@ -172,17 +193,16 @@ def main(argv: list[str] | None = None) -> int:
 
         # Both measured builds publish the same path, as nq57 build does day to day
         # (its dbt manifest is current for that path after the first build).
-        report, incremental_seconds = timed_build(warehouse, seeds_dir, log)
-        plan = report.plan
-        print(f"  {'incremental build':<34} {incremental_seconds:8.1f} s  ({plan.reason})")
+        report, incremental_seconds, *steps = timed_build(warehouse, seeds_dir, log)
+        print_build("incremental build", incremental_seconds, *steps, f"({report.plan.reason})")
         incremental = mart_hashes(warehouse)
 
-        _, full_seconds = timed_build(warehouse, seeds_dir, log, full_refresh=True)
-        print(f"  {'full build (--full-refresh)':<34} {full_seconds:8.1f} s")
+        _, full_seconds, *steps = timed_build(warehouse, seeds_dir, log, full_refresh=True)
+        print_build("full build (--full-refresh)", full_seconds, *steps)
         full = mart_hashes(warehouse)
 
-        bare_seconds = bare_dbt_build(warehouse, workdir, log)
-        print(f"  {'bare dbt build, same models':<34} {bare_seconds:8.1f} s")
+        bare_seconds, cpu = bare_dbt_build(warehouse, workdir, log)
+        print_build("bare dbt build, same models", bare_seconds, cpu, [])
 
         same = incremental == full
         print()

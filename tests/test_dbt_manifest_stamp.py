@@ -17,7 +17,7 @@ def parses(monkeypatch) -> list[tuple[str, ...]]:
 
     def recorded(*args, warehouse):
         calls.append(args)
-        real(*args, warehouse=warehouse)
+        return real(*args, warehouse=warehouse)
 
     monkeypatch.setattr(dbt_project, "_run_dbt", recorded)
     return calls

@@ -22,21 +22,29 @@ from dagster import (
     Output,
     asset,
 )
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from dagster_project.extract.documents import load_documents
 from dagster_project.extract.schema import SEED_TABLES
 
 from .asset_metadata import column_schema, loaded_csv_result
 from .dbt_failures import dbt_failures
-from .dbt_project import DBT_PROJECT, Nq57DbtTranslator, prepare_manifest_if_dev
+from .dbt_project import (
+    DBT_PROJECT,
+    Nq57DbtCliResource,
+    Nq57DbtTranslator,
+    parsed_manifest,
+    prepare_manifest_if_dev,
+)
 from .loading import (
     RAW_SCHEMA,
     SOURCE_DOCUMENTS_COLUMNS,
     SOURCE_DOCUMENTS_TABLE,
     load_seed,
     load_source_documents,
+    remove_snapshot,
     seed_column_types,
+    submissions_snapshot_path,
 )
 from .paths import warehouse_env
 from .postgres import (
@@ -118,7 +126,7 @@ prepare_manifest_if_dev()
 )
 def nq57_dbt_models(
     context: AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: Nq57DbtCliResource,
     warehouse: DuckDBWarehouse,
     source_files: SourceFiles,
     quality_reports: QualityReports,
@@ -151,7 +159,7 @@ def nq57_dbt_models(
 
 def _dbt_build(
     context: AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: Nq57DbtCliResource,
     warehouse: DuckDBWarehouse,
     source_files: SourceFiles,
     quality_reports: QualityReports,
@@ -167,13 +175,22 @@ def _dbt_build(
         # One thread per core: DuckDB serializes the writes, but tests and
         # independent models run side by side.
         threads = str(os.cpu_count() or 1)
-        invocation = dbt.cli(
-            ["build", "--threads", threads, *extra_args], context=context, raise_on_error=False
-        )
-        # Collect first: DuckDB lets one process hold the file, so row counts
-        # can only be queried once the dbt process has exited.
-        events = list(invocation.stream())
-        succeeded = invocation.is_successful()
+        # dbt in this process, with the manifest parsed for the build file. On
+        # postgres the profile's target and vars differ, so dbt parses for it.
+        manifest = None if postgres is not None else parsed_manifest(warehouse.resolved_path())
+        try:
+            invocation = dbt.build_in_process(
+                ["build", "--threads", threads, *extra_args],
+                context=context,
+                manifest_object=manifest,
+            )
+        finally:
+            # The copy of the submissions store dbt read (see loading.Plugin),
+            # which a dbt process of its own would remove when it exits.
+            remove_snapshot(submissions_snapshot_path(warehouse.resolved_path()))
+    # dbt has released the file (see dbt_runner.release_duckdb): the rows can be counted.
+    events = list(invocation.stream())
+    succeeded = invocation.success
     built = {
         event.output_name: context.asset_key_for_output(event.output_name)
         for event in events

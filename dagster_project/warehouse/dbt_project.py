@@ -12,17 +12,22 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from packaging.version import Version
 
-from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_path
+from .dbt_runner import InProcessDbt, invoke
+from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_env, warehouse_path
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Beside the manifest: what the last ``dbt parse`` was run for (see prepare_manifest).
@@ -42,7 +47,8 @@ def _dbt_executable() -> str:
 
 
 class Nq57DbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without the dbt adapter it sets up in this process.
+    """dagster-dbt's resource without the dbt adapter it sets up in this process,
+    and without running dbt once more to learn its version.
 
     dagster-dbt builds a dbt adapter in the calling process before each
     invocation, only to read column metadata and row counts from it when asked
@@ -53,6 +59,62 @@ class Nq57DbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        """dbt-core's version as installed here, which is the dbt the resource runs.
+
+        dagster-dbt asks ``dbt --version`` in a subprocess on every invocation
+        (the resource is made anew for each run): a second dbt start, about
+        as long as the build of a few models.
+        """
+        return Version(metadata.version("dbt-core"))
+
+    def build_in_process(
+        self, args: Sequence[str], *, context, manifest_object: Any = None
+    ) -> InProcessDbt:
+        """``dbt <args>`` on the step's selection, in this process (see ``dbt_runner``).
+
+        ``manifest_object`` is the parsed ``Manifest`` (:func:`parsed_manifest`);
+        None lets dbt parse first, in the invocation's own target folder. The
+        selection, the manifest and the translator are dagster-dbt's, as
+        :meth:`cli` computes them, and so are the events (see ``InProcessDbt``).
+        """
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest={}, dagster_dbt_translator=DagsterDbtTranslator()
+        )
+        project_dir = Path(
+            params.dbt_project.project_dir if params.dbt_project else DBT_PROJECT_DIR
+        )
+        # One folder per invocation, as dagster-dbt makes (run_results.json, dbt.log).
+        target_path = Path(DBT_PROJECT.manifest_path).parent / (
+            f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-"
+            f"{uuid.uuid4().hex[:7]}"
+        )
+        indirect = (
+            ["--indirect-selection", params.indirect_selection] if params.indirect_selection else []
+        )
+        command = [
+            *args,
+            *params.selection_args,
+            *indirect,
+            *_dbt_location_args(project_dir),
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+            # Not the manifest.json dbt would write again (see dbt_runner.invoke).
+            "--no-write-json",
+        ]
+        return invoke(
+            command,
+            manifest_object=manifest_object,
+            manifest=params.manifest,
+            translator=params.dagster_dbt_translator,
+            project=params.dbt_project,
+            context=context,
+            target_path=target_path,
+        )
 
 
 def dbt_resource() -> DbtCliResource:
@@ -84,25 +146,42 @@ class DbtParseError(RuntimeError):
     """``dbt parse`` failed: the project does not compile."""
 
 
-def _run_dbt(*args: str, warehouse: Path) -> None:
-    """Run dbt in its own process, with ``NQ57_WAREHOUSE`` set for it alone."""
-    env = {
-        **os.environ,
-        WAREHOUSE_ENV_VAR: os.fspath(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    completed = subprocess.run(
-        [_dbt_executable(), *args, "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise DbtParseError(
-            f"dbt {args[0]} failed in {DBT_PROJECT_DIR}:\n{completed.stdout}{completed.stderr}".rstrip()
-        )
+def _run_dbt(*args: str, warehouse: Path) -> Any:
+    """``dbt <args>`` in this process (dbt's Python API), ``NQ57_WAREHOUSE`` set meanwhile.
+
+    Returns dbt's result (the ``Manifest`` of a parse); raises
+    :class:`DbtParseError` with dbt's error lines when the command fails.
+    """
+    from dbt.cli.main import dbtRunner
+
+    from .dbt_runner import release_duckdb
+
+    errors: list[str] = []
+
+    def collect(message) -> None:
+        if message.info.level == "error":
+            errors.append(message.info.msg)
+
+    command = [*args, "--quiet", *_dbt_location_args(DBT_PROJECT_DIR)]
+    with warehouse_env(warehouse):
+        outcome = dbtRunner(callbacks=[collect]).invoke(command)
+        release_duckdb()
+    if not outcome.success:
+        details = [*errors, *([str(outcome.exception)] if outcome.exception else [])]
+        raise DbtParseError("\n".join([f"dbt {args[0]} failed in {DBT_PROJECT_DIR}:", *details]))
+    return outcome.result
+
+
+def _dbt_location_args(project_dir: Path) -> list[str]:
+    """Where dbt finds the project and profile; no usage statistics sent, no colour codes."""
+    return [
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--no-send-anonymous-usage-stats",
+        "--no-use-colors",
+    ]
 
 
 @contextmanager
@@ -131,23 +210,85 @@ def prepare_manifest(warehouse: Path | None = None) -> Path:
     warehouse path and dbt environment (a stamp beside the manifest says so):
     the manifest on disk is then the one a parse would write.
 
-    A plain subprocess rather than ``DbtCliResource.cli``: the resource also
-    sets up a dbt adapter in this process, which doubles the time of a parse.
+    dbt runs in this process (see ``dbt_runner``); the ``Manifest`` a parse
+    returns is kept for the build's ``dbt build`` (see :func:`parsed_manifest`).
     The profile needs a warehouse path even to parse; the database name dbt
     records comes from its file name, which builds keep unchanged. The
     packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
     """
     path = warehouse or warehouse_path()
-    stamp_path = Path(DBT_PROJECT.manifest_path).with_name(MANIFEST_STAMP)
     with _parse_lock():
-        if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
-            _run_dbt("deps", warehouse=path)
-        stamp = _manifest_stamp(path)
-        if not _manifest_current(stamp_path, stamp):
-            stamp_path.unlink(missing_ok=True)
-            _run_dbt("parse", warehouse=path)
-            stamp_path.write_text(_stamp_line(stamp_path.parent, stamp), encoding="utf-8")
+        _prepared(path)
     return DBT_PROJECT.manifest_path
+
+
+def parsed_manifest(warehouse: Path) -> Any:
+    """dbt's ``Manifest`` for builds of ``warehouse``, parsed in this process once per stamp.
+
+    A stamp that is current but parsed by another process (the ``nq57 build``
+    before this one) costs dbt's partial parse: reading ``partial_parse.msgpack``
+    and checking the project's files against it, as ``dbt build`` itself would.
+    """
+    with _parse_lock():
+        line = _prepared(warehouse)
+        if line not in _PARSED:
+            _remember(*_parse(warehouse))
+        return _manifest_copy(_PARSED[line])
+
+
+# The Manifest parsed in this process, serialized as dbt's partial-parse file
+# holds it, under the stamp line its parse left (see ``_stamp_line``): a later
+# build finding the same line reuses it.
+_PARSED: dict[str, bytes] = {}
+
+
+def _remember(line: str, manifest: Any) -> None:
+    from dbt.parser.manifest import extended_mashumaro_encoder
+
+    _PARSED.clear()
+    _PARSED[line] = manifest.to_msgpack(extended_mashumaro_encoder)
+
+
+def _manifest_copy(serialized: bytes) -> Any:
+    """A fresh ``Manifest`` for one build, as dbt rebuilds it from its partial-parse file.
+
+    Each build needs its own: dbt compiles into the nodes it runs (ephemeral
+    models are marked as injected into their parents), which the next build
+    must not find. (Manifest's pickling and deep copy lose fields in this dbt.)
+    """
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.parser.manifest import extended_mashumuro_decoder
+
+    manifest = Manifest.from_msgpack(serialized, decoder=extended_mashumuro_decoder)
+    # What dbt's loader and get_full_manifest do with a manifest read back.
+    manifest.build_parent_and_child_maps()
+    manifest.build_group_map()
+    manifest.build_flat_graph()
+    return manifest
+
+
+def _prepared(path: Path) -> str:
+    """Deps and parse as needed for ``path`` (hold the parse lock); the current stamp line."""
+    stamp_path = Path(DBT_PROJECT.manifest_path).with_name(MANIFEST_STAMP)
+    if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
+        _run_dbt("deps", warehouse=path)
+    stamp = _manifest_stamp(path)
+    if _manifest_current(stamp_path, stamp):
+        return _stamp_line(stamp_path.parent, stamp)
+    line, manifest = _parse(path, stamp)
+    _remember(line, manifest)
+    return line
+
+
+def _parse(path: Path, stamp: str | None = None) -> tuple[str, Any]:
+    """``dbt parse`` for ``path``: the stamp line it leaves (written beside the manifest), the Manifest."""
+    stamp_path = Path(DBT_PROJECT.manifest_path).with_name(MANIFEST_STAMP)
+    stamp = stamp or _manifest_stamp(path)
+    stamp_path.unlink(missing_ok=True)
+    manifest = _run_dbt("parse", warehouse=path)
+    line = _stamp_line(stamp_path.parent, stamp)
+    stamp_path.write_text(line, encoding="utf-8")
+    return line, manifest
 
 
 def _manifest_stamp(warehouse: Path) -> str:
