@@ -78,11 +78,14 @@ def test_nothing_outlives_a_build_killed_while_dbt_builds(tmp_path):
             assert time.monotonic() < deadline, "dbt build did not start"
             time.sleep(0.1)
         # Let dbt get going (connect, attach the submissions snapshot, write).
-        time.sleep(2)
         build_file = WarehouseLayout(tmp_path / "nq57.duckdb").build_file
-        writing = holders(build_file)
-        assert build.poll() is None, "the build finished before it could be killed"
-        assert writing, f"nobody had {build_file} open while dbt built"
+        writing = []
+        while not writing:
+            assert build.poll() is None, "the build finished before dbt opened the build file"
+            assert time.monotonic() < deadline, f"dbt never opened {build_file}"
+            writing = holders(build_file)
+            time.sleep(0.1)
+        time.sleep(1)
         children = descendants(build.pid)
         os.kill(build.pid, signal.SIGKILL)
         build.wait()
