@@ -14,9 +14,10 @@
 Both measured builds publish the path the first build published, so they
 find the dbt manifest current for it, as day-to-day builds do.
 
-Prints incremental/full (target <= 0.15), full/bare dbt (target <= 1.5),
-whether the incremental and full marts are identical (row hashes), and the
-peak resident memory.
+Prints, for each build, its wall and CPU seconds (process and children), the
+load average and how long each Dagster step took; then incremental/full
+(target <= 0.15), full/bare dbt (target <= 1.5), whether the incremental and
+full marts are identical (row hashes), and the peak resident memory.
 
     .venv/bin/python benchmarks/bench_build.py              # 2 months, the seeded provinces
     .venv/bin/python benchmarks/bench_build.py --national   # 34 provinces, SYNTHETIC plans
