@@ -9,13 +9,12 @@ folder it lives in (staging, intermediate, marts).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +25,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from packaging.version import Version
 
+from dagster_project.locks import exclusive_lock
+
 from .dbt_runner import InProcessDbt, invoke
 from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_env, warehouse_path
 
@@ -33,6 +34,9 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # Beside the manifest: what the last ``dbt parse`` was run for (see prepare_manifest).
 MANIFEST_STAMP = "manifest.stamp"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# A parse waits this long for another one on the same dbt/target (a cold parse
+# under load takes minutes), then names the process holding the lock.
+PARSE_LOCK_WAIT_SECONDS = 900
 # dbt as installed beside this interpreter (`.venv/bin/nq57` runs fine without
 # the venv being activated, and then `dbt` is not on PATH): `nq57-dbt`, which is
 # dbt bound to die with the process that starts it (see dbt_child), else dbt.
@@ -42,7 +46,7 @@ _DBT_BESIDE_PYTHON = (
 )
 
 
-def _dbt_executable() -> str:
+def dbt_executable() -> str:
     return next((str(path) for path in _DBT_BESIDE_PYTHON if path.exists()), "dbt")
 
 
@@ -122,7 +126,7 @@ def dbt_resource() -> DbtCliResource:
     # Plain text: dbt's colour codes would otherwise end up in error messages.
     return Nq57DbtCliResource(
         project_dir=DBT_PROJECT,
-        dbt_executable=_dbt_executable(),
+        dbt_executable=dbt_executable(),
         global_config_flags=["--no-use-colors"],
     )
 
@@ -184,23 +188,16 @@ def _dbt_location_args(project_dir: Path) -> list[str]:
     ]
 
 
-@contextmanager
-def _parse_lock() -> Iterator[None]:
+def _parse_lock() -> AbstractContextManager[None]:
     """One ``dbt deps`` and ``dbt parse`` at a time on this project, waiting for the other.
 
     Concurrent builds (two test workers, ``dagster dev`` beside ``nq57
     build``) share ``dbt/target``: two parses writing ``manifest.json`` and
     ``partial_parse.msgpack`` at once could leave one reading the other's
-    half-written file. ``flock`` dies with its process, so a kill frees it.
+    half-written file. The lock dies with its process, so a kill frees it.
     """
     target = Path(DBT_PROJECT.manifest_path).parent
-    target.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target / ".parse.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    return exclusive_lock(target / ".parse.lock", timeout_seconds=PARSE_LOCK_WAIT_SECONDS)
 
 
 def prepare_manifest(warehouse: Path | None = None) -> Path:
