@@ -17,6 +17,7 @@ import pandas as pd
 
 from dagster_project.extract.appendix import extract_appendices
 from dagster_project.extract.documents import SOURCE_DIR, load_documents
+from dagster_project.extract.parsed import amount_in_unit
 from dagster_project.extract.plans import extract_plan
 from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.semantics.numbers import parse_vn_number
@@ -30,9 +31,13 @@ BUDGET_SEED_FIXED = {
     "flags": "",
     "source_file": BUDGET_FILE,
 }
+# The seed column extraction parses from amount_text (extract/parsed.py).
+BUDGET_SEED_PARSED = "amount_in_unit"
 # The others, in the seed's order, are the columns of BUDGET_TEXT:
 # budget_line_id | parent | fiscal_year | stage | line_code | line_name | amount_text | source_line
-BUDGET_TEXT_COLUMNS = tuple(c for c in SEED_TABLES["budget_lines"] if c not in BUDGET_SEED_FIXED)
+BUDGET_TEXT_COLUMNS = tuple(
+    c for c in SEED_TABLES["budget_lines"] if c not in {*BUDGET_SEED_FIXED, BUDGET_SEED_PARSED}
+)
 
 # Budget lines of 234/KH-UBND, one per line.
 BUDGET_TEXT = """
@@ -215,8 +220,9 @@ def budget_frame(rows: list[tuple] = BUDGET_ROWS) -> pd.DataFrame:
 
 
 def raw_budget_frame(budget: pd.DataFrame) -> pd.DataFrame:
-    """The seed-shaped raw table: text as printed, no parsed amount, no province."""
+    """The seed-shaped raw table: text as printed with extraction's parsed amount, no province."""
     raw = budget.assign(amount_unit=BUDGET_SEED_FIXED["amount_unit"])
+    raw[BUDGET_SEED_PARSED] = [amount_in_unit(row)[0] for row in raw.to_dict("records")]
     raw["fiscal_year"] = raw["fiscal_year"].astype(str)
     return raw[list(SEED_TABLES["budget_lines"])]
 
