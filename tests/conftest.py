@@ -1,18 +1,20 @@
 """Fixtures shared by the write-audit-publish tests (tests/test_wap_*.py), and how
 the suite splits across pytest-xdist workers (``make test`` runs ``-n auto``).
 
-``dagster_build`` is the one warehouse those tests start from: a run of the
-``build_warehouse`` job as ``dagster dev`` launches it (private build file,
-blocking asset checks, quality gate, atomic publish), made once per run.
-Tests that need a "previous publication" copy its file; none writes to it.
+``session_build`` is the run's one full build of the seeds: ``nq57 build``'s
+in-process runner (``run_build``), which runs the ``build_warehouse`` job as
+``dagster dev`` launches it (private build file, blocking asset checks,
+quality gate, atomic publish). Two views of it: ``built``
+(test_pipeline_build.py: what ``run_build`` returned and printed) and
+``dagster_build`` here (its Dagster run, events and all). Tests that need a
+"previous publication" copy its file; none writes to it.
 
 Under pytest-xdist (``make test``: ``--dist loadfile``) each test file runs
-whole on one worker, so its module fixtures are built once. The session builds
-(``dagster_build`` here, ``built`` in test_pipeline_build.py) are made once
-per run, not once per worker: the first worker to need one builds it in the
-run's shared temporary directory under a file lock (pytest-xdist's documented
-pattern), the others wait for it and read the result it recorded. Each worker
-gets a Dagster home of its own.
+whole on one worker, so its module fixtures are built once. The session build
+is made once per run, not once per worker: the first worker to need it builds
+it in the run's shared temporary directory under a file lock (pytest-xdist's
+documented pattern), the others wait for it and read the result it recorded.
+Each worker gets a Dagster home of its own.
 
 A file's tests run on one worker, so the run lasts at least as long as its
 slowest file; ``make test`` hands the files out in collection order
@@ -22,6 +24,7 @@ long file starts last while the other worker sits idle.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
@@ -36,17 +39,20 @@ from filelock import FileLock
 T = TypeVar("T")
 
 # Measured with --durations (slowest first): real builds, killed builds, Postgres.
+# test_simulate_warehouse.py makes the warehouse its _rebuilds file starts from,
+# which comes late enough that the other worker need not wait for it.
 SLOWEST_FILES = (
     "test_postgres_warehouse.py",
     "test_postgres_faults.py",
     "test_postgres_dagster.py",
-    "test_wap_kill.py",
     "test_simulate_warehouse.py",
+    "test_wap_kill.py",
     "test_pipeline_build.py",
     "test_wap_dagster.py",
     "test_submissions_crash.py",
     "test_reports.py",
     "test_onboarding_build.py",
+    "test_simulate_warehouse_rebuilds.py",
     "test_build_incremental.py",
     "test_build_orphans.py",
 )
@@ -152,27 +158,62 @@ class RecordedRun:
         )
 
 
-def make_dagster_build(root: Path) -> tuple[Path, Path, RecordedRun]:
-    from dagster import DagsterInstance, serialize_value
+@dataclass(frozen=True)
+class SessionBuild:
+    """The run's one full build: what ``run_build`` returned and printed, and its Dagster run."""
+
+    published: Path
+    report: object  # dagster_project.commands.build.BuildReport
+    stdout: str
+    run: RecordedRun
+
+
+def make_session_build(root: Path) -> SessionBuild:
+    from dagster import JobDefinition, serialize_value
     from test_pipeline_build import SEEDS
 
+    from dagster_project.commands.build import run_build
+
     published = root / "warehouse" / "nq57.duckdb"
-    report_dir = root / "reports"
-    with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
+    out = io.StringIO()
+    runs = []
+    execute = JobDefinition.execute_in_process
+
+    def recording(job, *args, **kwargs):
+        result = execute(job, *args, **kwargs)
+        runs.append(result)
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Test runs stay out of a developer's Dagster run history.
         patch.delenv("DAGSTER_HOME", raising=False)
-        result = run_build_warehouse_job(published, report_dir, SEEDS, instance)
+        # run_build returns what it published; the Dagster tests read the run's events too.
+        patch.setattr(JobDefinition, "execute_in_process", recording)
+        report = run_build(
+            published=published,
+            seeds_dir=SEEDS,
+            out=out,
+            # The gate's reports stay out of the repository's reports/quality/.
+            report_dir=published.parent / "reports",
+        )
+    (result,) = runs
     run = RecordedRun(serialize_value(result.dagster_run), serialize_value(list(result.all_events)))
-    return published, report_dir, run
+    return SessionBuild(published, report, out.getvalue(), run)
 
 
 @pytest.fixture(scope="session")
-def dagster_build(run_shared_dir) -> DagsterBuild:
-    from dagster_project.warehouse.dbt_project import prepare_manifest
+def session_build(run_shared_dir) -> SessionBuild:
+    return made_once(run_shared_dir, "session-build", make_session_build)
 
-    # The dbt assets are read from the manifest when the definitions are imported.
-    prepare_manifest()
-    published, report_dir, run = made_once(run_shared_dir, "dagster-build", make_dagster_build)
-    return DagsterBuild(published=published, report_dir=report_dir, result=run.result())
+
+@pytest.fixture(scope="session")
+def dagster_build(session_build) -> DagsterBuild:
+    # The build parsed the dbt project: the manifest the definitions read is there.
+    return DagsterBuild(
+        published=session_build.published,
+        report_dir=session_build.published.parent / "reports",
+        result=session_build.run.result(),
+    )
 
 
 @pytest.fixture

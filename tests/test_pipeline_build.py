@@ -1,28 +1,24 @@
 """End to end: `nq57 build` into a temporary warehouse, for real (Dagster, dbt, DuckDB).
 
-One full build per session. It uses the committed seeds (seeds/*.csv) when
-`nq57 extract` has written them, else the small fixture seeds copied from the
-same documents (tests/fixtures/seeds/).
+One full build per run (conftest.session_build). It uses the committed seeds
+(seeds/*.csv) when `nq57 extract` has written them, else the small fixture
+seeds copied from the same documents (tests/fixtures/seeds/).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import os
 import shutil
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import made_once
 from fixtures.marts import PLAN_MARTS, SUBMISSION_MARTS
 
 from dagster_project.commands import build as build_command
-from dagster_project.commands.build import BuildReport, run_build
 from dagster_project.extract.parsed import amount_in_unit
 from dagster_project.extract.schema import SEED_TABLES
 from dagster_project.warehouse.dbt_project import dbt_resource
@@ -41,26 +37,10 @@ def seeds_under_test() -> tuple[Path, str]:
 SEEDS, SEEDS_LABEL = seeds_under_test()
 
 
-def make_build(seeds: Path, root: Path) -> tuple[Path, BuildReport, str]:
-    published = root / "warehouse" / "nq57.duckdb"
-    out = io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        # Test runs stay out of a developer's Dagster run history.
-        patch.delenv("DAGSTER_HOME", raising=False)
-        report = run_build(
-            published=published,
-            seeds_dir=seeds,
-            out=out,
-            # The gate's reports stay out of the repository's reports/quality/.
-            report_dir=published.parent / "reports",
-        )
-    return published, report, out.getvalue()
-
-
 @pytest.fixture(scope="session", params=[SEEDS], ids=[SEEDS_LABEL])
-def built(request, run_shared_dir):
-    """The one full build of the run (see conftest.made_once): published path, report and stdout."""
-    return made_once(run_shared_dir, f"built-{SEEDS_LABEL}", partial(make_build, request.param))
+def built(session_build):
+    """The run's one full build (conftest.session_build): published path, report and stdout."""
+    return session_build.published, session_build.report, session_build.stdout
 
 
 @pytest.fixture(autouse=True)
