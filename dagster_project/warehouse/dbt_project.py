@@ -229,7 +229,11 @@ def parsed_manifest(warehouse: Path) -> Any:
     with _parse_lock():
         line = _prepared(warehouse)
         if line not in _PARSED:
-            _remember(*_parse(warehouse))
+            # The parse rewrites dbt's files (when the project changed since
+            # the other process's parse: a new plan's seeds, say), so it
+            # leaves a stamp line of its own.
+            line, manifest = _parse(warehouse)
+            _remember(line, manifest)
         return _manifest_copy(_PARSED[line])
 
 
