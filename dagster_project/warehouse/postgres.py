@@ -3,7 +3,7 @@
 The same dbt project builds on dbt-postgres, with the same schema and table
 names as the DuckDB file (``marts.fct_budget_lines``, ...), so a query runs
 unchanged on both. A run chooses its target with the ``WarehouseTarget``
-resource (``target``) (``nq57 build --target postgres`` sets it; see ``postgres_cli``) and
+resource (``target``) (``nq57 build --target postgres`` sets it; see ``commands/postgres``) and
 goes through the same steps as a DuckDB build, write-audit-publish:
 
 1. **load** -- under the one build lock, the job's assets load the seeds and
