@@ -12,6 +12,7 @@ import io
 
 import pytest
 from test_build_incremental import mart_hashes
+from test_dbt_manifest_stamp import parses  # noqa: F401 (fixture)
 from test_pipeline_build import SEEDS, built  # noqa: F401 (fixture)
 
 from dagster_project.commands.build import run_build
@@ -26,6 +27,7 @@ def no_dagster_home(monkeypatch):
 def test_a_build_in_another_folder_parses_nothing_and_publishes_the_same_marts(
     built,  # noqa: F811
     tmp_path,
+    parses,  # noqa: F811
     monkeypatch,
 ):
     session_published, _, _ = built
@@ -33,14 +35,7 @@ def test_a_build_in_another_folder_parses_nothing_and_publishes_the_same_marts(
     # worker, with the stamp another test left since): its stamp and dbt's files.
     dbt_project.prepare_manifest(tmp_path / "parsed" / "nq57.duckdb")
     monkeypatch.setattr(dbt_project, "_PARSED", {})
-    parses: list[tuple[str, ...]] = []
-    real = dbt_project._run_dbt
-
-    def recorded(*args, warehouse):
-        parses.append(args)
-        return real(*args, warehouse=warehouse)
-
-    monkeypatch.setattr(dbt_project, "_run_dbt", recorded)
+    parses.clear()
     elsewhere = tmp_path / "elsewhere" / "nq57.duckdb"
 
     run_build(
