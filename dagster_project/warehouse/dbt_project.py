@@ -265,8 +265,8 @@ def _saved_manifest(line: str) -> Any:
     """
     from dbt.version import __version__
 
-    serialized = Path(DBT_PROJECT.manifest_path).with_name(PARTIAL_PARSE_FILE).read_bytes()
     try:
+        serialized = Path(DBT_PROJECT.manifest_path).with_name(PARTIAL_PARSE_FILE).read_bytes()
         manifest = _manifest_copy(serialized)
     except Exception:  # dbt's loader, too, parses anew when the file does not load.
         return None
