@@ -38,10 +38,62 @@ def test_a_current_manifest_is_not_parsed_again_and_a_rewritten_one_is(tmp_path,
     assert parses == [("parse",)]
 
 
-def test_another_warehouse_path_or_dbt_environment_means_a_parse(tmp_path, parses, monkeypatch):
-    dbt_project.prepare_manifest(tmp_path / "nq57.duckdb")
+def test_another_build_file_name_or_dbt_environment_means_a_parse_another_folder_does_not(
+    tmp_path, monkeypatch
+):
     stamp = dbt_project._manifest_stamp(tmp_path / "nq57.duckdb")
 
-    assert dbt_project._manifest_stamp(tmp_path / "other" / "nq57.duckdb") != stamp
+    # The folder is in no field of the manifest; the name gives the nodes' database.
+    assert dbt_project._manifest_stamp(tmp_path / "other" / "nq57.duckdb") == stamp
+    assert dbt_project._manifest_stamp(tmp_path / "other.duckdb") != stamp
     monkeypatch.setenv("NQ57_DBT_TARGET", "postgres")
     assert dbt_project._manifest_stamp(tmp_path / "nq57.duckdb") != stamp
+
+
+def nodes(manifest) -> dict[str, tuple]:
+    return {
+        unique_id: (node.database, node.schema, node.relation_name, node.checksum.checksum)
+        for unique_id, node in manifest.nodes.items()
+    }
+
+
+def test_a_manifest_another_process_parsed_is_read_from_dbts_file_for_any_folder(
+    tmp_path, parses, monkeypatch
+):
+    parsed = dbt_project.parsed_manifest(tmp_path / "a" / "nq57.duckdb")
+    parses.clear()
+    # This process has parsed nothing: another one left the stamp and dbt's files.
+    monkeypatch.setattr(dbt_project, "_PARSED", {})
+
+    read = dbt_project.parsed_manifest(tmp_path / "b" / "nq57.duckdb")
+
+    assert parses == []
+    assert nodes(read) == nodes(parsed)
+    read_dict, parsed_dict = (m.writable_manifest().to_dict() for m in (read, parsed))
+    # The metadata names the invocation that made it (the parse, or a partial one since).
+    assert {**read_dict, "metadata": None} == {**parsed_dict, "metadata": None}
+    # The database dbt builds into is the build file's name, wherever the file is.
+    assert {database for database, *_ in nodes(read).values()} == {"nq57"}
+    assert str(tmp_path) not in (dbt_project.DBT_PROJECT.manifest_path).read_text()
+
+
+def test_a_partial_parse_file_of_another_dbt_version_is_parsed_again(tmp_path, parses, monkeypatch):
+    from dbt.parser.manifest import extended_mashumaro_encoder
+
+    warehouse = tmp_path / "nq57.duckdb"
+    manifest = dbt_project.parsed_manifest(warehouse)
+    manifest.metadata.dbt_version = "1.0.0"
+    target = dbt_project.DBT_PROJECT.manifest_path.parent
+    # As if the dbt that wrote the file and its stamp line were another one.
+    (target / dbt_project.PARTIAL_PARSE_FILE).write_bytes(
+        manifest.to_msgpack(extended_mashumaro_encoder)
+    )
+    stamp = dbt_project._manifest_stamp(warehouse)
+    (target / dbt_project.MANIFEST_STAMP).write_text(dbt_project._stamp_line(target, stamp))
+    monkeypatch.setattr(dbt_project, "_PARSED", {})
+    parses.clear()
+
+    again = dbt_project.parsed_manifest(warehouse)
+
+    assert parses == [("parse",)]
+    assert again.metadata.dbt_version != "1.0.0"

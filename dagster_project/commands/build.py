@@ -113,7 +113,7 @@ def run_build(
             up_to_date=True,
         )
     # The dbt assets are built from the manifest when the definitions are imported.
-    # Parsed against the path the build will write, so dbt build reuses the parse.
+    # Parsed for the build file's name (dbt's database name), so dbt build reuses the parse.
     prepare_manifest(WarehouseLayout(target).build_file)
     from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
 

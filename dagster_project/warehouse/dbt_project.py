@@ -204,14 +204,16 @@ def prepare_manifest(warehouse: Path | None = None) -> Path:
     """Install the vendored packages if needed, then ``dbt parse`` so the manifest matches the models.
 
     The parse is skipped when the last one was for the same code, packages,
-    warehouse path and dbt environment (a stamp beside the manifest says so):
-    the manifest on disk is then the one a parse would write.
+    dbt version, build file name and dbt environment (a stamp beside the
+    manifest says so): the manifest on disk is then the one a parse would
+    write. The folder of ``warehouse`` is not part of it: nothing dbt parses
+    depends on it (the database name in the nodes comes from the file name,
+    which builds keep unchanged), and dbt parses with a path of its own (see
+    :func:`_parse_path`), so a warehouse elsewhere costs no parse.
 
     dbt runs in this process (see ``dbt_runner``); the ``Manifest`` a parse
     returns is kept for the build's ``dbt build`` (see :func:`parsed_manifest`).
-    The profile needs a warehouse path even to parse; the database name dbt
-    records comes from its file name, which builds keep unchanged. The
-    packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
+    The packages (dbt/packages.yml) are local, so ``dbt deps`` needs no network.
     """
     path = warehouse or warehouse_path()
     with _parse_lock():
@@ -220,20 +222,22 @@ def prepare_manifest(warehouse: Path | None = None) -> Path:
 
 
 def parsed_manifest(warehouse: Path) -> Any:
-    """dbt's ``Manifest`` for builds of ``warehouse``, parsed in this process once per stamp.
+    """dbt's ``Manifest`` for builds of ``warehouse``, parsed once per stamp.
 
     A stamp that is current but parsed by another process (the ``nq57 build``
-    before this one) costs dbt's partial parse: reading ``partial_parse.msgpack``
-    and checking the project's files against it, as ``dbt build`` itself would.
+    before this one) costs reading the ``partial_parse.msgpack`` that parse
+    wrote, as dbt reads it before a partial parse (see :func:`_saved_manifest`).
     """
     with _parse_lock():
         line = _prepared(warehouse)
-        if line not in _PARSED:
-            # The parse rewrites dbt's files (when the project changed since
-            # the other process's parse: a new plan's seeds, say), so it
-            # leaves a stamp line of its own.
-            line, manifest = _parse(warehouse)
-            _remember(line, manifest)
+        if line in _PARSED:
+            return _manifest_copy(_PARSED[line])
+        saved = _saved_manifest(line)
+        if saved is not None:
+            return saved
+        # The parse rewrites dbt's files, so it leaves a stamp line of its own.
+        line, manifest = _parse(warehouse)
+        _remember(line, manifest)
         return _manifest_copy(_PARSED[line])
 
 
@@ -248,6 +252,30 @@ def _remember(line: str, manifest: Any) -> None:
 
     _PARSED.clear()
     _PARSED[line] = manifest.to_msgpack(extended_mashumaro_encoder)
+
+
+def _saved_manifest(line: str) -> Any:
+    """The Manifest of dbt's ``partial_parse.msgpack``, kept under ``line``; None if unusable.
+
+    The stamp line being current means that another process's parse, for
+    this stamp, wrote the file (see ``_stamp_line``): dbt's
+    ``write_manifest_for_partial_parse`` serializes there the Manifest the
+    parse returned, as :func:`_remember` does. ``dbt parse`` instead would
+    read the file too, then check every project file against it.
+    """
+    from dbt.version import __version__
+
+    try:
+        serialized = Path(DBT_PROJECT.manifest_path).with_name(PARTIAL_PARSE_FILE).read_bytes()
+        manifest = _manifest_copy(serialized)
+    except Exception:  # dbt's loader, too, parses anew when the file does not load.
+        return None
+    # dbt's own check before it reuses the file (read_manifest_for_partial_parse).
+    if manifest.metadata.dbt_version != __version__:
+        return None
+    _PARSED.clear()
+    _PARSED[line] = serialized
+    return manifest
 
 
 def _manifest_copy(serialized: bytes) -> Any:
@@ -272,7 +300,7 @@ def _prepared(path: Path) -> str:
     """Deps and parse as needed for ``path`` (hold the parse lock); the current stamp line."""
     stamp_path = Path(DBT_PROJECT.manifest_path).with_name(MANIFEST_STAMP)
     if not (DBT_PROJECT_DIR / "dbt_packages" / "dbt_utils").exists():
-        _run_dbt("deps", warehouse=path)
+        _run_dbt("deps", warehouse=_parse_path(path))
     stamp = _manifest_stamp(path)
     if _manifest_current(stamp_path, stamp):
         return _stamp_line(stamp_path.parent, stamp)
@@ -286,17 +314,29 @@ def _parse(path: Path, stamp: str | None = None) -> tuple[str, Any]:
     stamp_path = Path(DBT_PROJECT.manifest_path).with_name(MANIFEST_STAMP)
     stamp = stamp or _manifest_stamp(path)
     stamp_path.unlink(missing_ok=True)
-    manifest = _run_dbt("parse", warehouse=path)
+    manifest = _run_dbt("parse", warehouse=_parse_path(path))
     line = _stamp_line(stamp_path.parent, stamp)
     stamp_path.write_text(line, encoding="utf-8")
     return line, manifest
 
 
-def _manifest_stamp(warehouse: Path) -> str:
-    """What a parse depends on: the code, the dbt packages, the warehouse path, dbt's environment.
+def _parse_path(warehouse: Path) -> Path:
+    """The warehouse path dbt parses with: the build file's name, in a folder of dbt's own.
 
-    The path is in it because dbt re-parses when the profile changes, and the
-    database name it writes into the manifest comes from the file name.
+    dbt keeps its last parse for a partial one only if the profile is the
+    same (its ``profile_hash`` includes dbt-duckdb's ``path``): one path for
+    every warehouse keeps a change of the models a partial parse wherever
+    the warehouse is. A parse opens no database, so nothing is created there.
+    """
+    return Path(DBT_PROJECT.manifest_path).parent / "parse" / Path(warehouse).name
+
+
+def _manifest_stamp(warehouse: Path) -> str:
+    """What a parse depends on: the code, the dbt packages and version, the build file's
+    name, dbt's environment.
+
+    The name is in it because the database name dbt writes into the manifest
+    comes from it; the folder is not (see :func:`prepare_manifest`).
     """
     from .inputs import code_fingerprint
 
@@ -306,7 +346,9 @@ def _manifest_stamp(warehouse: Path) -> str:
         package_file = DBT_PROJECT_DIR / name
         if package_file.is_file():
             digest.update(name.encode("utf-8") + b"\0" + package_file.read_bytes())
-    digest.update(b"\0" + os.fsencode(Path(warehouse).resolve()))
+    for package in ("dbt-core", "dbt-duckdb"):
+        digest.update(f"\0{package}={metadata.version(package)}".encode())
+    digest.update(b"\0" + os.fsencode(Path(warehouse).name))
     for key, value in sorted(os.environ.items()):
         if key.startswith(("NQ57_", "DBT_")) and key != WAREHOUSE_ENV_VAR:
             digest.update(f"\0{key}={value}".encode())

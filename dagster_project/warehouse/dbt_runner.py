@@ -49,6 +49,9 @@ class InProcessDbt:
     exception: BaseException | None = None
     raw_events: list[dict[str, Any]] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
+    # The folder dbt wrote its log (dbt.log) into: --log-path, else its default
+    # (dbt/logs), as dbt reports it when it starts; None if it did not start.
+    log_path: Path | None = None
 
     @property
     def command(self) -> str:
@@ -60,6 +63,9 @@ class InProcessDbt:
 
         if message.info.name in RESULT_EVENTS:
             self.raw_events.append(msg_to_dict(message))
+        elif message.info.name == "MainReportArgs":
+            # The flags of this invocation ("running dbt with arguments ...").
+            self.log_path = Path(message.data.args["log_path"])
         elif message.info.level == "error":
             self.error_messages.append(message.info.msg)
 
@@ -89,7 +95,9 @@ class InProcessDbt:
         if self.exception is not None:
             lines.append(f"{type(self.exception).__name__}: {self.exception}")
         lines += self.error_messages
-        lines.append(f"dbt's log: {self.target_path / 'dbt.log'}")
+        log = self.log_path / "dbt.log" if self.log_path is not None else None
+        if log is not None and log.is_file():
+            lines.append(f"dbt's log: {log}")
         return Failure(description="\n".join(lines))
 
 

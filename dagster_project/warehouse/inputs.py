@@ -76,10 +76,25 @@ def _files(directory: Path, patterns: tuple[str, ...] = ("*",)) -> list[Path]:
     ]
 
 
+# The last code fingerprint of this process, under the files' paths, sizes and
+# modification times it was computed from (see code_fingerprint).
+_CODE_FINGERPRINT: dict[tuple[tuple[str, int, int], ...], str] = {}
+
+
 def code_fingerprint() -> str:
+    """The hash of the code files' contents, read again only when one of them changed.
+
+    Every build asks (the build plan, dbt's manifest stamp); an unchanged tree,
+    the same files with the same sizes and modification times, is not re-read.
+    """
     files = [path for root, patterns in CODE_ROOTS for path in _files(root, patterns)]
     files += [path for path in CODE_FILES if path.is_file()]
-    return _hash_files(files, REPO_ROOT)
+    stats = [(path, path.stat()) for path in files]
+    key = tuple(sorted((str(path), st.st_size, st.st_mtime_ns) for path, st in stats))
+    if key not in _CODE_FINGERPRINT:
+        _CODE_FINGERPRINT.clear()
+        _CODE_FINGERPRINT[key] = _hash_files(files, REPO_ROOT)
+    return _CODE_FINGERPRINT[key]
 
 
 def store_high_water_mark(store: Path | None) -> str:

@@ -74,8 +74,9 @@ class WarehouseLayout:
     def build_file(self) -> Path:
         """Where a build writes: one path for every build, since builds hold the lock in turn.
 
-        The same path each time keeps dbt's profile the same, so dbt can
-        reuse its last parse (partial parsing) instead of parsing anew.
+        Its file name is the published one: the database name dbt records in
+        the manifest comes from it, so every build of this name reuses one
+        parse, wherever the folder (see ``dbt_project.prepare_manifest``).
         """
         return self.build_root / RUN_DIR_NAME / self.published.name
 

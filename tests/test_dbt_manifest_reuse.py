@@ -1,0 +1,50 @@
+"""A build of a warehouse in another folder reuses the parse another process made.
+
+The manifest depends on the build file's name, not its folder (see
+``dbt_project.prepare_manifest``): a build elsewhere reads the Manifest from
+dbt's ``partial_parse.msgpack`` instead of running ``dbt parse``, and its marts
+are those of the session's build, from the same seeds.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from test_build_incremental import mart_hashes
+from test_dbt_manifest_stamp import parses  # noqa: F401 (fixture)
+from test_pipeline_build import SEEDS, built  # noqa: F401 (fixture)
+
+from dagster_project.commands.build import run_build
+from dagster_project.warehouse import dbt_project
+
+
+@pytest.fixture(autouse=True)
+def no_dagster_home(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def test_a_build_in_another_folder_parses_nothing_and_publishes_the_same_marts(
+    built,  # noqa: F811
+    tmp_path,
+    parses,  # noqa: F811
+    monkeypatch,
+):
+    session_published, _, _ = built
+    # Another process's parse (the session build may have run in another
+    # worker, with the stamp another test left since): its stamp and dbt's files.
+    dbt_project.prepare_manifest(tmp_path / "parsed" / "nq57.duckdb")
+    monkeypatch.setattr(dbt_project, "_PARSED", {})
+    parses.clear()
+    elsewhere = tmp_path / "elsewhere" / "nq57.duckdb"
+
+    run_build(
+        published=elsewhere,
+        seeds_dir=SEEDS,
+        report_dir=tmp_path / "reports",
+        out=io.StringIO(),
+        full_refresh=True,
+    )
+
+    assert parses == []
+    assert mart_hashes(elsewhere) == mart_hashes(session_published)
