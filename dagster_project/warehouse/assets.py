@@ -36,6 +36,7 @@ from .dbt_project import (
     parsed_manifest,
     prepare_manifest_if_dev,
 )
+from .inputs import code_already_tested, recorded_in
 from .loading import (
     RAW_SCHEMA,
     SOURCE_DOCUMENTS_COLUMNS,
@@ -157,6 +158,29 @@ def nq57_dbt_models(
         raise
 
 
+def _unit_tests_left_out(
+    context: AssetExecutionContext, warehouse: DuckDBWarehouse, source_files: SourceFiles
+) -> list[str]:
+    """``dbt build`` arguments leaving out the unit tests when this code already passed them.
+
+    The run's build file starts as a copy of the published warehouse, whose
+    ``raw.build_inputs`` name the code that published it (see
+    ``inputs.code_already_tested``); a full refresh starts from an empty file
+    and runs them.
+    """
+    if warehouse.full_refresh:
+        return []
+    with warehouse.connect(read_only=True) as con:
+        previous = recorded_in(con)
+    if not code_already_tested(source_files.input_fingerprints(), previous):
+        return []
+    context.log.info(
+        "dbt unit tests left out: the published warehouse was built, and its unit tests "
+        "passed, with the same code (--full-refresh runs them)"
+    )
+    return ["--exclude-resource-type", "unit_test"]
+
+
 def _dbt_build(
     context: AssetExecutionContext,
     dbt: Nq57DbtCliResource,
@@ -178,9 +202,12 @@ def _dbt_build(
         # dbt in this process, with the manifest parsed for the build file. On
         # postgres the profile's target and vars differ, so dbt parses for it.
         manifest = None if postgres is not None else parsed_manifest(warehouse.resolved_path())
+        skipped = (
+            [] if postgres is not None else _unit_tests_left_out(context, warehouse, source_files)
+        )
         try:
             invocation = dbt.build_in_process(
-                ["build", "--threads", threads, *extra_args],
+                ["build", "--threads", threads, *skipped, *extra_args],
                 context=context,
                 manifest_object=manifest,
             )

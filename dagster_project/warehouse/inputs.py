@@ -162,14 +162,37 @@ def recorded(published: Path) -> dict[str, str] | None:
     except duckdb.Error:
         return None
     try:
+        return recorded_in(con)
+    finally:
+        con.close()
+
+
+def recorded_in(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+    """The inputs the warehouse ``con`` opens records; None if it records none."""
+    try:
         rows = con.execute(
             f"select input, fingerprint from {RAW_SCHEMA}.{BUILD_INPUTS_TABLE}"
         ).fetchall()
     except duckdb.Error:
         return None
-    finally:
-        con.close()
     return dict(rows)
+
+
+def code_already_tested(current: Mapping[str, str], previous: Mapping[str, str] | None) -> bool:
+    """Whether the warehouse a build starts from was published by this very code.
+
+    A published warehouse passed every dbt test of the build that wrote it, and
+    a change of the code makes the next build a full one (see :func:`plan`), so
+    the same code fingerprint means a build of this code ran dbt's unit tests
+    and they passed. Unit tests read only their fixtures, never the data: an
+    incremental build need not run them again. A full refresh starts from an
+    empty file, which records nothing, and runs them.
+    """
+    return (
+        previous is not None
+        and previous.get(CODE) is not None
+        and (previous.get(CODE) == current.get(CODE))
+    )
 
 
 @dataclass(frozen=True)
