@@ -40,23 +40,25 @@ from filelock import FileLock
 
 T = TypeVar("T")
 
-# Measured with --durations (slowest first): real builds, killed builds, Postgres.
-# test_simulate_warehouse.py makes the warehouse its _rebuilds file starts from,
-# which comes late enough that the other worker need not wait for it.
+# Longest first (--durations, -n 0): real builds, killed builds, Postgres. The files that
+# make a shared build come first, one per worker: test_wap_kill.py makes the session build
+# before its own builds, test_simulate_warehouse.py the simulated warehouse that
+# test_simulate_warehouse_rebuilds.py and test_reports.py read, which come late enough
+# that neither worker waits for the other.
 SLOWEST_FILES = (
-    "test_postgres_warehouse.py",
-    "test_postgres_faults.py",
-    "test_postgres_dagster.py",
-    "test_simulate_warehouse.py",
     "test_wap_kill.py",
-    "test_pipeline_build.py",
-    "test_wap_dagster.py",
-    "test_submissions_crash.py",
-    "test_reports.py",
-    "test_onboarding_build.py",
+    "test_simulate_warehouse.py",
+    "test_postgres_warehouse.py",
     "test_simulate_warehouse_rebuilds.py",
+    "test_onboarding_build.py",
+    "test_reports.py",
+    "test_postgres_faults.py",
     "test_build_incremental.py",
+    "test_wap_dagster.py",
+    "test_pipeline_build.py",
+    "test_submissions_crash.py",
     "test_build_orphans.py",
+    "test_postgres_dagster.py",
 )
 
 
@@ -302,3 +304,12 @@ def refused_negative_build(run_shared_dir, session_build) -> RefusedBuild:
         "refused-negative-build",
         lambda root: make_refused_negative_build(root, session_build.published),
     )
+
+
+@pytest.fixture(scope="session")
+def simulated_warehouse(run_shared_dir) -> dict:
+    """Simulated reports from July 2025, ingested, built, then January 2026 built incrementally
+    (test_simulate_warehouse.make_warehouse): its published file, store and first counts."""
+    from test_simulate_warehouse import make_warehouse
+
+    return made_once(run_shared_dir, "simulated-warehouse", make_warehouse)
