@@ -24,11 +24,13 @@ long file starts last while the other worker sits idle.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -38,23 +40,25 @@ from filelock import FileLock
 
 T = TypeVar("T")
 
-# Measured with --durations (slowest first): real builds, killed builds, Postgres.
-# test_simulate_warehouse.py makes the warehouse its _rebuilds file starts from,
-# which comes late enough that the other worker need not wait for it.
+# Longest first (--durations, -n 0): real builds, killed builds, Postgres. The files that
+# make a shared build come first, one per worker: test_wap_kill.py makes the session build
+# before its own builds, test_simulate_warehouse.py the simulated warehouse that
+# test_simulate_warehouse_rebuilds.py and test_reports.py read, which come late enough
+# that neither worker waits for the other.
 SLOWEST_FILES = (
-    "test_postgres_warehouse.py",
-    "test_postgres_faults.py",
-    "test_postgres_dagster.py",
-    "test_simulate_warehouse.py",
     "test_wap_kill.py",
-    "test_pipeline_build.py",
-    "test_wap_dagster.py",
-    "test_submissions_crash.py",
-    "test_reports.py",
-    "test_onboarding_build.py",
+    "test_simulate_warehouse.py",
+    "test_postgres_warehouse.py",
     "test_simulate_warehouse_rebuilds.py",
+    "test_onboarding_build.py",
+    "test_reports.py",
+    "test_postgres_faults.py",
     "test_build_incremental.py",
+    "test_wap_dagster.py",
+    "test_pipeline_build.py",
+    "test_submissions_crash.py",
     "test_build_orphans.py",
+    "test_postgres_dagster.py",
 )
 
 
@@ -168,14 +172,11 @@ class SessionBuild:
     run: RecordedRun
 
 
-def make_session_build(root: Path) -> SessionBuild:
-    from dagster import JobDefinition, serialize_value
-    from test_pipeline_build import SEEDS
+@contextmanager
+def recorded_job_runs():
+    """Every ``JobDefinition.execute_in_process`` result of the block, in a list it yields."""
+    from dagster import JobDefinition
 
-    from dagster_project.commands.build import run_build
-
-    published = root / "warehouse" / "nq57.duckdb"
-    out = io.StringIO()
     runs = []
     execute = JobDefinition.execute_in_process
 
@@ -187,8 +188,27 @@ def make_session_build(root: Path) -> SessionBuild:
     with pytest.MonkeyPatch.context() as patch:
         # Test runs stay out of a developer's Dagster run history.
         patch.delenv("DAGSTER_HOME", raising=False)
-        # run_build returns what it published; the Dagster tests read the run's events too.
         patch.setattr(JobDefinition, "execute_in_process", recording)
+        yield runs
+
+
+def record(result) -> RecordedRun:
+    from dagster import serialize_value
+
+    return RecordedRun(
+        serialize_value(result.dagster_run), serialize_value(list(result.all_events))
+    )
+
+
+def make_session_build(root: Path) -> SessionBuild:
+    from test_pipeline_build import SEEDS
+
+    from dagster_project.commands.build import run_build
+
+    published = root / "warehouse" / "nq57.duckdb"
+    out = io.StringIO()
+    # run_build returns what it published; the Dagster tests read the run's events too.
+    with recorded_job_runs() as runs:
         report = run_build(
             published=published,
             seeds_dir=SEEDS,
@@ -197,8 +217,7 @@ def make_session_build(root: Path) -> SessionBuild:
             report_dir=published.parent / "reports",
         )
     (result,) = runs
-    run = RecordedRun(serialize_value(result.dagster_run), serialize_value(list(result.all_events)))
-    return SessionBuild(published, report, out.getvalue(), run)
+    return SessionBuild(published, report, out.getvalue(), record(result))
 
 
 @pytest.fixture(scope="session")
@@ -224,3 +243,73 @@ def previous_publication(dagster_build, tmp_path) -> Path:
     published.parent.mkdir()
     shutil.copyfile(dagster_build.published, published)
     return published
+
+
+# Report folders older than the refused build's, two of them: with --keep-reports 2 the
+# refused build keeps the newer one and its own.
+OLD_REPORT_FOLDERS = ("20250101-000000", "20250102-000000")
+
+
+@dataclass(frozen=True)
+class RefusedBuild:
+    """``nq57 build --keep-reports 2`` of seeds with one disbursed amount printed negative,
+    over a copy of the session's publication: the quality gate refuses it."""
+
+    published: Path
+    digest_before: str
+    reports: Path
+    exit_code: int
+    stdout: str
+    stderr: str
+    run: RecordedRun
+
+
+def make_refused_negative_build(root: Path, session_published: Path) -> RefusedBuild:
+    import argparse
+
+    from test_wap_dagster import negative_amount_seeds
+
+    from dagster_project.commands import build as build_command
+
+    published = root / "warehouse" / session_published.name
+    published.parent.mkdir()
+    shutil.copyfile(session_published, published)
+    seeds = negative_amount_seeds(root / "seeds")
+    reports = root / "reports"
+    for stamp in OLD_REPORT_FOLDERS:
+        (reports / stamp).mkdir(parents=True)
+    parser = argparse.ArgumentParser()
+    build_command.add_arguments(parser)
+    args = parser.parse_args(
+        ["--warehouse", str(published), "--seeds", str(seeds)]
+        + ["--report-dir", str(reports), "--keep-reports", "2"]
+    )
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+    out, err = io.StringIO(), io.StringIO()
+    with recorded_job_runs() as runs, redirect_stdout(out), redirect_stderr(err):
+        exit_code = build_command.main(args)
+    (result,) = runs
+    return RefusedBuild(
+        published, before, reports, exit_code, out.getvalue(), err.getvalue(), record(result)
+    )
+
+
+@pytest.fixture(scope="session")
+def refused_negative_build(run_shared_dir, session_build) -> RefusedBuild:
+    """The run's one build refused for a negative amount: test_wap_faults.py reads what
+    ``nq57 build`` printed, test_wap_dagster.py its Dagster run (the same run)."""
+    assert session_build.run.result().success, "the session's build_warehouse run failed"
+    return made_once(
+        run_shared_dir,
+        "refused-negative-build",
+        lambda root: make_refused_negative_build(root, session_build.published),
+    )
+
+
+@pytest.fixture(scope="session")
+def simulated_warehouse(run_shared_dir) -> dict:
+    """Simulated reports from July 2025, ingested, built, then January 2026 built incrementally
+    (test_simulate_warehouse.make_warehouse): its published file, store and first counts."""
+    from test_simulate_warehouse import make_warehouse
+
+    return made_once(run_shared_dir, "simulated-warehouse", make_warehouse)

@@ -1,6 +1,7 @@
 """The periodic report and the public site, on a warehouse built the README's way.
 
-simulate -> ingest -> the real Lạng Sơn 234 figures -> nq57 build, then reports
+simulate -> ingest -> the real Lạng Sơn 234 figures -> nq57 build (the run's simulated
+warehouse, shared with test_simulate_warehouse.py), then reports
 and the site are read back with real renderers: python-docx opens the .docx,
 pdftoppm rasterises the .pdf, headless Chromium loads the .html and the site
 (zero console errors, a screenshot kept under test-artifacts/).
@@ -8,7 +9,6 @@ pdftoppm rasterises the .pdf, headless Chromium loads the .html and the site
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -18,19 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from fixtures.browser import Browser, chromium_path, require, save_artifact
-from fixtures.submissions.builders import real_reference
 
 from dagster_project.cli import main as nq57
-from dagster_project.commands.build import run_build
 from dagster_project.reporting.figures import ReportInputError
 from dagster_project.reporting.report import make_report
 from dagster_project.reporting.site import write_site
 from dagster_project.semantics.display import MISSING
-from dagster_project.simulate.generator import SimulationConfig, Simulator
-from dagster_project.simulate.ingest import ingest_as_sent
-from dagster_project.simulate.real_figures import write_real_figures
-from dagster_project.submissions.signing import load_keys
-from dagster_project.warehouse.paths import SEEDS_DIR
 
 REPORT_DAY = date(2025, 9, 8)
 EXTERNAL = re.compile(
@@ -39,25 +32,10 @@ EXTERNAL = re.compile(
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("reports")
-    published = root / "warehouse" / "nq57.duckdb"
-    store = published.parent / "submissions.duckdb"
-    reference = real_reference()
-    config = SimulationConfig(
-        out_dir=root / "landing",
-        start=date(2025, 7, 1),
-        end=date(2025, 9, 30),
-        defect_rate=0.1,
-        resubmit_rate=0.3,
-        signing_store=store,
-    )
-    Simulator(config, reference).run(progress=lambda line: None)
-    ingest_as_sent([root / "landing"], store=store, reference=reference, progress=lambda line: None)
-    real = write_real_figures(SEEDS_DIR, root / "real", load_keys(store))
-    ingest_as_sent([real], store=store, reference=reference, progress=lambda line: None)
-    run_build(published=published, report_dir=root / "reports", out=io.StringIO())
-    return published
+def warehouse(simulated_warehouse) -> Path:
+    """The run's simulated warehouse (conftest.simulated_warehouse): agencies' reports from
+    July 2025 to January 2026 and the real Lạng Sơn figures, built; read, never written."""
+    return simulated_warehouse["published"]
 
 
 def one(published: Path, sql: str, params: list | None = None):

@@ -2,9 +2,10 @@
 and an incremental build. The submission marts fill, a resubmission supersedes the report
 it corrects, the real Lạng Sơn figures reach fct_budget_execution.
 
-The warehouse is made once per run (conftest.made_once): the rebuilds from it, whose
-fct_task_status must equal a build from scratch, are in test_simulate_warehouse_rebuilds.py,
-so that ``make test`` runs them on another worker.
+The warehouse is made once per run (conftest.simulated_warehouse): the rebuilds from it,
+whose fct_task_status must equal a build from scratch, are in
+test_simulate_warehouse_rebuilds.py, so that ``make test`` runs them on another worker, and
+test_reports.py writes its reports and site from it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import made_once
 from fixtures.marts import SUBMISSION_MARTS
 from fixtures.submissions.builders import real_reference
 
@@ -54,7 +54,8 @@ def rows(published: Path, sql: str) -> list[tuple]:
 def make_warehouse(root: Path) -> dict:
     published = root / "warehouse" / "nq57.duckdb"
     store = published.parent / "submissions.duckdb"
-    simulate_and_ingest(root, date(2025, 9, 1), date(2025, 12, 31), store, "history")
+    # From July: test_reports.py reports on 2025-Q3.
+    simulate_and_ingest(root, date(2025, 7, 1), date(2025, 12, 31), store, "history")
     real = write_real_figures(SEEDS_DIR, root / "real", load_keys(store))
     ingest_as_sent([real], store=store, reference=real_reference(), progress=lambda line: None)
     build(published, root / "reports")
@@ -68,9 +69,9 @@ def make_warehouse(root: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def warehouse(run_shared_dir) -> dict:
+def warehouse(simulated_warehouse) -> dict:
     """The simulated warehouse after its full and incremental builds; tests copy, never write it."""
-    return made_once(run_shared_dir, "simulated-warehouse", make_warehouse)
+    return simulated_warehouse
 
 
 def test_every_submission_mart_has_rows(warehouse):

@@ -165,12 +165,13 @@ def test_the_one_build_job_ends_in_the_publish_asset_without_the_suites_the_gate
 
 
 def test_a_failing_blocking_check_stops_the_publish_and_keeps_the_previous_file(
-    previous_publication, tmp_path
+    refused_negative_build,
 ):
-    before = file_digest(previous_publication)
-    seeds = negative_amount_seeds(tmp_path / "seeds")
-
-    result = build_from(previous_publication, tmp_path / "reports", seeds)
+    """The Dagster run of ``nq57 build`` on a negative amount (conftest.refused_negative_build,
+    whose output test_wap_faults.py reads): the build_warehouse job, limited to what the
+    changed budget lines reach, over a copy of the session's publication."""
+    refused = refused_negative_build
+    result = refused.run.result()
 
     assert not result.success
     # dbt built and tested everything: the gate in the publish asset, not dbt, stopped the run.
@@ -187,8 +188,8 @@ def test_a_failing_blocking_check_stops_the_publish_and_keeps_the_previous_file(
     assert "BLOCKED" in summary and "fct_budget_lines.amount_non_negative" in summary
     assert PUBLISHED_KEY not in materialized(result)
     # The marts materialized above went to the run's private file, now removed.
-    assert file_digest(previous_publication) == before
-    layout = WarehouseLayout(previous_publication)
+    assert file_digest(refused.published) == refused.digest_before
+    layout = WarehouseLayout(refused.published)
     assert list(layout.build_root.iterdir()) == []
     assert not layout.history_root.exists()
 

@@ -12,7 +12,6 @@ than rerunning dbt for each fault.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 from collections.abc import Callable
@@ -20,11 +19,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DagsterBuild
+from conftest import OLD_REPORT_FOLDERS, DagsterBuild, RefusedBuild
 from test_pipeline_build import file_digest
-from test_wap_dagster import NEGATIVE_SOURCE_LINE, negative_amount_seeds, step_failure_data
+from test_wap_dagster import NEGATIVE_SOURCE_LINE, step_failure_data
 
-from dagster_project.commands import build as build_command
 from dagster_project.quality import QualityGateCheck, QualityGateError
 from dagster_project.warehouse.gate import prune_reports, report_folders
 from dagster_project.warehouse.publish import WarehouseLayout, build_and_publish
@@ -35,12 +33,6 @@ BUDGET_FILE = "004_c38ba8cad11c4ac1.txt"
 @pytest.fixture(autouse=True)
 def no_dagster_home(monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-
-
-def build_args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    build_command.add_arguments(parser)
-    return parser.parse_args(list(argv))
 
 
 def unbalance_budget(con: duckdb.DuckDBPyConnection) -> None:
@@ -177,36 +169,20 @@ def test_the_publish_asset_refused_by_the_gate_links_the_report_from_its_failure
 
 
 def test_nq57_build_refuses_a_negative_amount_and_says_where_it_is(
-    previous_publication: Path, tmp_path: Path, capsys
+    refused_negative_build: RefusedBuild,
 ):
-    before = file_digest(previous_publication)
-    seeds = negative_amount_seeds(tmp_path / "seeds")
-    reports = tmp_path / "reports"
-    # Older report folders beyond --keep-reports are removed after the gate runs.
-    for stamp in ("20250101-000000", "20250102-000000"):
-        (reports / stamp).mkdir(parents=True)
+    """``nq57 build --keep-reports 2`` over a copy of the session's publication, with two
+    older report folders (conftest.refused_negative_build; test_wap_dagster.py reads its run)."""
+    refused = refused_negative_build
+    published, reports, err = refused.published, refused.reports, refused.stderr
 
-    exit_code = build_command.main(
-        build_args(
-            "--warehouse",
-            str(previous_publication),
-            "--seeds",
-            str(seeds),
-            "--report-dir",
-            str(reports),
-            "--keep-reports",
-            "2",
-        )
-    )
-
-    err = capsys.readouterr().err
-    assert exit_code == 1
+    assert refused.exit_code == 1
     assert "the quality gate refused to publish" in err
     assert "fct_budget_lines.amount_non_negative" in err
     assert f"{BUDGET_FILE}:{NEGATIVE_SOURCE_LINE}" in err
-    assert f"left unchanged: {previous_publication}" in err
-    assert file_digest(previous_publication) == before
-    assert list(WarehouseLayout(previous_publication).build_root.iterdir()) == []
+    assert f"left unchanged: {published}" in err
+    assert file_digest(published) == refused.digest_before
+    assert list(WarehouseLayout(published).build_root.iterdir()) == []
     (summary_path,) = re.findall(r"quality report: +(\S+)", err)
     summary = Path(summary_path).read_text(encoding="utf-8")
     assert "BLOCKED" in summary
@@ -215,7 +191,7 @@ def test_nq57_build_refuses_a_negative_amount_and_says_where_it_is(
     assert re.search(r"data docs: +\S+index\.html", err)
     assert f"report folders: {reports.resolve()} (the newest 2 are kept)" in err
     assert [folder.name for folder in report_folders(reports)] == [
-        "20250102-000000",
+        OLD_REPORT_FOLDERS[-1],
         Path(summary_path).parent.name,
     ]
 

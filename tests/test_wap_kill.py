@@ -8,12 +8,12 @@ it read-only in a loop all along,
    group, dbt included) while dbt writes the build file,
 2. the next one is killed while the quality gate runs,
 3. the next one is killed between keeping the old file in history and the
-   rename (the test-only pause point ``NQ57_TEST_PAUSE_AT=swap``),
-4. the next one, a full build again, runs to the end, with no cleanup in
-   between, while a second ``nq57 build`` is started against the same
-   warehouse.
+   rename (the test-only pause point ``NQ57_TEST_PAUSE_AT=swap``); while it
+   waits there, holding the build lock, a second ``nq57 build`` is started
+   against the same warehouse and must be refused,
+4. the next one runs to the end, with no cleanup in between.
 
-Builds 2 and 3 are what ``nq57 build`` does by default after an edit: one
+Builds 2, 3 and 4 are what ``nq57 build`` does by default after an edit: one
 task's deadline changed in a copy of the seeds, an incremental build (the
 build file starts as a copy of the published one; the tasks' models and the
 gate run again). They pass through the same phases as a full build in a
@@ -204,7 +204,7 @@ class Scenario:
     history_after_recovery: list[Path] = field(default_factory=list)
     competitor_code: int | None = None
     competitor_err: str = ""
-    recovery_pid: int = 0
+    lock_holder_pid: int = 0
     dagster_home: Path | None = None
     reads: list[list] = field(default_factory=list)
     read_errors: list[list] = field(default_factory=list)
@@ -315,6 +315,13 @@ def scenario(dagster_build, tmp_path_factory) -> Scenario:
         )
         build = BuildProcess(published, reports, edited, env={PAUSE_ENV_VAR: "swap"})
         seconds = build.wait_for(lambda: "nq57: paused at swap" in build.err(), "the swap")
+        # Paused inside the swap, it holds the build lock as long as it lives: a second
+        # build started now must be refused, however long that one takes to start.
+        assert layout.lock_path.read_text(encoding="ascii").strip() == str(build.process.pid)
+        result.lock_holder_pid = build.process.pid
+        competitor = BuildProcess(published, reports, SEEDS, full_refresh=True)
+        result.competitor_code = competitor.finish()
+        result.competitor_err = competitor.err()
         build.kill()
         (entry,) = set(layout.history_root.glob("*")) - history_before
         linked = (entry / published.name).stat().st_ino == published.stat().st_ino
@@ -325,30 +332,13 @@ def scenario(dagster_build, tmp_path_factory) -> Scenario:
             verdict(published, checked, gates),
         )
 
-        # 4. The next build, no cleanup; a second build tries to start meanwhile.
+        # 4. The next build, no cleanup.
         result.dagster_home = root / "dagster_home"
         result.dagster_home.mkdir()
         window_start = time.time()
-        # A full build: the second one must find the lock held, which a short
-        # incremental build might already have let go of.
         build = BuildProcess(
-            published,
-            reports,
-            SEEDS,
-            env={"DAGSTER_HOME": str(result.dagster_home)},
-            full_refresh=True,
+            published, reports, edited, env={"DAGSTER_HOME": str(result.dagster_home)}
         )
-        result.recovery_pid = build.process.pid
-        build.wait_for(
-            lambda: (
-                layout.lock_path.exists()
-                and layout.lock_path.read_text(encoding="ascii").strip() == str(build.process.pid)
-            ),
-            "the build holding the lock",
-        )
-        competitor = BuildProcess(published, reports, SEEDS, full_refresh=True)
-        result.competitor_code = competitor.finish()
-        result.competitor_err = competitor.err()
         result.recovery_code = build.finish()
         result.recovery_seconds = time.monotonic() - build.started
         result.recovery_window = (window_start, time.time())
@@ -449,7 +439,7 @@ def test_a_successful_build_is_recorded_in_dagster_with_its_report(scenario: Sce
 
 def test_a_second_build_is_refused_while_one_runs(scenario: Scenario):
     assert scenario.competitor_code == 1
-    assert f"another nq57 build (pid {scenario.recovery_pid})" in scenario.competitor_err
+    assert f"another nq57 build (pid {scenario.lock_holder_pid})" in scenario.competitor_err
 
 
 def test_readers_never_fail_and_see_data_throughout(scenario: Scenario):
