@@ -12,10 +12,8 @@ file and the charts are inline SVG.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.semantics.display import MISSING, TEMPLATE_FILTERS, vn_auto, vn_date
 
 from .figures import (
@@ -361,44 +358,24 @@ def write_dbt_docs(warehouse: Path, out: Path) -> Path:
     dbt opens its database for writing, so it runs on a copy of the published
     file in a temporary folder (same file name: dbt records the database name
     from it), never on the published file, and writes its target there too.
+    It runs in this process with the manifest the builds parsed, so it
+    neither starts an interpreter nor parses the project.
     """
-    # Imported here: dagster-dbt costs seconds of start-up the other site steps do not need.
-    from dagster_project.warehouse.dbt_project import dbt_executable
+    # Imported here: dbt and dagster-dbt cost seconds of start-up the other site steps do not need.
+    from dagster_project.warehouse.dbt_project import DbtParseError, run_dbt_on
 
     with tempfile.TemporaryDirectory(prefix="nq57-dbt-docs-") as scratch:
         copy = Path(scratch) / "warehouse" / warehouse.name
         copy.parent.mkdir()
         shutil.copyfile(warehouse, copy)
         target = Path(scratch) / "target"
-        completed = subprocess.run(
-            [
-                dbt_executable(),
-                "docs",
-                "generate",
-                "--static",
-                "--quiet",
-                "--no-use-colors",
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env={
-                **os.environ,
-                "NQ57_WAREHOUSE": str(copy),
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            },
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            run_dbt_on(copy, "docs", "generate", "--static", "--target-path", str(target))
+        except DbtParseError as error:
+            raise DbtDocsError(f"dbt docs generate --static failed:\n{error}") from error
         static = target / "static_index.html"
-        if completed.returncode != 0 or not static.is_file():
-            raise DbtDocsError(
-                f"dbt docs generate --static failed (exit {completed.returncode}):\n"
-                f"{completed.stdout}{completed.stderr}".rstrip()
-            )
+        if not static.is_file():
+            raise DbtDocsError(f"dbt docs generate --static wrote no {static.name} in {target}")
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out / "index.html", offline_safe(static.read_text(encoding="utf-8")).encode())
     return out / "index.html"

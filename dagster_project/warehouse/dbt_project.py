@@ -147,13 +147,24 @@ class Nq57DbtTranslator(DagsterDbtTranslator):
 
 
 class DbtParseError(RuntimeError):
-    """``dbt parse`` failed: the project does not compile."""
+    """A dbt command run in this process failed (``dbt parse``: the project does not compile)."""
 
 
-def _run_dbt(*args: str, warehouse: Path) -> Any:
+def run_dbt_on(warehouse: Path, *args: str) -> Any:
+    """``dbt <args>`` on ``warehouse`` in this process, with the manifest parsed for it.
+
+    For the commands besides a build (``dbt docs generate`` for the site): no
+    interpreter to start and, the manifest being current, no parse. Raises
+    :class:`DbtParseError` with dbt's error lines when the command fails.
+    """
+    return _run_dbt(*args, warehouse=warehouse, manifest=parsed_manifest(warehouse))
+
+
+def _run_dbt(*args: str, warehouse: Path, manifest: Any = None) -> Any:
     """``dbt <args>`` in this process (dbt's Python API), ``NQ57_WAREHOUSE`` set meanwhile.
 
-    Returns dbt's result (the ``Manifest`` of a parse); raises
+    ``manifest``: a parsed ``Manifest`` dbt uses instead of parsing (None: dbt
+    parses). Returns dbt's result (the ``Manifest`` of a parse); raises
     :class:`DbtParseError` with dbt's error lines when the command fails.
     """
     from dbt.cli.main import dbtRunner
@@ -168,7 +179,7 @@ def _run_dbt(*args: str, warehouse: Path) -> Any:
 
     command = [*args, "--quiet", *_dbt_location_args(DBT_PROJECT_DIR)]
     with warehouse_env(warehouse):
-        outcome = dbtRunner(callbacks=[collect]).invoke(command)
+        outcome = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(command)
         release_duckdb()
     if not outcome.success:
         details = [*errors, *([str(outcome.exception)] if outcome.exception else [])]
