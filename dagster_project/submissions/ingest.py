@@ -202,11 +202,27 @@ def _archive_target(incoming: Incoming, home: Path) -> Path | None:
     return archived_path(home, incoming.sha256, incoming.name) if incoming.data else None
 
 
-def _write_copies(data: bytes | None, archived: Path | None, receipt: Path, html: str) -> None:
-    """The archived copy (unless already there) and the receipt, each written atomically."""
-    if archived is not None and data is not None and not archived.exists():
-        write_private(archived, data)
-    write_receipt(receipt, html)
+class _Copies:
+    """Writes the archived copies (unless already there) and the receipts, each atomically.
+
+    Used by the writer's one copying thread only. Each folder is made (or
+    found) once per run rather than looked up before every file.
+    """
+
+    def __init__(self) -> None:
+        self.folders: set[Path] = set()
+
+    def _folder(self, path: Path) -> None:
+        if path.parent not in self.folders:
+            make_dirs(path.parent)
+            self.folders.add(path.parent)
+
+    def write(self, data: bytes | None, archived: Path | None, receipt: Path, html: str) -> None:
+        if archived is not None and data is not None and not archived.exists():
+            self._folder(archived)
+            write_private(archived, data, folder_made=True)
+        self._folder(receipt)
+        write_receipt(receipt, html, folder_made=True)
 
 
 def receipt_record(
@@ -358,6 +374,7 @@ class Writer:
         # goes on (file creation waits on the disk); every write of a transaction's
         # files is done before it commits.
         self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nq57-copies")
+        self.copies = _Copies()
         self.writes: list[Future[None]] = []
         self._load_state()
 
@@ -497,7 +514,7 @@ class Writer:
         )
         # Written meanwhile by the writer's thread; the transaction waits for them.
         self.writes.append(
-            self.copier.submit(_write_copies, incoming.data, archived, receipt, html)
+            self.copier.submit(self.copies.write, incoming.data, archived, receipt, html)
         )
         # The store as it will be once this file commits.
         self.next_seq += 1
