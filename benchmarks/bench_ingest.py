@@ -393,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
 def report_rows(counts) -> None:
     """Rows in = loaded + quarantined, as ingest counted them."""
     print(
-        f"  {'rows in = loaded + quarantined':<28} {counts.rows_in} = {counts.rows_loaded} + "
-        f"{counts.rows_quarantined}"
+        f"  {'rows in':<28} {counts.rows_in:>9} = loaded {counts.rows_loaded} "
+        f"+ quarantined {counts.rows_quarantined}"
     )
 
 
