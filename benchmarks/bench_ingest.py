@@ -198,10 +198,10 @@ def report_floor(folder: Path, ingested: Timed, jobs: int) -> None:
         report(label, alone.count, "files", alone.seconds)
         wall = (ingested.count / ingested.seconds) / (alone.count / alone.seconds)
         cpu = (alone.cpu / alone.count) / (ingested.cpu / ingested.count)
+        ingesting = f"{jobs} reading processes + the writer" if jobs > 1 else "1 process"
         print(
             f"  {'ingest / read alone':<28} {wall:>9.3f} files/s over files/s "
-            f"(ingest: {jobs} reading process{'es' if jobs > 1 else ''} + writer; "
-            f"read alone: {readers})"
+            f"(ingest: {ingesting}; read alone: {readers})"
         )
         print(
             f"  {'  same, by CPU seconds':<28} {cpu:>9.3f} "
