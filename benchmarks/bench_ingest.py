@@ -9,9 +9,12 @@ ingested as "one new month", and an incremental build follows: the run
 prints both build times side by side.
 
 Prints rows/s and files/s for simulation and ingestion, the files/s of
-merely reading the same history files (python-calamine for .xlsx, the csv
-module for CSV) and ingest's ratio to it, the peak resident memory of this
-process (``resource.getrusage``), and what machine it ran on.
+merely reading the same files (python-calamine for .xlsx, the csv module for
+CSV; the history, then the new month) and ingest's ratio to it, by wall time
+and by CPU seconds (this process and its children), against reading in one
+process and, with ``--jobs N``, in N processes too; the load average, the peak
+resident memory of this process (``resource.getrusage``), and what machine it
+ran on.
 The defaults finish in under ten minutes on 2 cores:
 
     .venv/bin/python benchmarks/bench_ingest.py
@@ -34,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -87,10 +91,30 @@ def simulate(config, reference) -> tuple[int, float]:
     return summary.files, time.perf_counter() - started
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children so far.
+
+    Load-independent where wall seconds are not: on a shared machine a process
+    waits for a core, and its wall time grows while its CPU time does not.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Timed:
+    """Files (or rows) done, wall seconds and CPU seconds (this process and its children)."""
+
+    count: int
+    seconds: float
+    cpu: float
+
+
 def ingest(out: Path, store: Path, reference, max_bytes: int, jobs: int = 1):
     from dagster_project.simulate.ingest import ingest_as_sent
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     counts = ingest_as_sent(
         [out],
         store=store,
@@ -99,24 +123,45 @@ def ingest(out: Path, store: Path, reference, max_bytes: int, jobs: int = 1):
         progress=print,
         jobs=jobs,
     )
-    return counts, time.perf_counter() - started
+    return counts, Timed(counts.files, time.perf_counter() - started, cpu_seconds() - cpu)
 
 
-def read_alone(folder: Path) -> tuple[int, float]:
-    """The floor: the same files only read, .xlsx by python-calamine (every worksheet to
-    Python values), CSV by Python's csv module (calamine reads no CSV), nothing else.
-
-    No validation, quarantine, receipt, copy or store: what ingest cannot go below.
-    """
-    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
-
-    paths = [
+def submission_paths(folder: Path) -> list[Path]:
+    """The files ingest takes from ``folder`` (hidden ones are not submissions)."""
+    return [
         path
         for path in sorted(folder.rglob("*"))
         if path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     ]
-    started = time.perf_counter()
+
+
+def read_alone(folder: Path, jobs: int = 1) -> Timed:
+    """The floor: the same files only read, .xlsx by python-calamine (every worksheet to
+    Python values), CSV by Python's csv module (calamine reads no CSV), nothing else.
+
+    No validation, quarantine, receipt, copy or store: what ingest cannot go below.
+    ``jobs`` > 1 reads them in that many processes (started the way ``nq57 ingest
+    --jobs`` starts its readers, and counted from their start), else in this one.
+    """
+    paths = submission_paths(folder)
+    started, cpu = time.perf_counter(), cpu_seconds()
+    if jobs <= 1:
+        read_files(paths)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            list(pool.map(read_files, [paths[index::jobs] for index in range(jobs)]))
+    return Timed(len(paths), time.perf_counter() - started, cpu_seconds() - cpu)
+
+
+def read_files(paths: list[Path]) -> None:
+    """Read each file as :func:`read_alone` describes."""
+    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+
     for path in paths:
         data = path.read_bytes()
         if path.suffix == ".xlsx":
@@ -136,15 +181,32 @@ def read_alone(folder: Path) -> tuple[int, float]:
                 list(csv.reader(io.StringIO(text, newline="")))
             except csv.Error:
                 continue
-    return len(paths), time.perf_counter() - started
 
 
-def report_floor(folder: Path, files: int, seconds: float) -> None:
-    """Ingest's files/s against reading the same files alone, measured now, and the ratio."""
-    alone_files, alone_seconds = read_alone(folder)
-    report("read alone (calamine, csv)", alone_files, "files", alone_seconds)
-    ratio = (files / seconds) / (alone_files / alone_seconds)
-    print(f"  {'ingest / read alone':<28} {ratio:>9.3f} (files/s over files/s)")
+def report_floor(folder: Path, ingested: Timed, jobs: int) -> None:
+    """Ingest's files/s against reading the same files alone, measured now, and the ratios.
+
+    Always against reading in one process; with ``--jobs N`` also against
+    reading in N processes, so a ratio never compares N processes with one
+    unless it says so. The CPU ratio (CPU seconds per file, read alone over
+    ingest) is what the load on a shared machine changes least.
+    """
+    print(f"  {'load average (1 min)':<28} {load_average():>9}")
+    for readers in sorted({1, jobs}):
+        alone = read_alone(folder, readers)
+        label = f"read alone, {readers} process{'es' if readers > 1 else ''}"
+        report(label, alone.count, "files", alone.seconds)
+        wall = (ingested.count / ingested.seconds) / (alone.count / alone.seconds)
+        cpu = (alone.cpu / alone.count) / (ingested.cpu / ingested.count)
+        ingesting = f"{jobs} reading processes + the writer" if jobs > 1 else "1 process"
+        print(
+            f"  {'ingest / read alone':<28} {wall:>9.3f} files/s over files/s "
+            f"(ingest: {ingesting}; read alone: {readers})"
+        )
+        print(
+            f"  {'  same, by CPU seconds':<28} {cpu:>9.3f} "
+            f"(CPU s: ingest {ingested.cpu:.2f}, read alone {alone.cpu:.2f})"
+        )
     print(f"  {'load average (1 min)':<28} {load_average():>9}")
 
 
@@ -297,17 +359,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nsimulate + ingest {args.months - 1} month(s) of history, then 1 new month:")
         files, seconds = simulate(history, reference)
         report("simulate history", files, "files", seconds)
-        counts, seconds = ingest(out / "history", store, reference, args.max_bytes, args.jobs)
-        report("ingest history", counts.files, "files", seconds)
-        report("ingest history", counts.rows_in, "rows", seconds)
-        report_floor(out / "history", counts.files, seconds)
+        counts, timed = ingest(out / "history", store, reference, args.max_bytes, args.jobs)
+        report("ingest history", counts.files, "files", timed.seconds)
+        report("ingest history", counts.rows_in, "rows", timed.seconds)
+        report_rows(counts)
+        report_floor(out / "history", timed, args.jobs)
         if not args.no_build:
             report_build("full build", build(warehouse, seeds.seeds_dir, workdir / "reports"))
         files, seconds = simulate(new_month, reference)
         report("simulate new month", files, "files", seconds)
-        counts, seconds = ingest(out / "new-month", store, reference, args.max_bytes, args.jobs)
-        report("ingest new month", counts.files, "files", seconds)
-        report("ingest new month", counts.rows_in, "rows", seconds)
+        counts, timed = ingest(out / "new-month", store, reference, args.max_bytes, args.jobs)
+        report("ingest new month", counts.files, "files", timed.seconds)
+        report("ingest new month", counts.rows_in, "rows", timed.seconds)
+        report_rows(counts)
+        report_floor(out / "new-month", timed, args.jobs)
         if not args.no_build:
             previous = workdir / "previous" / warehouse.name
             previous.parent.mkdir(exist_ok=True)
@@ -323,6 +388,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def report_rows(counts) -> None:
+    """Rows in = loaded + quarantined, as ingest counted them."""
+    print(
+        f"  {'rows in':<28} {counts.rows_in:>9} = loaded {counts.rows_loaded} "
+        f"+ quarantined {counts.rows_quarantined}"
+    )
 
 
 def report_build(label: str, seconds: float) -> None:

@@ -490,6 +490,26 @@ _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 # with the strict patterns.
 _ANY_NUMBER_REF = re.compile(rb'r="([0-9]{1,8})"')
 _ANY_WIDE_REF = re.compile(rb'r="[A-Z]{3}')
+# Cheaper still: no reference of four digits or more means no row past 999, and
+# then the row tags bound the height (one search instead of a list of every row).
+_ANY_LONG_NUMBER_REF = re.compile(rb'r="[0-9]{4}')
+SHORT_SHEET_ROWS = 999
+# The byte after "<f" or "prefix:f" in a formula element (those of \s in _FORMULA_TAG,
+# "/" and ">"). Elements such as <firstHeader> or <formula1>, in most sheets, start
+# like a formula but are not.
+_FORMULA_ENDS = frozenset(bytes([byte]) for byte in b" \t\n\r\x0b\x0c/>")
+
+
+def _may_hold_formula(data: bytes) -> bool:
+    """Whether the sheet holds "<f" or ":f" followed by a byte that may end a formula tag:
+    every match of _FORMULA_TAG does, so the others are not searched with it."""
+    for start in (b"<f", b":f"):
+        at = data.find(start)
+        while at >= 0:
+            if data[at + 2 : at + 3] in _FORMULA_ENDS:
+                return True
+            at = data.find(start, at + 2)
+    return False
 
 
 @dataclass
@@ -577,8 +597,7 @@ class _WorkbookParts:
             return _SheetMarks()
         data = self.archive.read(part)
         _check_extent(sheet, data)
-        # A formula element starts "<f" or "<prefix:f": most sheets hold neither.
-        has_formula = (b"<f" in data or b":f" in data) and _FORMULA_TAG.search(data) is not None
+        has_formula = _may_hold_formula(data) and _FORMULA_TAG.search(data) is not None
         has_percent = bool(self.percent_styles) and re.search(
             rb'\ss="(?:' + b"|".join(s.encode() for s in self.percent_styles) + rb')"', data
         )
@@ -656,11 +675,14 @@ def _check_extent(sheet: str, data: bytes) -> None:
     """Refuse a sheet whose used range would be too large a grid to hold."""
     # Cheap bound first (nearly every sheet): no column past ZZ, and cells without
     # a reference at most as many as there are cells.
-    if (
-        not _ANY_WIDE_REF.search(data)
-        and _sheet_height(data, _ANY_NUMBER_REF) * (702 + data.count(b"<c")) <= MAX_SHEET_CELLS
-    ):
-        return
+    if not _ANY_WIDE_REF.search(data):
+        width = 702 + data.count(b"<c")
+        if not _ANY_LONG_NUMBER_REF.search(data):
+            tags = data.count(b"<row") + data.count(b":row")
+            if max(SHORT_SHEET_ROWS, tags) * width <= MAX_SHEET_CELLS:
+                return
+        if _sheet_height(data, _ANY_NUMBER_REF) * width <= MAX_SHEET_CELLS:
+            return
     height = _sheet_height(data, _ROW_REF)
     letters = _CELL_REF.findall(data)
     # The furthest column: the longest letters, then the last in order ("AB" > "Z").

@@ -218,14 +218,23 @@ def make_dirs(folder: Path) -> None:
     os.chmod(folder, DIR_MODE)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically with mode 0640 (whatever the umask)."""
-    make_dirs(path.parent)
+def write_private(path: Path, data: bytes, *, folder_made: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically with mode 0640 (whatever the umask).
+
+    ``folder_made``: the caller knows ``path``'s folder exists (ingest makes each
+    archive folder once per run), so it is not looked up again.
+    """
+    if not folder_made:
+        make_dirs(path.parent)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name[:40]}-", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(data)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

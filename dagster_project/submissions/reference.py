@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from dagster_project.config import SEEDS_DIR
 from dagster_project.semantics import normalize_cell_text
@@ -181,6 +182,8 @@ class ReferenceData:
     _holders_cache: dict[tuple[str, str, date], tuple[Holder, ...]] = field(
         default_factory=dict, repr=False
     )
+    # (task or indicator, agency, date) -> its role: every row of every file asks again.
+    _roles_cache: dict[tuple[object, str, date], Any] = field(default_factory=dict, repr=False)
 
     # -- provinces and plans ------------------------------------------------
 
@@ -303,6 +306,12 @@ class ReferenceData:
 
     def task_role(self, task: Task, agency_id: str, as_of: date) -> tuple[str, Holder] | None:
         """('lead' | 'coordinating', holder) for an agency on a task, or None."""
+        key = (task, agency_id, as_of)
+        if key not in self._roles_cache:
+            self._roles_cache[key] = self._task_role(task, agency_id, as_of)
+        return self._roles_cache[key]
+
+    def _task_role(self, task: Task, agency_id: str, as_of: date) -> tuple[str, Holder] | None:
         province_id = self.plans[task.plan_id].province_id
         for role, cell in (
             ("lead", task.lead_agency_text),
@@ -314,6 +323,15 @@ class ReferenceData:
         return None
 
     def monitors_indicator(
+        self, indicator: Indicator | Figure, agency_id: str, as_of: date
+    ) -> Holder | None:
+        """The holder through which an agency monitors an indicator (reports a figure), or None."""
+        key = (indicator, agency_id, as_of)
+        if key not in self._roles_cache:
+            self._roles_cache[key] = self._monitors_indicator(indicator, agency_id, as_of)
+        return self._roles_cache[key]
+
+    def _monitors_indicator(
         self, indicator: Indicator | Figure, agency_id: str, as_of: date
     ) -> Holder | None:
         province_id = self.plans[indicator.plan_id].province_id
