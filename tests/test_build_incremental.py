@@ -2,7 +2,9 @@
 
 Starts from the session's full build (test_pipeline_build.built), changes one
 task's deadline in a copy of the seeds, then builds the copy of that warehouse
-incrementally and a new one with ``--full-refresh`` from the same inputs.
+incrementally and compares it with a new one built with ``--full-refresh`` from
+the same inputs (``fixtures.incremental``: made once per run, also read by
+test_dbt_manifest_reuse.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_pipeline_build import SEEDS, built, file_digest  # noqa: F401 (fixture)
+from fixtures.incremental import changed_seeds_full_build  # noqa: F401 (fixture)
+from test_pipeline_build import built, file_digest  # noqa: F401 (fixture)
 
 from dagster_project.commands.build import run_build
 from dagster_project.warehouse import inputs
@@ -52,12 +55,12 @@ def change_one_deadline(seeds: Path) -> None:
 
 def test_incremental_build_equals_a_full_refresh_and_then_has_nothing_to_do(
     built,  # noqa: F811
+    changed_seeds_full_build,  # noqa: F811
     tmp_path,
 ):
     session_published, _, _ = built
-    seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    change_one_deadline(seeds)
+    # The seeds with one deadline changed (change_one_deadline), and their full refresh.
+    seeds = changed_seeds_full_build.seeds
     incremental = tmp_path / "incremental" / "nq57.duckdb"
     incremental.parent.mkdir()
     shutil.copyfile(session_published, incremental)
@@ -84,15 +87,8 @@ def test_incremental_build_equals_a_full_refresh_and_then_has_nothing_to_do(
         )
     assert validated_by["marts.fct_budget_lines"] != validated_by["marts.fct_tasks"]
 
-    full = tmp_path / "full" / "nq57.duckdb"
-    full_report = run_build(
-        published=full,
-        seeds_dir=seeds,
-        report_dir=tmp_path / "reports",
-        out=io.StringIO(),
-        full_refresh=True,
-    )
-    assert "carried over" not in full_report.gate_summary
+    full = changed_seeds_full_build.published
+    assert "carried over" not in changed_seeds_full_build.report.gate_summary
     assert mart_hashes(incremental) == mart_hashes(full)
     assert mart_hashes(incremental) != mart_hashes(session_published)
     assert inputs.recorded(incremental) == inputs.recorded(full)
