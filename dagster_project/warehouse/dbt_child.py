@@ -1,11 +1,10 @@
 """``nq57-dbt``: dbt, bound to die with the process that started it.
 
-The build runs dbt in its own process (see ``dbt_runner``); the callers that
-still start dbt as a subprocess (``dbt_resource().cli``, the site's ``dbt docs
-generate``) run this. When that parent is killed (``kill -9``, a Dagster run
-worker killed by its daemon), a plain ``dbt`` would be re-parented to init and
-go on writing into the file it was given. This entry point asks the kernel to send dbt
-``SIGKILL`` when its parent dies (Linux ``PR_SET_PDEATHSIG``), then runs dbt's
+nq57 runs dbt in its own process (see ``dbt_runner``); a caller that still
+starts dbt as a subprocess (``dbt_resource().cli``) runs this. When that parent
+is killed (``kill -9``, a Dagster run worker killed by its daemon), a plain
+``dbt`` would be re-parented to init and go on writing into the file it was
+given. This entry point asks the kernel to send dbt ``SIGKILL`` when its parent dies (Linux ``PR_SET_PDEATHSIG``), then runs dbt's
 own command line in the same process, so there is no second interpreter start.
 
 No module-level import beyond the standard library: everything dbt needs is

@@ -27,7 +27,7 @@ from packaging.version import Version
 
 from dagster_project.locks import exclusive_lock
 
-from .dbt_runner import InProcessDbt, invoke
+from .dbt_runner import InProcessDbt, invoke, run_dbt
 from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_env, warehouse_path
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -46,7 +46,7 @@ _DBT_BESIDE_PYTHON = (
 )
 
 
-def dbt_executable() -> str:
+def _dbt_executable() -> str:
     return next((str(path) for path in _DBT_BESIDE_PYTHON if path.exists()), "dbt")
 
 
@@ -126,7 +126,7 @@ def dbt_resource() -> DbtCliResource:
     # Plain text: dbt's colour codes would otherwise end up in error messages.
     return Nq57DbtCliResource(
         project_dir=DBT_PROJECT,
-        dbt_executable=dbt_executable(),
+        dbt_executable=_dbt_executable(),
         global_config_flags=["--no-use-colors"],
     )
 
@@ -167,10 +167,6 @@ def _run_dbt(*args: str, warehouse: Path, manifest: Any = None) -> Any:
     parses). Returns dbt's result (the ``Manifest`` of a parse); raises
     :class:`DbtParseError` with dbt's error lines when the command fails.
     """
-    from dbt.cli.main import dbtRunner
-
-    from .dbt_runner import release_duckdb
-
     errors: list[str] = []
 
     def collect(message) -> None:
@@ -179,8 +175,7 @@ def _run_dbt(*args: str, warehouse: Path, manifest: Any = None) -> Any:
 
     command = [*args, "--quiet", *_dbt_location_args(DBT_PROJECT_DIR)]
     with warehouse_env(warehouse):
-        outcome = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(command)
-        release_duckdb()
+        outcome = run_dbt(command, manifest_object=manifest, callbacks=[collect])
     if not outcome.success:
         details = [*errors, *([str(outcome.exception)] if outcome.exception else [])]
         raise DbtParseError("\n".join([f"dbt {args[0]} failed in {DBT_PROJECT_DIR}:", *details]))

@@ -13,14 +13,14 @@ dbt's result events become Dagster events through dagster-dbt's own
 dbt's JSON log lines (the same dictionaries, from dbt's ``msg_to_dict``), so
 the materializations and asset checks are those ``DbtCliResource.cli`` yields.
 
-dbt runs one command at a time per process: the build job's executor runs its
-steps in turn, and ``_LOCK`` serializes callers that do not.
+dbt runs one command at a time per process (:func:`run_dbt`): the build job's
+executor runs its steps in turn, and ``_LOCK`` serializes callers that do not.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,12 +107,8 @@ def invoke(args: Sequence[str], *, manifest_object: Any = None, **invocation: An
     Never raises for dbt's sake: the result says whether dbt succeeded.
     ``invocation`` holds the other fields of :class:`InProcessDbt`.
     """
-    from dbt.cli.main import dbtRunner
-
     run = InProcessDbt(args=tuple(args), **invocation)
-    with _LOCK:
-        outcome = dbtRunner(manifest=manifest_object, callbacks=[run._collect]).invoke(list(args))
-        release_duckdb()
+    outcome = run_dbt(args, manifest_object=manifest_object, callbacks=[run._collect])
     run.success, run.result, run.exception = outcome.success, outcome.result, outcome.exception
     if not run.success and hasattr(run.result, "write"):
         # Run with --no-write-json (the manifest.json dbt writes after every
@@ -121,6 +117,24 @@ def invoke(args: Sequence[str], *, manifest_object: Any = None, **invocation: An
         run.target_path.mkdir(parents=True, exist_ok=True)
         run.result.write(str(run.target_path / "run_results.json"))
     return run
+
+
+def run_dbt(
+    args: Sequence[str], *, manifest_object: Any = None, callbacks: Sequence[Callable] = ()
+) -> Any:
+    """``dbt <args>`` in this process, one command at a time, the DuckDB file released after.
+
+    Every dbt command nq57 runs goes through here (builds, parses, the site's
+    docs): dbt keeps global state, so ``_LOCK`` serializes callers on other
+    threads. Returns dbt's ``dbtRunnerResult``.
+    """
+    from dbt.cli.main import dbtRunner
+
+    with _LOCK:
+        try:
+            return dbtRunner(manifest=manifest_object, callbacks=list(callbacks)).invoke(list(args))
+        finally:
+            release_duckdb()
 
 
 def release_duckdb() -> None:

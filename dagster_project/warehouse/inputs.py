@@ -191,7 +191,7 @@ def code_already_tested(current: Mapping[str, str], previous: Mapping[str, str] 
     return (
         previous is not None
         and previous.get(CODE) is not None
-        and (previous.get(CODE) == current.get(CODE))
+        and previous[CODE] == current.get(CODE)
     )
 
 

@@ -245,8 +245,8 @@ class Plugin(BasePlugin):
         path = getattr(self.creds, "path", None)
         self.snapshot = snapshot_submissions(Path(path)) if path and path != ":memory:" else None
         if self.snapshot is not None:
-            # The copy goes when dbt's process ends (the build's dbt step, which
-            # runs dbt in its own process, removes it when dbt returns), so a
+            # The copy goes when dbt returns (the build's dbt step removes it)
+            # or, at the latest, when the process running dbt exits, so a
             # published build leaves nothing behind (a killed one's copy is
             # removed with the stale builds).
             atexit.register(remove_snapshot, self.snapshot)
