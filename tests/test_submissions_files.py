@@ -435,3 +435,79 @@ def test_archived_copies_records_and_receipts_are_group_readable_not_world_reada
     assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o640}
     folders = [outcome.receipt_path.parent, *(p for p in written if p.is_dir())]
     assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o750}
+
+
+def test_rows_inserted_without_type_sampling_are_stored_as_with_it(tmp_path):
+    """The writer inserts rows and quarantine entries without DuckDB sampling each object
+    column (``analyze=False``): the stored values and types are those of a sampled insert,
+    and the connection's sampling is back to its default afterwards."""
+    from datetime import datetime
+
+    from dagster_project.submissions.ingest import _insert_records
+    from dagster_project.submissions.store import open_store
+    from dagster_project.submissions.tables import QUARANTINE_COLUMNS
+
+    at = datetime(2025, 10, 31, 23, 59, 58, 123456)
+    records = [
+        (
+            "a" * 64,
+            "đề xuất.xlsx",
+            "tasks",
+            7,
+            "status",
+            "Đang làm",
+            "bad_status",
+            "vi",
+            "en",
+            '{"status": "Đang làm"}',
+            at,
+        ),
+        (
+            "b" * 64,
+            "x.csv",
+            None,
+            None,
+            None,
+            None,
+            "no_data",
+            "vi",
+            "en",
+            None,
+            datetime(2025, 11, 1),
+        ),
+        (
+            "c" * 64,
+            "y.csv",
+            "budget",
+            12,
+            "allocated_million_vnd",
+            "1.234,5",
+            "bad_number",
+            "vi",
+            "en",
+            "{}",
+            at,
+        ),
+    ]
+    casts = {"row_number": "integer", "quarantined_at": "timestamp"}
+    stored = {}
+    for analyze in (True, False):
+        with open_store(tmp_path / f"store-{analyze}.duckdb") as con:
+            con.execute("begin transaction")
+            _insert_records(
+                con,
+                "raw.submission_quarantine",
+                QUARANTINE_COLUMNS,
+                records,
+                casts,
+                analyze=analyze,
+            )
+            con.execute("commit")
+            stored[analyze] = con.execute(
+                f"select {', '.join(QUARANTINE_COLUMNS)} from raw.submission_quarantine "
+                "order by file_sha256"
+            ).fetchall()
+            assert con.execute("select current_setting('pandas_analyze_sample')").fetchone()[0] == (
+                1000
+            )
+    assert stored[False] == stored[True] == sorted(records)
