@@ -364,3 +364,20 @@ def test_a_value_openpyxl_would_drop_is_read_at_its_own_position(tmp_path, row_x
     texts = dict(reader_texts(path)[spec.TASK_PROGRESS])
     for number, values in expected.items():
         assert texts[number][: len(values)] == values
+
+
+def test_string_cells_kept_between_files_are_those_of_each_string(monkeypatch):
+    """A string's cell is kept for the next file that holds it (most strings recur):
+    the kept cell is what reading the string gives (NFC text, formula marking), long
+    strings are not kept, and the store is emptied when full."""
+    monkeypatch.setattr(readers, "_KNOWN_CELLS", {})
+    monkeypatch.setattr(readers, "_KNOWN_CELLS_MAX", 3)
+    decomposed = "Hoa\u0300n tha\u0300nh"
+    for text in ("=1+1", "-5", "+ 3 tasks", decomposed, "\tx", "x" * 201):
+        first, again = readers._string_cell(text), readers._string_cell(text)
+        assert first == again == readers._text_cell(readers.nfc(text))
+    assert readers._string_cell("=1+1").is_formula
+    assert not readers._string_cell("-5").is_formula
+    assert readers._string_cell(decomposed).text == "Hoàn thành"
+    assert "x" * 201 not in readers._KNOWN_CELLS
+    assert 0 < len(readers._KNOWN_CELLS) <= 3
