@@ -25,6 +25,7 @@ from dagster_project.warehouse.build import (
     BuildRefusedError,
     build_plan,
     documents_for,
+    heavy_imports,
     incremental_selection,
     target_path,
 )
@@ -82,11 +83,12 @@ def run_build(
     """
     # lazy: dagster, dbt and Great Expectations cost seconds to import, and
     # nq57 --help imports this module (start-up cost)
-    from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-    from dagster_project.warehouse.dbt_project import prepare_manifest
-    from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB, subset_build_job
-    from dagster_project.warehouse.progress import progress_logger
-    from dagster_project.warehouse.resources import DuckDBWarehouse
+    with heavy_imports():
+        from dagster_project.quality.runner import DEFAULT_REPORT_DIR
+        from dagster_project.warehouse.dbt_project import prepare_manifest
+        from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB, subset_build_job
+        from dagster_project.warehouse.progress import progress_logger
+        from dagster_project.warehouse.resources import DuckDBWarehouse
 
     stream = out or sys.stdout
     target = target_path(published)
@@ -115,7 +117,8 @@ def run_build(
     # The dbt assets are built from the manifest when the definitions are imported.
     # Parsed for the build file's name (dbt's database name), so dbt build reuses the parse.
     prepare_manifest(WarehouseLayout(target).build_file)
-    from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
+    with heavy_imports():
+        from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
 
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     selection = None if plan.full else incremental_selection(defs, plan.changed)
@@ -207,7 +210,8 @@ def _reports_kept(report_dir: Path, keep_reports: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
+    with heavy_imports():
+        from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
 
     if args.keep < 0:
         print("nq57 build: --keep must be 0 or more", file=sys.stderr)
