@@ -42,8 +42,16 @@ def simulate_and_ingest(root: Path, start: date, end: date, store: Path, name: s
     ingest_as_sent([out], store=store, reference=reference, progress=lambda line: None)
 
 
-def build(published: Path, reports: Path) -> None:
-    run_build(published=published, report_dir=reports, out=io.StringIO())
+def build(published: Path, reports: Path, seeds: Path | None = None) -> None:
+    """``nq57 build``'s in-process runner, with an in-memory Dagster instance.
+
+    Test runs stay out of a developer's Dagster run history, as in the other
+    build tests; and the per-worker home ``make test`` sets would keep the run's
+    events in SQLite, one write at a time: seconds of every build here.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DAGSTER_HOME", raising=False)
+        run_build(published=published, seeds_dir=seeds, report_dir=reports, out=io.StringIO())
 
 
 def rows(published: Path, sql: str) -> list[tuple]:

@@ -6,14 +6,12 @@ for a corrected deadline. A file of its own so that ``make test`` runs it beside
 from __future__ import annotations
 
 import csv
-import io
 import shutil
 from datetime import date
 from pathlib import Path
 
 from test_simulate_warehouse import TASK_STATUS_KEY, build, rows, warehouse  # noqa: F401 (fixture)
 
-from dagster_project.commands.build import run_build
 from dagster_project.warehouse.paths import SEEDS_DIR
 
 
@@ -52,9 +50,7 @@ def test_a_corrected_deadline_rebuilds_the_task_status_it_decides(warehouse, tmp
 
     def build_with(published: Path) -> list[tuple]:
         shutil.copyfile(warehouse["store"], published.parent / "submissions.duckdb")
-        run_build(
-            published=published, seeds_dir=seeds, report_dir=tmp_path / "reports", out=io.StringIO()
-        )
+        build(published, tmp_path / "reports", seeds)
         return rows(published, f"select {TASK_STATUS_KEY}, due_date from marts.fct_task_status")
 
     incremental = tmp_path / "incremental" / "nq57.duckdb"
