@@ -23,7 +23,6 @@ import duckdb
 import pytest
 from fixtures.processes import kill_when, start_script
 from postgres_fixtures import (
-    NQ57,
     PUBLISH_SCRIPT,
     REPO,
     build_both_targets,
@@ -33,6 +32,7 @@ from postgres_fixtures import (
     publication,
     reader_url,
     run,
+    run_here,
 )
 
 MF = str(Path(sys.executable).with_name("mf"))
@@ -177,9 +177,8 @@ def test_mf_query_gives_the_same_answers_on_both_targets(builds, pg_url):
 def test_the_report_reads_the_same_figures_from_postgres(builds, pg_url, tmp_path):
     outputs = {}
     for target, env in (("duckdb", builds["env"]), ("postgres", builds["pg_env"])):
-        result = run(
+        result = run_here(
             [
-                NQ57,
                 "report",
                 "--target",
                 target,
@@ -193,7 +192,6 @@ def test_the_report_reads_the_same_figures_from_postgres(builds, pg_url, tmp_pat
                 str(tmp_path / target),
             ],
             env,
-            timeout=600,
         )
         assert result.returncode == 0, result.stderr[-2000:]
         outputs[target] = result.stdout.splitlines()[0]
@@ -242,9 +240,9 @@ def test_a_publish_then_rollback_restores_the_previous_marts(builds, pg_url):
     assert published.returncode == 0, published.stderr
     with pg(pg_url) as conn:
         assert conn.execute("select count(*) from marts.fct_tasks").fetchone()[0] == 0
-    listed = run([NQ57, "rollback", "--target", "postgres", "--list"], builds["pg_env"])
+    listed = run_here(["rollback", "--target", "postgres", "--list"], builds["pg_env"])
     assert before in listed.stdout
-    rolled = run([NQ57, "rollback", "--target", "postgres"], builds["pg_env"])
+    rolled = run_here(["rollback", "--target", "postgres"], builds["pg_env"])
     assert rolled.returncode == 0, rolled.stderr
     assert f"restored publication {before}" in rolled.stdout
     assert publication(pg_url) == before
