@@ -210,9 +210,6 @@ def _reports_kept(report_dir: Path, keep_reports: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    with heavy_imports():
-        from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
-
     if args.keep < 0:
         print("nq57 build: --keep must be 0 or more", file=sys.stderr)
         return 2
@@ -223,6 +220,9 @@ def main(args: argparse.Namespace) -> int:
         from . import postgres  # lazy: psycopg, duckdb and dbt (start-up cost)
 
         return postgres.build_main(args)
+    with heavy_imports():
+        from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
+
     try:
         report = run_build(
             published=args.warehouse,

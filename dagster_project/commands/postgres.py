@@ -14,27 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from dagster_project.quality.runner import DEFAULT_REPORT_DIR
 from dagster_project.warehouse.build import (
     PROGRESS_LOGGER,
     BuildFailedError,
     BuildRefusedError,
     documents_for,
+    heavy_imports,
     target_path,
 )
-from dagster_project.warehouse.dbt_project import DbtParseError, prepare_manifest
 from dagster_project.warehouse.gate import DEFAULT_KEEP_REPORTS
-from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
 from dagster_project.warehouse.postgres import (
     DEFAULT_KEEP,
     PostgresTarget,
     PostgresTargetError,
     ensure_database,
 )
-from dagster_project.warehouse.progress import progress_logger
-from dagster_project.warehouse.publication import PUBLICATION_KEY
 from dagster_project.warehouse.publish import BuildLockedError, WarehouseLayout
-from dagster_project.warehouse.resources import DuckDBWarehouse
 
 from .job import print_failed, print_mart_rows, print_refused, run_job
 
@@ -78,11 +73,22 @@ def run_postgres_build(
     _announce(
         stream, f"{'created' if created else 'using'} database {target.dbname} ({target.label})"
     )
+    # lazy: Dagster, dbt and Great Expectations cost seconds to import, after the
+    # server answered (a wrong URL or a server down is said without them)
+    with heavy_imports():
+        from dagster_project.quality.runner import DEFAULT_REPORT_DIR
+        from dagster_project.warehouse.dbt_project import prepare_manifest
+        from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
+        from dagster_project.warehouse.progress import progress_logger
+        from dagster_project.warehouse.publication import PUBLICATION_KEY
+        from dagster_project.warehouse.resources import DuckDBWarehouse
+
     published = target_path(None)
     documents_dir = documents_for(seeds_dir)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
     prepare_manifest(WarehouseLayout(published).build_file)
-    from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
+    with heavy_imports():
+        from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
 
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).with_logger_defs(
         {PROGRESS_LOGGER: progress_logger(stream)}
@@ -124,6 +130,14 @@ def run_postgres_build(
 UNCHANGED = "nq57 build: the published PostgreSQL schemas were left unchanged"
 
 
+def _dbt_parse_error() -> type[Exception]:
+    """``DbtParseError``, imported when an error reaches its ``except`` (it imports dbt)."""
+    with heavy_imports():
+        from dagster_project.warehouse.dbt_project import DbtParseError
+
+    return DbtParseError
+
+
 def build_main(args) -> int:
     """``nq57 build --target postgres``."""
     try:
@@ -141,7 +155,7 @@ def build_main(args) -> int:
     except BuildRefusedError as refused:
         print_refused(refused, " to postgres", UNCHANGED)
         return 1
-    except (BuildFailedError, DbtParseError) as error:
+    except (BuildFailedError, _dbt_parse_error()) as error:
         print_failed(error, UNCHANGED)
         return 1
     print(
