@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 
@@ -10,8 +12,14 @@ from dagster_project.warehouse import dbt_project
 
 
 @pytest.fixture
-def parses(monkeypatch) -> list[tuple[str, ...]]:
-    """The dbt commands prepare_manifest runs (really run), in order."""
+def parses(monkeypatch) -> Iterator[list[tuple[str, ...]]]:
+    """The dbt commands prepare_manifest runs (really run), in order.
+
+    The test holds dbt/target's parse lock throughout: under ``make test`` a
+    build in another worker or process (with another stamp, e.g.
+    ``NQ57_TEST_PAUSE_AT`` set) would otherwise parse, and rewrite the files
+    the test wrote or counts on, between two of its steps.
+    """
     calls: list[tuple[str, ...]] = []
     real = dbt_project._run_dbt
 
@@ -20,7 +28,9 @@ def parses(monkeypatch) -> list[tuple[str, ...]]:
         return real(*args, warehouse=warehouse)
 
     monkeypatch.setattr(dbt_project, "_run_dbt", recorded)
-    return calls
+    with dbt_project._parse_lock():
+        monkeypatch.setattr(dbt_project, "_parse_lock", nullcontext)
+        yield calls
 
 
 def test_a_current_manifest_is_not_parsed_again_and_a_rewritten_one_is(tmp_path, parses):
