@@ -24,6 +24,7 @@ long file starts last while the other worker sits idle.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -40,7 +41,7 @@ from filelock import FileLock
 
 T = TypeVar("T")
 
-# Longest first (--durations, -n 0): real builds, killed builds, Postgres. The files that
+# Longest first (make test --durations, 2 workers): real builds, killed builds, Postgres. The files that
 # make a shared build come first, one per worker: test_wap_kill.py makes the session build
 # before its own builds, test_simulate_warehouse.py the simulated warehouse that
 # test_simulate_warehouse_rebuilds.py and test_reports.py read, which come late enough
@@ -49,17 +50,33 @@ SLOWEST_FILES = (
     "test_wap_kill.py",
     "test_simulate_warehouse.py",
     "test_postgres_warehouse.py",
-    "test_simulate_warehouse_rebuilds.py",
     "test_onboarding_build.py",
-    "test_reports.py",
+    "test_simulate_warehouse_rebuilds.py",
     "test_postgres_faults.py",
+    "test_simulate_runs.py",
+    "test_reports.py",
     "test_build_incremental.py",
+    "test_plans_warehouse.py",
     "test_wap_dagster.py",
-    "test_pipeline_build.py",
     "test_submissions_crash.py",
+    "test_simulate_memory.py",
+    "test_quality_runner.py",
+    "test_pipeline_build.py",
+    "test_simulate_national.py",
     "test_build_orphans.py",
     "test_postgres_dagster.py",
 )
+
+
+def pytest_collection_finish(session):
+    """Freeze what collection imported (dagster, dbt, Great Expectations, pandas).
+
+    Those modules' objects live as long as the worker; without this every full
+    collection of the cyclic garbage collector walks them again (``nq57 build``
+    freezes its own imports the same way: ``warehouse.build.heavy_imports``).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items):
