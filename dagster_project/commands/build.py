@@ -23,6 +23,7 @@ from dagster_project.warehouse.build import (
     PROGRESS_LOGGER,
     BuildFailedError,
     BuildRefusedError,
+    DbtParseError,
     build_plan,
     documents_for,
     heavy_imports,
@@ -220,9 +221,6 @@ def main(args: argparse.Namespace) -> int:
         from . import postgres  # lazy: psycopg, duckdb and dbt (start-up cost)
 
         return postgres.build_main(args)
-    with heavy_imports():
-        from dagster_project.warehouse.dbt_project import DbtParseError  # lazy: imports dbt
-
     try:
         report = run_build(
             published=args.warehouse,

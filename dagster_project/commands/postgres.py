@@ -18,6 +18,7 @@ from dagster_project.warehouse.build import (
     PROGRESS_LOGGER,
     BuildFailedError,
     BuildRefusedError,
+    DbtParseError,
     documents_for,
     heavy_imports,
     target_path,
@@ -130,14 +131,6 @@ def run_postgres_build(
 UNCHANGED = "nq57 build: the published PostgreSQL schemas were left unchanged"
 
 
-def _dbt_parse_error() -> type[Exception]:
-    """``DbtParseError``, imported when an error reaches its ``except`` (it imports dbt)."""
-    with heavy_imports():
-        from dagster_project.warehouse.dbt_project import DbtParseError
-
-    return DbtParseError
-
-
 def build_main(args) -> int:
     """``nq57 build --target postgres``."""
     try:
@@ -155,7 +148,7 @@ def build_main(args) -> int:
     except BuildRefusedError as refused:
         print_refused(refused, " to postgres", UNCHANGED)
         return 1
-    except (BuildFailedError, _dbt_parse_error()) as error:
+    except (BuildFailedError, DbtParseError) as error:
         print_failed(error, UNCHANGED)
         return 1
     print(

@@ -59,6 +59,14 @@ class BuildFailedError(RuntimeError):
     """The build job failed; nothing was published."""
 
 
+class DbtParseError(RuntimeError):
+    """A dbt command run in this process failed (``dbt parse``: the project does not compile).
+
+    Defined here, not in ``dbt_project`` (which raises it), so the commands catch it
+    without importing dbt.
+    """
+
+
 class BuildRefusedError(BuildFailedError):
     """A check (dbt's tests or the quality gate) refused the build; the report says why."""
 

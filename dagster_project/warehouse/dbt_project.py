@@ -27,6 +27,7 @@ from packaging.version import Version
 
 from dagster_project.locks import exclusive_lock
 
+from .build import DbtParseError
 from .dbt_runner import InProcessDbt, invoke, run_dbt
 from .paths import DBT_PROJECT_DIR, WAREHOUSE_ENV_VAR, warehouse_env, warehouse_path
 
@@ -144,10 +145,6 @@ class Nq57DbtTranslator(DagsterDbtTranslator):
         # fqn is [project, folder, ..., name]; the first folder is the layer.
         fqn = dbt_resource_props["fqn"]
         return fqn[1] if len(fqn) > 2 else None
-
-
-class DbtParseError(RuntimeError):
-    """A dbt command run in this process failed (``dbt parse``: the project does not compile)."""
 
 
 def run_dbt_on(warehouse: Path, *args: str) -> Any:
