@@ -24,10 +24,12 @@ def test_heavy_imports_pause_the_collector_and_freeze_what_they_imported(tmp_pat
         assert frozen > 1000
         assert gc.is_tracked(sys.modules[module].TABLES)
 
-        # Nothing new imported (a second build in the process): nothing frozen.
+        # Nothing new imported (a second build in the process): nothing frozen, not even
+        # these 1,000 live objects. (Frozen objects freed meanwhile lower the count.)
+        alive = [{"n": n} for n in range(1000)]
         with heavy_imports():
             __import__(module)
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() < frozen + len(alive)
     finally:
         gc.unfreeze()
 
