@@ -970,16 +970,17 @@ def _sheet_rows(
                 placed.append((METADATA, name))
             else:
                 placed.append((EXTRA, name))
-        for (kind, name), cell in zip(placed, cells):
+        # Cells unpacked rather than read by attribute name: this loop runs for every cell.
+        for (kind, name), (text, is_formula, vietnamese) in zip(placed, cells):
             if kind == FORMAT:
-                values[name] = cell.text
+                values[name] = text
             elif kind == NUMBER:
-                values[name] = cell.vietnamese
+                values[name] = vietnamese
             elif kind == METADATA:
-                row.metadata[name] = cell.text.strip()
-            elif cell.text:
-                extra[name] = cell.text
-            if cell.is_formula:
+                row.metadata[name] = text.strip()
+            elif text:
+                extra[name] = text
+            if is_formula:
                 row.formulas.add(name)
         out.append(row)
     return out
@@ -1058,8 +1059,13 @@ def read_csv(source: Path | bytes) -> ParsedFile:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise FileRejected(Issue("corrupt_csv", detail=str(error)), "csv", encoding) from error
+    # An ASCII field's cell is taken from the cache the worksheets fill (normalizing
+    # leaves ASCII as it is); other fields are kept exactly as the csv module gave them.
     rows = [
-        (number, [_text_cell(value) for value in record])
+        (
+            number,
+            [_string_cell(value) if value.isascii() else _text_cell(value) for value in record],
+        )
         for number, record in enumerate(records, start=1)
         if any(value.strip() for value in record)
     ]

@@ -40,10 +40,22 @@ MAX_DECIMAL_PLACES = 10
 
 def _normalized(value: str) -> str:
     """:func:`normalize_cell_text`, quicker for the common cell: plain ASCII without
-    control characters or runs of spaces, which normalizing only strips."""
+    control characters or runs of spaces, which normalizing only strips; other text
+    (Vietnamese statuses and names, repeated from row to row) is normalized once."""
     if value.isascii() and value.isprintable() and "  " not in value:
         return value.strip()
+    return _normalized_text(value)
+
+
+# normalize_cell_text is pure: the same cell text always gives the same key. The
+# cache is bounded (least recently used out) and holds short values only.
+@functools.lru_cache(maxsize=4096)
+def _normalized_cached(value: str) -> str:
     return normalize_cell_text(value)
+
+
+def _normalized_text(value: str) -> str:
+    return _normalized_cached(value) if len(value) <= 200 else normalize_cell_text(value)
 
 
 def normalize_id(text: str) -> str:
@@ -355,7 +367,8 @@ def _plan_filter(check: _RowCheck, context: FileContext) -> list[Plan] | None:
     plan_id = check.text("plan_id")
     if not plan_id or not check.usable("plan_id"):
         return context.plans
-    chosen = [plan for plan in context.plans if plan.plan_id == plan_id.lower()]
+    wanted = plan_id.lower()
+    chosen = [plan for plan in context.plans if plan.plan_id == wanted]
     if not chosen:
         check.add("plan_unknown", "plan_id", plan_id, detail=context.province_id)
         return None
