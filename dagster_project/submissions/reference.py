@@ -168,6 +168,10 @@ def item_key(text: str) -> str:
     return normalize_cell_text(text).rstrip(".").casefold()
 
 
+# A cached role may be None: this marks "not asked yet".
+_NOT_CACHED = object()
+
+
 @dataclass
 class ReferenceData:
     """The plans and registry, indexed for the row checks."""
@@ -182,8 +186,9 @@ class ReferenceData:
     _holders_cache: dict[tuple[str, str, date], tuple[Holder, ...]] = field(
         default_factory=dict, repr=False
     )
-    # (task or indicator, agency, date) -> its role: every row of every file asks again.
-    _roles_cache: dict[tuple[object, str, date], Any] = field(default_factory=dict, repr=False)
+    # (a task's plan and agency cells, or an indicator; agency; date) -> its role:
+    # every row of every file asks again.
+    _roles_cache: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False)
 
     # -- provinces and plans ------------------------------------------------
 
@@ -305,11 +310,18 @@ class ReferenceData:
         return None
 
     def task_role(self, task: Task, agency_id: str, as_of: date) -> tuple[str, Holder] | None:
-        """('lead' | 'coordinating', holder) for an agency on a task, or None."""
-        key = (task, agency_id, as_of)
-        if key not in self._roles_cache:
-            self._roles_cache[key] = self._task_role(task, agency_id, as_of)
-        return self._roles_cache[key]
+        """('lead' | 'coordinating', holder) for an agency on a task, or None.
+
+        Cached by what the role depends on (the plan, the task's two agency cells, the
+        agency and the date), not by the task: the tasks of a plan share a few dozen
+        agency cells, so an agency's rows are answered from the first task with each
+        (and a task's key is not rehashed field by field on every row).
+        """
+        key = (task.plan_id, task.lead_agency_text, task.coordinating_agency_text, agency_id, as_of)
+        role = self._roles_cache.get(key, _NOT_CACHED)
+        if role is _NOT_CACHED:
+            role = self._roles_cache[key] = self._task_role(task, agency_id, as_of)
+        return role
 
     def _task_role(self, task: Task, agency_id: str, as_of: date) -> tuple[str, Holder] | None:
         province_id = self.plans[task.plan_id].province_id
