@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import nullcontext
 
@@ -58,6 +59,30 @@ def test_another_build_file_name_or_dbt_environment_means_a_parse_another_folder
     assert dbt_project._manifest_stamp(tmp_path / "other.duckdb") != stamp
     monkeypatch.setenv("NQ57_DBT_TARGET", "postgres")
     assert dbt_project._manifest_stamp(tmp_path / "nq57.duckdb") != stamp
+
+
+def test_settings_dbt_never_reads_mean_no_parse_and_dbts_own_are_all_stamped(tmp_path, monkeypatch):
+    stamp = dbt_project._manifest_stamp(tmp_path / "nq57.duckdb")
+    for name in sorted(dbt_project.NOT_READ_BY_DBT):
+        monkeypatch.setenv(name, "/somewhere/else")
+    assert dbt_project._manifest_stamp(tmp_path / "nq57.duckdb") == stamp
+    monkeypatch.setenv("NQ57_DUCKDB_MEMORY_LIMIT", "1GB")
+    assert dbt_project._manifest_stamp(tmp_path / "nq57.duckdb") != stamp
+
+    # Every variable a dbt file names in env_var() (profile, project, models,
+    # macros, packages) is in the stamp, but NQ57_WAREHOUSE: dbt parses with a
+    # warehouse path of its own (_parse_path), whatever the variable says.
+    read = {
+        match.group(2)
+        for path in dbt_project.DBT_PROJECT_DIR.rglob("*")
+        if path.suffix in (".yml", ".yaml", ".sql", ".md")
+        and not {"target", "logs"} & set(path.relative_to(dbt_project.DBT_PROJECT_DIR).parts)
+        for match in re.finditer(
+            r"env_var\(\s*(['\"])([^'\"]+)\1", path.read_text(encoding="utf-8")
+        )
+    }
+    assert {"NQ57_DBT_TARGET", "NQ57_WAREHOUSE", "NQ57_PG_DBNAME"} <= read
+    assert read & dbt_project.NOT_READ_BY_DBT == {dbt_project.WAREHOUSE_ENV_VAR}
 
 
 def nodes(manifest) -> dict[str, tuple]:

@@ -35,6 +35,22 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # Beside the manifest: what the last ``dbt parse`` was run for (see prepare_manifest).
 MANIFEST_STAMP = "manifest.stamp"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# nq57's own settings that nothing dbt parses reads (no ``env_var`` names them in
+# dbt/; tests/test_dbt_manifest_stamp.py checks): left out of the manifest stamp, so
+# setting one (a PostgreSQL URL, a test's pause point) costs no parse. The URL reaches
+# dbt only as the profile's ``NQ57_PG_*``, set while dbt builds on that target.
+NOT_READ_BY_DBT = frozenset(
+    {
+        WAREHOUSE_ENV_VAR,  # the folder is not in the parse (see prepare_manifest)
+        "NQ57_TEST_PAUSE_AT",
+        "NQ57_POSTGRES_URL",
+        "NQ57_LANDING",
+        "NQ57_DAGSTER_POSTGRES_URL",
+        "NQ57_TEST_POSTGRES_URL",
+        "NQ57_TEST_ARTIFACTS",
+        "NQ57_UPDATE_SNAPSHOTS",
+    }
+)
 # A parse waits this long for another one on the same dbt/target (a cold parse
 # under load takes minutes), then names the process holding the lock.
 PARSE_LOCK_WAIT_SECONDS = 900
@@ -336,7 +352,7 @@ def _parse_path(warehouse: Path) -> Path:
 
 def _manifest_stamp(warehouse: Path) -> str:
     """What a parse depends on: the code, the dbt packages and version, the build file's
-    name, dbt's environment.
+    name, dbt's environment (``DBT_*``, and ``NQ57_*`` but for ``NOT_READ_BY_DBT``).
 
     The name is in it because the database name dbt writes into the manifest
     comes from it; the folder is not (see :func:`prepare_manifest`).
@@ -353,7 +369,7 @@ def _manifest_stamp(warehouse: Path) -> str:
         digest.update(f"\0{package}={metadata.version(package)}".encode())
     digest.update(b"\0" + os.fsencode(Path(warehouse).name))
     for key, value in sorted(os.environ.items()):
-        if key.startswith(("NQ57_", "DBT_")) and key != WAREHOUSE_ENV_VAR:
+        if key.startswith(("NQ57_", "DBT_")) and key not in NOT_READ_BY_DBT:
             digest.update(f"\0{key}={value}".encode())
     return digest.hexdigest()
 
