@@ -199,9 +199,13 @@ def test_failed_build_exits_non_zero_and_leaves_published_file_untouched(built, 
     assert list(WarehouseLayout(published).build_root.iterdir()) == []
 
 
-def test_build_refused_while_another_build_holds_the_lock(built, capsys):
+@pytest.mark.parametrize("refused", ["before the imports", "when its run starts"])
+def test_build_refused_while_another_build_holds_the_lock(built, capsys, monkeypatch, refused):
     published, _, _ = built
     before = file_digest(published)
+    if refused == "when its run starts":
+        # The other build took the lock after this one's early check: the run's own lock refuses.
+        monkeypatch.setattr(build_command, "refuse_if_building", lambda layout: None)
 
     with build_lock(WarehouseLayout(published)):
         exit_code = build_command.main(build_command_args(published, SEEDS, "--full-refresh"))

@@ -80,16 +80,23 @@ def test_a_broken_budget_is_refused_and_the_published_marts_stay(published, pg_u
     assert leftovers == []
 
 
+@pytest.mark.parametrize("refused", ["before the imports", "when its run starts"])
 def test_a_postgres_build_is_refused_while_a_duckdb_build_holds_the_lock(
-    published, pg_url, tmp_path
+    published, pg_url, tmp_path, monkeypatch, refused
 ):
+    from dagster_project.commands import postgres as postgres_command
     from dagster_project.warehouse.publish import WarehouseLayout, build_lock
 
     env = env_for(tmp_path / "warehouse", pg_url)
     before = (publication(pg_url), _budget(pg_url))
     # The lock a DuckDB build of this warehouse holds while it runs.
     with build_lock(WarehouseLayout(tmp_path / "warehouse" / "nq57.duckdb")):
-        result = run([NQ57, "build", "--target", "postgres"], env, timeout=600)
+        if refused == "before the imports":
+            result = run([NQ57, "build", "--target", "postgres"], env, timeout=600)
+        else:
+            # The DuckDB build took the lock after this one's early check: the run's lock refuses.
+            monkeypatch.setattr(postgres_command, "refuse_if_building", lambda layout: None)
+            result = run_here(["build", "--target", "postgres"], env)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "another nq57 build" in result.stderr, result.stderr[-2000:]
     assert (publication(pg_url), _budget(pg_url)) == before

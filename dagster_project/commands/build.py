@@ -37,6 +37,7 @@ from dagster_project.warehouse.publish import (
     BuildLockedError,
     PublishError,
     WarehouseLayout,
+    refuse_if_building,
 )
 
 from .job import add_target_argument, print_failed, print_mart_rows, print_refused, run_job
@@ -82,6 +83,9 @@ def run_build(
     changed it runs nothing. ``full_refresh`` rebuilds everything from an
     empty file.
     """
+    target = target_path(published)
+    # Another build running on this warehouse: said before the imports below.
+    refuse_if_building(WarehouseLayout(target))
     # lazy: dagster, dbt and Great Expectations cost seconds to import, and
     # nq57 --help imports this module (start-up cost)
     with heavy_imports():
@@ -92,7 +96,6 @@ def run_build(
         from dagster_project.warehouse.resources import DuckDBWarehouse
 
     stream = out or sys.stdout
-    target = target_path(published)
     documents_dir = documents_for(seeds_dir)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
     started = time.monotonic()

@@ -30,7 +30,11 @@ from dagster_project.warehouse.postgres import (
     PostgresTargetError,
     ensure_database,
 )
-from dagster_project.warehouse.publish import BuildLockedError, WarehouseLayout
+from dagster_project.warehouse.publish import (
+    BuildLockedError,
+    WarehouseLayout,
+    refuse_if_building,
+)
 
 from .job import print_failed, print_mart_rows, print_refused, run_job
 
@@ -74,6 +78,9 @@ def run_postgres_build(
     _announce(
         stream, f"{'created' if created else 'using'} database {target.dbname} ({target.label})"
     )
+    published = target_path(None)
+    # Another build holding the one build lock: said before the imports, too.
+    refuse_if_building(WarehouseLayout(published))
     # lazy: Dagster, dbt and Great Expectations cost seconds to import, after the
     # server answered (a wrong URL or a server down is said without them)
     with heavy_imports():
@@ -84,7 +91,6 @@ def run_postgres_build(
         from dagster_project.warehouse.publication import PUBLICATION_KEY
         from dagster_project.warehouse.resources import DuckDBWarehouse
 
-    published = target_path(None)
     documents_dir = documents_for(seeds_dir)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
     prepare_manifest(WarehouseLayout(published).build_file)

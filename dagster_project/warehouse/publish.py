@@ -130,6 +130,18 @@ def build_lock(layout: WarehouseLayout) -> Iterator[None]:
         yield
 
 
+def refuse_if_building(layout: WarehouseLayout) -> None:
+    """Raise :class:`BuildLockedError` now if another build holds ``layout``'s lock.
+
+    ``nq57 build`` asks before the seconds it spends importing Dagster, dbt and
+    Great Expectations and parsing the dbt project, so a refused build is told
+    at once; its run takes the lock for itself later (and is refused there if
+    another build started in between).
+    """
+    with build_lock(layout):
+        pass
+
+
 def clean_stale_builds(layout: WarehouseLayout) -> list[Path]:
     """Remove what killed builds left in ``.build/``; call only while holding the lock."""
     if not layout.build_root.exists():
