@@ -18,8 +18,9 @@ import duckdb
 import pytest
 from fixtures.marts import REFERENCE_MARTS
 
-from dagster_project.warehouse.dbt_project import dbt_resource
-from dagster_project.warehouse.paths import warehouse_env
+from dagster_project.warehouse.dbt_project import parsed_manifest
+from dagster_project.warehouse.dbt_runner import run_dbt
+from dagster_project.warehouse.paths import DBT_PROJECT_DIR, warehouse_env
 from dagster_project.warehouse.row_counts import mart_tables
 
 NGHE_AN = "nghe-an-348-2025"
@@ -198,14 +199,32 @@ def copy_warehouse(published: Path, tmp_path: Path) -> Path:
 
 
 def dbt_build(warehouse: Path, target: Path, *args: str) -> dict[tuple[str, str], str]:
-    """``dbt build`` on ``warehouse``; the status of each node by (type, name)."""
+    """``dbt build`` on ``warehouse``; the status of each node by (type, name).
+
+    In this process with the manifest parsed for builds (``parsed_manifest``), as
+    ``nq57 build``'s dbt step runs it: no dbt process to start, no parse of its own.
+    """
+    command = [
+        "build",
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--quiet",
+    ]
+    manifest = parsed_manifest(warehouse)
     with warehouse_env(warehouse):
-        invocation = dbt_resource().cli(["build", *args], raise_on_error=False, target_path=target)
-        invocation.wait()
+        outcome = run_dbt(command, manifest_object=manifest)
+    assert outcome.result is not None, outcome.exception
     statuses = {}
-    for result in invocation.get_artifact("run_results.json")["results"]:
-        resource_type, _, name = result["unique_id"].split(".")[:3]
-        statuses[(resource_type, name)] = result["status"]
+    for result in outcome.result.results:
+        resource_type, _, name = result.node.unique_id.split(".")[:3]
+        statuses[(resource_type, name)] = str(result.status.value)
     return statuses
 
 
