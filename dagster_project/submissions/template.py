@@ -291,14 +291,17 @@ def keep_text_as_text(workbook: Workbook) -> Workbook:
     agencies. Such a cell is turned back into text, and every text starting
     with ``=``, ``+``, ``-``, ``@``, a tab or a CR gets Excel's quote prefix
     (shown as typed; editing it does not turn it into a formula either).
+
+    Only the cells written are visited: ``iter_rows`` would create every empty
+    cell of the sheet's rectangle (three in four of a template's cells), which
+    the file would then carry as empty ``<c>`` elements, to no reader's use.
     """
     for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                    cell.quotePrefix = True
+        for cell in sheet._cells.values():
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                cell.quotePrefix = True
     return workbook
 
 
