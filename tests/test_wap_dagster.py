@@ -7,11 +7,12 @@ at temporary directories.
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_build_warehouse_job
+from conftest import recorded_job_runs
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 from test_pipeline_build import SEEDS, file_digest
 
@@ -60,12 +61,6 @@ def negative_amount_seeds(destination: Path) -> Path:
 def unreadable_amount_seeds(destination: Path) -> Path:
     """A copy of the seeds in which one amount is not a Vietnamese-format number."""
     return seeds_with_amount(destination, "0.60")
-
-
-def build_from(published: Path, report_dir: Path, seeds: Path):
-    """The build_warehouse job on ``seeds``, publishing to ``published``, in a throwaway instance."""
-    with DagsterInstance.ephemeral() as instance:
-        return run_build_warehouse_job(published, report_dir, seeds, instance)
 
 
 def step_failure_data(result):
@@ -195,12 +190,28 @@ def test_a_failing_blocking_check_stops_the_publish_and_keeps_the_previous_file(
 
 
 def test_a_failing_dbt_test_is_explained_in_a_quality_report(previous_publication, tmp_path):
-    """dbt's test failures get the gate's report, with the failing rows traced to source."""
+    """dbt's test failures get the gate's report, with the failing rows traced to source.
+
+    The run ``nq57 build`` makes of the edit (its runner, ``run_build``): the
+    build_warehouse job for what reads the budget lines, as after any edit of a seed.
+    """
+    from dagster_project.commands.build import run_build
+    from dagster_project.warehouse.build import BuildRefusedError
+
     before = file_digest(previous_publication)
     seeds = unreadable_amount_seeds(tmp_path / "seeds")
 
-    result = build_from(previous_publication, tmp_path / "reports", seeds)
+    out = io.StringIO()
+    with recorded_job_runs() as runs, pytest.raises(BuildRefusedError):
+        run_build(
+            published=previous_publication,
+            seeds_dir=seeds,
+            report_dir=tmp_path / "reports",
+            out=out,
+        )
+    (result,) = runs
 
+    assert "incremental build" in out.getvalue()
     assert not result.success
     assert step_outcomes(result)["nq57_dbt_models"] == "STEP_FAILURE"
     refusal = step_failure_data(result)
