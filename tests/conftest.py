@@ -57,13 +57,13 @@ SLOWEST_FILES = (
     "test_reports.py",
     "test_build_incremental.py",
     "test_plans_warehouse.py",
-    "test_wap_dagster.py",
     "test_submissions_crash.py",
     "test_simulate_memory.py",
     "test_quality_runner.py",
     "test_pipeline_build.py",
     "test_simulate_national.py",
     "test_build_orphans.py",
+    "test_wap_dagster.py",
     "test_postgres_dagster.py",
 )
 
@@ -138,24 +138,6 @@ class DagsterBuild:
     published: Path
     report_dir: Path
     result: object  # dagster ExecuteInProcessResult
-
-
-def run_build_warehouse_job(published: Path, report_dir: Path, seeds: Path, instance):
-    """Execute the ``build_warehouse`` job with the resources ``dagster dev`` uses, retargeted."""
-    from dagster_project.definitions import defs
-    from dagster_project.warehouse.publication import QualityReports
-    from dagster_project.warehouse.resources import DuckDBWarehouse, SourceFiles
-
-    return defs.resolve_job_def("build_warehouse").execute_in_process(
-        instance=instance,
-        resources={
-            # No path: the run builds privately and publishes onto published_path.
-            "warehouse": DuckDBWarehouse(published_path=str(published)),
-            "source_files": SourceFiles(seeds_dir=str(seeds)),
-            "quality_reports": QualityReports(report_dir=str(report_dir)),
-        },
-        raise_on_error=False,
-    )
 
 
 @dataclass(frozen=True)
