@@ -40,7 +40,14 @@ from dagster_project.warehouse.publish import (
     refuse_if_building,
 )
 
-from .job import add_target_argument, print_failed, print_mart_rows, print_refused, run_job
+from .job import (
+    add_target_argument,
+    definitions_for,
+    print_failed,
+    print_mart_rows,
+    print_refused,
+    run_job,
+)
 
 if TYPE_CHECKING:
     from dagster_project.warehouse.inputs import BuildPlan
@@ -90,7 +97,6 @@ def run_build(
     # nq57 --help imports this module (start-up cost)
     with heavy_imports():
         from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-        from dagster_project.warehouse.dbt_project import prepare_manifest
         from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB, subset_build_job
         from dagster_project.warehouse.progress import progress_logger
         from dagster_project.warehouse.resources import DuckDBWarehouse
@@ -118,12 +124,7 @@ def run_build(
             plan=plan,
             up_to_date=True,
         )
-    # The dbt assets are built from the manifest when the definitions are imported.
-    # Parsed for the build file's name (dbt's database name), so dbt build reuses the parse.
-    prepare_manifest(WarehouseLayout(target).build_file)
-    with heavy_imports():
-        from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
-
+    defs = definitions_for(WarehouseLayout(target).build_file)
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB)
     selection = None if plan.full else incremental_selection(defs, plan.changed)
     if selection is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster_project.warehouse.build import (
     PROGRESS_LOGGER,
     BuildRefusedError,
+    heavy_imports,
     mart_row_counts,
     raise_for_failure,
 )
@@ -28,6 +29,21 @@ def add_target_argument(parser: argparse.ArgumentParser) -> None:
         help="duckdb: the warehouse file (default); postgres: the shared warehouse "
         "named by $NQ57_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/nq57)",
     )
+
+
+def definitions_for(build_file: Path):
+    """nq57's Dagster definitions, their dbt assets made from a manifest parsed for
+    ``build_file`` (its name is dbt's database name, so dbt build reuses the parse).
+
+    Imported here, not at module import: dagster, dbt and Great Expectations cost
+    seconds, and ``nq57 --help`` imports the commands.
+    """
+    with heavy_imports():
+        from dagster_project.warehouse.dbt_project import prepare_manifest
+    prepare_manifest(build_file)
+    with heavy_imports():
+        from dagster_project.definitions import defs  # loads the manifest prepared above
+    return defs
 
 
 def _instance():

@@ -36,7 +36,7 @@ from dagster_project.warehouse.publish import (
     refuse_if_building,
 )
 
-from .job import print_failed, print_mart_rows, print_refused, run_job
+from .job import definitions_for, print_failed, print_mart_rows, print_refused, run_job
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,6 @@ def run_postgres_build(
     # server answered (a wrong URL or a server down is said without them)
     with heavy_imports():
         from dagster_project.quality.runner import DEFAULT_REPORT_DIR
-        from dagster_project.warehouse.dbt_project import prepare_manifest
         from dagster_project.warehouse.jobs import BUILD_WAREHOUSE_JOB
         from dagster_project.warehouse.progress import progress_logger
         from dagster_project.warehouse.publication import PUBLICATION_KEY
@@ -93,10 +92,7 @@ def run_postgres_build(
 
     documents_dir = documents_for(seeds_dir)
     reports = Path(report_dir).expanduser().resolve() if report_dir else DEFAULT_REPORT_DIR
-    prepare_manifest(WarehouseLayout(published).build_file)
-    with heavy_imports():
-        from dagster_project.definitions import defs  # lazy: loads the manifest prepared above
-
+    defs = definitions_for(WarehouseLayout(published).build_file)
     job = defs.resolve_job_def(BUILD_WAREHOUSE_JOB).with_logger_defs(
         {PROGRESS_LOGGER: progress_logger(stream)}
     )
