@@ -44,7 +44,9 @@ def _normalized(value: str) -> str:
     (Vietnamese statuses and names, repeated from row to row) is normalized once."""
     if value.isascii() and value.isprintable() and "  " not in value:
         return value.strip()
-    return _normalized_text(value)
+    if len(value) <= 200:
+        return _normalized_cached(value)
+    return normalize_cell_text(value)
 
 
 # normalize_cell_text is pure: the same cell text always gives the same key. The
@@ -52,10 +54,6 @@ def _normalized(value: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _normalized_cached(value: str) -> str:
     return normalize_cell_text(value)
-
-
-def _normalized_text(value: str) -> str:
-    return _normalized_cached(value) if len(value) <= 200 else normalize_cell_text(value)
 
 
 def normalize_id(text: str) -> str:
