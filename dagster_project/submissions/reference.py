@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -318,9 +319,13 @@ class ReferenceData:
         (and a task's key is not rehashed field by field on every row).
         """
         key = (task.plan_id, task.lead_agency_text, task.coordinating_agency_text, agency_id, as_of)
+        return self._cached_role(key, lambda: self._task_role(task, agency_id, as_of))
+
+    def _cached_role(self, key: tuple[object, ...], find: Callable[[], Any]) -> Any:
+        """The role cached under ``key``, found (and cached, None included) on first ask."""
         role = self._roles_cache.get(key, _NOT_CACHED)
         if role is _NOT_CACHED:
-            role = self._roles_cache[key] = self._task_role(task, agency_id, as_of)
+            role = self._roles_cache[key] = find()
         return role
 
     def _task_role(self, task: Task, agency_id: str, as_of: date) -> tuple[str, Holder] | None:
@@ -338,10 +343,10 @@ class ReferenceData:
         self, indicator: Indicator | Figure, agency_id: str, as_of: date
     ) -> Holder | None:
         """The holder through which an agency monitors an indicator (reports a figure), or None."""
-        key = (indicator, agency_id, as_of)
-        if key not in self._roles_cache:
-            self._roles_cache[key] = self._monitors_indicator(indicator, agency_id, as_of)
-        return self._roles_cache[key]
+        return self._cached_role(
+            (indicator, agency_id, as_of),
+            lambda: self._monitors_indicator(indicator, agency_id, as_of),
+        )
 
     def _monitors_indicator(
         self, indicator: Indicator | Figure, agency_id: str, as_of: date
