@@ -13,17 +13,16 @@ two full builds, once for all its tests.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from fixtures.processes import run_here
 
 REPO = Path(__file__).resolve().parents[1]
 NQ57 = str(Path(sys.executable).with_name("nq57"))
@@ -87,27 +86,6 @@ def run(argv, env, cwd=REPO, timeout=1800) -> subprocess.CompletedProcess:
     return subprocess.run(
         argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
-
-
-def run_here(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    """``nq57 *args`` in this process (``cli.main``) with ``env``'s nq57 settings, its output
-    captured: what ``run([NQ57, *args], env)`` does without starting Python, Dagster and
-    dbt anew (seconds of imports each time).
-
-    The ``NQ57_*`` variables and ``DAGSTER_HOME`` are those of ``env`` for the call.
-    """
-    from dagster_project.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
-        for key in list(os.environ):
-            if (key.startswith("NQ57_") or key == "DAGSTER_HOME") and key not in env:
-                patch.delenv(key)
-        for key, value in env.items():
-            if key.startswith("NQ57_") or key == "DAGSTER_HOME":
-                patch.setenv(key, value)
-        code = main(args)
-    return subprocess.CompletedProcess(["nq57", *args], code, out.getvalue(), err.getvalue())
 
 
 def pg(url: str, **kwargs):

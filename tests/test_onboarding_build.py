@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import os
 import shutil
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.processes import run_here
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = REPO / "tests" / "fixtures" / "plans"
@@ -75,22 +74,13 @@ def nq57(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 def add_plan(repo: Path, plan: Path) -> int:
     """``nq57 add-plan plan`` for the copy's seeds, in this process; its output is shown on failure."""
-    from dagster_project.cli import main
-
-    out = io.StringIO()
-    with redirect_stdout(out), redirect_stderr(out):
-        code = main(
-            [
-                "add-plan",
-                str(plan),
-                "--seeds",
-                str(repo / "seeds"),
-                "--review-dir",
-                str(repo / "reports" / "review"),
-            ]
-        )
-    assert code == 0, out.getvalue()
-    return code
+    added = run_here(
+        ["add-plan", str(plan), "--seeds", str(repo / "seeds")]
+        + ["--review-dir", str(repo / "reports" / "review")],
+        dict(os.environ),
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+    return added.returncode
 
 
 # dbt's parse and the stamp saying what it was made for (see dbt_project.prepare_manifest).

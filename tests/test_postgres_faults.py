@@ -8,7 +8,8 @@ transaction (``publish_build``), which the refused builds must leave as it is.
 from __future__ import annotations
 
 import pytest
-from postgres_fixtures import NQ57, env_for, new_database, pg, publication, run, run_here
+from fixtures.processes import run_here
+from postgres_fixtures import NQ57, env_for, new_database, pg, publication, run
 
 pg_url = pytest.fixture(scope="module")(new_database)
 

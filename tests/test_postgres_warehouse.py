@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import pytest
-from fixtures.processes import kill_when, start_script
+from fixtures.processes import kill_when, run_here, start_script
 from postgres_fixtures import (
     PUBLISH_SCRIPT,
     REPO,
@@ -32,7 +32,6 @@ from postgres_fixtures import (
     publication,
     reader_url,
     run,
-    run_here,
 )
 
 MF = str(Path(sys.executable).with_name("mf"))
